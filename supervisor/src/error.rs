@@ -1,0 +1,156 @@
+//! Typed errors. Each names the full path of the child or supervisor concerned.
+
+use std::time::Duration;
+
+use crate::exit::Failure;
+use crate::path::ChildPath;
+
+/// A spec that cannot run, found by [`SupervisorSpec::validate`](crate::SupervisorSpec::validate)
+/// before anything starts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpecError {
+    /// Two children of one supervisor have the same name.
+    #[error("duplicate child name `{path}`: children of one supervisor need distinct names")]
+    DuplicateChild {
+        /// The path of the second child with that name.
+        path: ChildPath,
+    },
+    /// A name is empty or contains `/`.
+    #[error("invalid child name `{path}`: a name must be non-empty and must not contain `/`")]
+    InvalidName {
+        /// The path with the invalid name.
+        path: ChildPath,
+    },
+    /// A supervisor has no children.
+    #[error("supervisor `{path}` has no children: give it at least one")]
+    EmptySupervisor {
+        /// The supervisor's path.
+        path: ChildPath,
+    },
+    /// A supervisor's intensity period is zero.
+    #[error(
+        "supervisor `{path}` has an intensity period of zero: the period must be longer than zero"
+    )]
+    ZeroPeriod {
+        /// The supervisor's path.
+        path: ChildPath,
+    },
+    /// A supervisor's intensity period is longer than [`Intensity::MAX_PERIOD`](crate::Intensity::MAX_PERIOD).
+    #[error(
+        "supervisor `{path}` has an intensity period of {period:?}, longer than the longest supported (u32::MAX seconds)"
+    )]
+    PeriodTooLong {
+        /// The supervisor's path.
+        path: ChildPath,
+        /// The period given.
+        period: Duration,
+    },
+}
+
+/// Why a tree, or a child added at run time, did not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StartError {
+    /// The spec is invalid; nothing was started.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+    /// A child failed in its init phase (or panicked there). The children started before it were
+    /// stopped in reverse start order (OTP's `failed_to_start_child`).
+    #[error("child `{path}` failed to start: {failure}")]
+    ChildFailed {
+        /// The full path of the child that failed, however deep.
+        path: ChildPath,
+        /// What went wrong.
+        failure: Failure,
+    },
+    /// The tree was asked to shut down while it was starting.
+    #[error("supervisor `{path}` was shut down while starting")]
+    Interrupted {
+        /// The supervisor's path.
+        path: ChildPath,
+    },
+}
+
+/// Why a call on a running tree's handle failed. The variants mirror OTP's
+/// `{error, not_found | running | restarting | already_present | {already_started, _}}`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChildError {
+    /// No child has that path.
+    #[error("no child `{path}`")]
+    NotFound {
+        /// The path asked for.
+        path: ChildPath,
+    },
+    /// The child is running; stop it first.
+    #[error("child `{path}` is running")]
+    Running {
+        /// The child's path.
+        path: ChildPath,
+    },
+    /// The child is between failed restart attempts.
+    #[error("child `{path}` is restarting")]
+    Restarting {
+        /// The child's path.
+        path: ChildPath,
+    },
+    /// A child with that name exists but is not running (`already_present`).
+    #[error("child `{path}` already exists and is not running")]
+    AlreadyPresent {
+        /// The child's path.
+        path: ChildPath,
+    },
+    /// A child with that name is already running (`already_started`).
+    #[error("child `{path}` is already running")]
+    AlreadyStarted {
+        /// The child's path.
+        path: ChildPath,
+    },
+    /// The path leads through a child that is a worker, not a supervisor.
+    #[error("child `{path}` is not a supervisor")]
+    NotASupervisor {
+        /// The worker's path.
+        path: ChildPath,
+    },
+    /// The supervisor on the path is not running (it stopped, or is being restarted).
+    #[error("supervisor `{path}` is not running")]
+    SupervisorNotRunning {
+        /// The supervisor's path.
+        path: ChildPath,
+    },
+    /// The child was started but failed in its init phase; it stays stopped.
+    #[error("child `{path}` failed to start: {failure}")]
+    StartFailed {
+        /// The child's path.
+        path: ChildPath,
+        /// What went wrong.
+        failure: Failure,
+    },
+    /// The spec given to `start_child` is invalid.
+    #[error(transparent)]
+    Spec(#[from] SpecError),
+}
+
+/// How a whole tree ended, when it did not end by a requested shutdown.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TreeError {
+    /// The root supervisor failed: its restart intensity was exceeded (possibly escalated from a
+    /// nested supervisor).
+    #[error("supervisor `{path}` failed: {failure}")]
+    Failed {
+        /// The root's path.
+        path: ChildPath,
+        /// What went wrong.
+        failure: Failure,
+    },
+    /// The root's task was aborted or panicked; a bug, reported rather than hidden.
+    #[error("supervisor `{path}` ended abnormally: {reason}")]
+    Aborted {
+        /// The root's path.
+        path: ChildPath,
+        /// What the runtime reported.
+        reason: String,
+    },
+}

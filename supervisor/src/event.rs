@@ -1,0 +1,167 @@
+//! The event stream of a tree: typed [`Event`]s with sequence numbers, one stream for the whole
+//! tree.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::broadcast;
+use tokio::time::Instant;
+
+use crate::exit::{ExitReason, Failure};
+use crate::path::{ChildKey, ChildPath};
+
+/// Events kept for a subscriber that has not read them yet; a subscriber further behind learns
+/// how many it missed (see [`EventStream::recv`]).
+const CAPACITY: usize = 4096;
+
+/// Something that happened in a tree.
+#[derive(Clone, Debug)]
+pub struct Event {
+    /// Position in the tree's stream, from 1, without gaps; a gap seen by a subscriber means it
+    /// lagged.
+    pub seq: u64,
+    /// When it happened (tokio's clock, so paused time in tests applies).
+    pub at: Instant,
+    /// The child concerned; for supervisor-level events, the supervisor.
+    pub path: ChildPath,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+impl Event {
+    /// The child concerned, as the typed key of its tree (`None` for the root itself).
+    pub fn child<K: ChildKey>(&self) -> Option<K> {
+        let segments: Vec<&str> = self.path.segments().skip(1).collect();
+        if segments.is_empty() {
+            return None;
+        }
+        K::from_segments(&segments)
+    }
+}
+
+/// What happened, in the order OTP's SASL reports would tell it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EventKind {
+    /// The child's task was spawned (a supervisor: it began starting its children).
+    Started {
+        /// Which start this is, from 0.
+        generation: u64,
+    },
+    /// The child finished its init phase (or has none); for a supervisor, all its children
+    /// started. The next sibling starts after this.
+    Ready {
+        /// Which start this is, from 0.
+        generation: u64,
+    },
+    /// The child failed in its init phase.
+    StartFailed {
+        /// What went wrong.
+        failure: Failure,
+    },
+    /// The child ended.
+    Exited {
+        /// Why.
+        reason: ExitReason,
+    },
+    /// The supervisor decided to restart children after this child exited; `children` are the
+    /// ones it will stop and start again, in start order.
+    RestartDecided {
+        /// The children that will be restarted, in start order.
+        children: Arc<[ChildPath]>,
+    },
+    /// The supervisor restarted more often than its intensity allows and is giving up.
+    IntensityExceeded {
+        /// The allowed restarts.
+        max_restarts: u32,
+        /// Within this period.
+        period: Duration,
+    },
+    /// The supervisor began stopping all its children, in reverse start order.
+    ShuttingDown,
+}
+
+/// The sending side, shared by every supervisor of one tree. A lock around the counter and the
+/// send keeps sequence numbers in delivery order; it is never held across an await.
+#[derive(Clone)]
+pub(crate) struct EventBus {
+    inner: Arc<BusInner>,
+}
+
+struct BusInner {
+    tx: broadcast::Sender<Event>,
+    seq: Mutex<u64>,
+}
+
+impl EventBus {
+    pub(crate) fn new() -> Self {
+        let (tx, _) = broadcast::channel(CAPACITY);
+        EventBus {
+            inner: Arc::new(BusInner {
+                tx,
+                seq: Mutex::new(0),
+            }),
+        }
+    }
+
+    pub(crate) fn subscribe(&self) -> EventStream {
+        EventStream {
+            rx: self.inner.tx.subscribe(),
+        }
+    }
+
+    /// Sends an event if anyone listens; the kind is built only then.
+    pub(crate) fn emit(&self, path: &ChildPath, kind: impl FnOnce() -> EventKind) {
+        if self.inner.tx.receiver_count() == 0 {
+            return;
+        }
+        let kind = kind();
+        let mut seq = self.inner.seq.lock().unwrap_or_else(|e| e.into_inner());
+        *seq += 1;
+        let _ = self.inner.tx.send(Event {
+            seq: *seq,
+            at: Instant::now(),
+            path: path.clone(),
+            kind,
+        });
+    }
+}
+
+/// A subscription to a tree's events, from [`Tree::subscribe`](crate::Tree::subscribe) or
+/// [`SupervisorSpec::subscribe`](crate::SupervisorSpec::subscribe).
+#[derive(Debug)]
+pub struct EventStream {
+    rx: broadcast::Receiver<Event>,
+}
+
+/// Why [`EventStream::recv`] returned no event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RecvError {
+    /// The subscriber fell behind and this many events were dropped; the next call continues
+    /// with the oldest kept event.
+    #[error("lagged behind by {0} events")]
+    Lagged(u64),
+    /// The tree has ended and every event has been read.
+    #[error("the tree has ended")]
+    Closed,
+}
+
+impl EventStream {
+    /// The next event.
+    pub async fn recv(&mut self) -> Result<Event, RecvError> {
+        self.rx.recv().await.map_err(|e| match e {
+            broadcast::error::RecvError::Lagged(n) => RecvError::Lagged(n),
+            broadcast::error::RecvError::Closed => RecvError::Closed,
+        })
+    }
+
+    /// The next event if one is waiting, without waiting.
+    pub fn try_recv(&mut self) -> Option<Result<Event, RecvError>> {
+        match self.rx.try_recv() {
+            Ok(e) => Some(Ok(e)),
+            Err(broadcast::error::TryRecvError::Empty) => None,
+            Err(broadcast::error::TryRecvError::Lagged(n)) => Some(Err(RecvError::Lagged(n))),
+            Err(broadcast::error::TryRecvError::Closed) => Some(Err(RecvError::Closed)),
+        }
+    }
+}

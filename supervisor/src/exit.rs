@@ -1,0 +1,136 @@
+//! Why a child ended: [`ExitReason`], and what went wrong when it failed: [`Failure`].
+
+use std::fmt;
+use std::sync::Arc;
+
+/// Why a child ended, in OTP's terms.
+///
+/// | Rust | OTP |
+/// |---|---|
+/// | the worker returned `Ok(())` | `normal` |
+/// | the worker ended after its supervisor asked it to stop | `shutdown` |
+/// | the worker returned `Err`, panicked, or (for a supervisor) gave up | any other reason |
+/// | the task was aborted (brutal shutdown, or a shutdown timeout that ran out) | `killed` |
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExitReason {
+    /// The worker returned `Ok(())` by itself.
+    Normal,
+    /// The worker stopped because its supervisor asked it to.
+    Shutdown,
+    /// The worker failed: it returned an error or panicked.
+    Failed(Failure),
+    /// The task was aborted before it ended by itself.
+    Killed,
+}
+
+impl ExitReason {
+    /// Whether OTP would call this exit abnormal: a failure or a kill. Transient children are
+    /// restarted only after an abnormal exit.
+    pub fn is_abnormal(&self) -> bool {
+        matches!(self, ExitReason::Failed(_) | ExitReason::Killed)
+    }
+
+    /// The failure, if the child failed.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            ExitReason::Failed(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for ExitReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExitReason::Normal => f.write_str("normal"),
+            ExitReason::Shutdown => f.write_str("shutdown"),
+            ExitReason::Failed(failure) => write!(f, "failed: {failure}"),
+            ExitReason::Killed => f.write_str("killed"),
+        }
+    }
+}
+
+/// What kind of failure ended a child.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FailureKind {
+    /// The worker returned an error (from `init` or `run`).
+    Error,
+    /// The worker panicked; the panic was caught and its message kept.
+    Panic,
+    /// A supervisor restarted its children more often than its intensity allows and gave up.
+    IntensityExceeded,
+    /// A supervisor could not start one of its children.
+    StartFailed,
+}
+
+/// A child's failure: its kind and a message (the error's `Display`, with its sources, or the
+/// panic's payload).
+///
+/// Cloning is cheap (a reference count), so failures travel in events and child states freely.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Failure {
+    kind: FailureKind,
+    message: Arc<str>,
+}
+
+impl Failure {
+    /// A failure of the given kind with the given message.
+    pub fn new(kind: FailureKind, message: impl Into<Arc<str>>) -> Self {
+        Failure {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// The failure of a worker that returned this error; the message includes its sources.
+    pub fn from_error(error: &(dyn std::error::Error + 'static)) -> Self {
+        let mut message = error.to_string();
+        let mut source = error.source();
+        while let Some(s) = source {
+            message.push_str(": ");
+            message.push_str(&s.to_string());
+            source = s.source();
+        }
+        Failure::new(FailureKind::Error, message)
+    }
+
+    /// The failure of a worker that panicked with this payload.
+    pub(crate) fn from_panic(payload: &(dyn std::any::Any + Send)) -> Self {
+        let message = if let Some(s) = payload.downcast_ref::<&'static str>() {
+            (*s).to_owned()
+        } else if let Some(s) = payload.downcast_ref::<String>() {
+            s.clone()
+        } else {
+            "panic with a non-string payload".to_owned()
+        };
+        Failure::new(FailureKind::Panic, message)
+    }
+
+    /// What kind of failure this is.
+    pub fn kind(&self) -> FailureKind {
+        self.kind
+    }
+
+    /// The failure's message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            FailureKind::Panic => write!(f, "panicked: {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl fmt::Debug for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Failure")
+            .field("kind", &self.kind)
+            .field("message", &&*self.message)
+            .finish()
+    }
+}

@@ -1,0 +1,293 @@
+//! A running tree: [`Tree`] owns it, [`TreeHandle`] talks to it, and [`ChildInfo`] /
+//! [`ChildCounts`] describe its children.
+
+use std::marker::PhantomData;
+use std::ops::Deref;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{ChildError, TreeError};
+use crate::event::{EventBus, EventStream};
+use crate::exit::{ExitReason, Failure};
+use crate::path::{ChildKey, ChildPath, ChildRef};
+use crate::runtime::child::joined_reason;
+use crate::runtime::command::{Command, CommandSender, Op, Reply};
+use crate::spec::{ChildSpec, ChildType, Restart, Shutdown};
+
+/// Where a child is in its life, as its supervisor sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Phase {
+    /// Its task is running (a worker with an init phase: init has finished).
+    Running,
+    /// A restart of it failed; the supervisor will try again.
+    Restarting,
+    /// Not running: terminated, or ended and not restarted (a transient child's normal exit).
+    Stopped,
+}
+
+/// The last failure of a child, and when it happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailureRecord {
+    /// What went wrong.
+    pub failure: Failure,
+    /// When (tokio's clock).
+    pub at: Instant,
+}
+
+/// A snapshot of one child (OTP's `which_children` entry, with more).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildInfo {
+    /// The full path, e.g. `app/web/acceptor`.
+    pub path: ChildPath,
+    /// Worker or supervisor.
+    pub child_type: ChildType,
+    /// Running, restarting or stopped.
+    pub phase: Phase,
+    /// Its restart policy.
+    pub restart: Restart,
+    /// How it is stopped.
+    pub shutdown: Shutdown,
+    /// How many times it has been started (the current run's generation is one less).
+    pub starts: u64,
+    /// How many times its supervisor restarted it after an exit.
+    pub restart_count: u64,
+    /// Its last failure, if any.
+    pub last_failure: Option<FailureRecord>,
+}
+
+impl ChildInfo {
+    /// The child as the typed key of its tree.
+    pub fn child<K: ChildKey>(&self) -> Option<K> {
+        let segments: Vec<&str> = self.path.segments().skip(1).collect();
+        K::from_segments(&segments)
+    }
+}
+
+/// How many children a supervisor has (OTP's `count_children`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ChildCounts {
+    /// All children with a spec.
+    pub specs: usize,
+    /// Children whose task is running.
+    pub active: usize,
+    /// Children that are supervisors.
+    pub supervisors: usize,
+    /// Children that are workers.
+    pub workers: usize,
+}
+
+/// Talks to a running tree: asks about its children, restarts, terminates, deletes and adds
+/// them, and subscribes to its events. Cheap to clone; every call names children by `K`, the
+/// tree's key type (the generated child enum of a declared tree, [`ChildRef`] otherwise).
+pub struct TreeHandle<K = ChildRef> {
+    path: ChildPath,
+    cmd: CommandSender,
+    token: CancellationToken,
+    events: EventBus,
+    _key: PhantomData<fn(K) -> K>,
+}
+
+impl<K> Clone for TreeHandle<K> {
+    fn clone(&self) -> Self {
+        TreeHandle {
+            path: self.path.clone(),
+            cmd: self.cmd.clone(),
+            token: self.token.clone(),
+            events: self.events.clone(),
+            _key: PhantomData,
+        }
+    }
+}
+
+impl<K: ChildKey> TreeHandle<K> {
+    /// The root supervisor's path (its name).
+    pub fn path(&self) -> &ChildPath {
+        &self.path
+    }
+
+    async fn ask<T>(
+        &self,
+        target: ChildRef,
+        op: impl FnOnce(Reply<T>) -> Op,
+    ) -> Result<T, ChildError> {
+        let (tx, rx) = oneshot::channel();
+        let command = Command {
+            target,
+            depth: 0,
+            op: op(tx),
+        };
+        let gone = || ChildError::SupervisorNotRunning {
+            path: self.path.clone(),
+        };
+        self.cmd.send(command).map_err(|_| gone())?;
+        rx.await.map_err(|_| gone())?
+    }
+
+    fn root() -> ChildRef {
+        ChildRef::from_segments(std::iter::empty::<&str>())
+    }
+
+    /// The root's children in start order (OTP lists newest first; we list oldest first).
+    pub async fn which_children(&self) -> Result<Vec<ChildInfo>, ChildError> {
+        self.ask(Self::root(), Op::WhichChildren).await
+    }
+
+    /// The children of the nested supervisor `supervisor`, in start order.
+    pub async fn which_children_of(&self, supervisor: K) -> Result<Vec<ChildInfo>, ChildError> {
+        self.ask(supervisor.to_ref(), Op::WhichChildren).await
+    }
+
+    /// Counts the root's children.
+    pub async fn count_children(&self) -> Result<ChildCounts, ChildError> {
+        self.ask(Self::root(), Op::CountChildren).await
+    }
+
+    /// Counts the children of the nested supervisor `supervisor`.
+    pub async fn count_children_of(&self, supervisor: K) -> Result<ChildCounts, ChildError> {
+        self.ask(supervisor.to_ref(), Op::CountChildren).await
+    }
+
+    /// The current state of one child.
+    pub async fn child(&self, child: K) -> Result<ChildInfo, ChildError> {
+        self.ask(child.to_ref(), Op::Info).await
+    }
+
+    /// Starts a stopped child again (OTP's `restart_child`). Fails with
+    /// [`ChildError::Running`] or [`ChildError::Restarting`] if it is not stopped. Does not
+    /// count toward the supervisor's intensity.
+    pub async fn restart_child(&self, child: K) -> Result<(), ChildError> {
+        self.ask(child.to_ref(), Op::Restart).await
+    }
+
+    /// Stops a child with its shutdown spec and keeps its spec, stopped; a temporary child's
+    /// spec is deleted (OTP's `terminate_child`). Also ends a restarting child's retries.
+    pub async fn terminate_child(&self, child: K) -> Result<(), ChildError> {
+        self.ask(child.to_ref(), Op::Terminate).await
+    }
+
+    /// Deletes the spec of a stopped child (OTP's `delete_child`).
+    pub async fn delete_child(&self, child: K) -> Result<(), ChildError> {
+        self.ask(child.to_ref(), Op::Delete).await
+    }
+
+    /// Adds a child to the root and starts it, last in start order (OTP's `start_child`).
+    pub async fn start_child(&self, spec: ChildSpec) -> Result<(), ChildError> {
+        self.ask(Self::root(), |r| Op::StartChild(Box::new(spec), r))
+            .await
+    }
+
+    /// Adds a child to the nested supervisor `supervisor` and starts it, last in start order.
+    pub async fn start_child_under(
+        &self,
+        supervisor: K,
+        spec: ChildSpec,
+    ) -> Result<(), ChildError> {
+        self.ask(supervisor.to_ref(), |r| Op::StartChild(Box::new(spec), r))
+            .await
+    }
+
+    /// Subscribes to the tree's events from now on.
+    pub fn subscribe(&self) -> EventStream {
+        self.events.subscribe()
+    }
+
+    /// Asks the tree to shut down, without waiting; [`Tree::join`] tells when it has.
+    pub fn request_shutdown(&self) {
+        self.token.cancel();
+    }
+}
+
+/// A running tree, owned: the only way to wait for its end. Every [`TreeHandle`] call is
+/// available on it too.
+///
+/// Dropping a `Tree` asks the tree to shut down (gracefully, in the background), so a tree never
+/// outlives its owner by accident.
+pub struct Tree<K = ChildRef> {
+    handle: TreeHandle<K>,
+    task: Option<JoinHandle<ExitReason>>,
+}
+
+impl<K: ChildKey> Tree<K> {
+    pub(crate) fn new(
+        path: ChildPath,
+        cmd: CommandSender,
+        token: CancellationToken,
+        events: EventBus,
+        task: JoinHandle<ExitReason>,
+    ) -> Self {
+        Tree {
+            handle: TreeHandle {
+                path,
+                cmd,
+                token,
+                events,
+                _key: PhantomData,
+            },
+            task: Some(task),
+        }
+    }
+
+    /// A cloneable handle to the tree.
+    pub fn handle(&self) -> TreeHandle<K> {
+        self.handle.clone()
+    }
+
+    /// The same tree, named by another key type (what `supervision_tree!` uses to type its
+    /// trees).
+    pub fn with_keys<K2: ChildKey>(mut self) -> Tree<K2> {
+        let handle = TreeHandle {
+            path: self.handle.path.clone(),
+            cmd: self.handle.cmd.clone(),
+            token: self.handle.token.clone(),
+            events: self.handle.events.clone(),
+            _key: PhantomData,
+        };
+        Tree {
+            handle,
+            task: self.task.take(),
+        }
+    }
+
+    /// Shuts the whole tree down, children in reverse start order, and waits until every task
+    /// of it has ended.
+    pub async fn shutdown(self) -> Result<(), TreeError> {
+        self.handle.token.cancel();
+        self.join().await
+    }
+
+    /// Waits until the tree ends: `Ok` after a requested shutdown, `Err` when the root failed
+    /// (its intensity was exceeded). When it returns, no task of the tree is running.
+    pub async fn join(mut self) -> Result<(), TreeError> {
+        let path = self.handle.path.clone();
+        let Some(task) = self.task.take() else {
+            return Ok(());
+        };
+        match joined_reason(task.await) {
+            ExitReason::Normal | ExitReason::Shutdown => Ok(()),
+            ExitReason::Failed(failure) => Err(TreeError::Failed { path, failure }),
+            ExitReason::Killed => Err(TreeError::Aborted {
+                path,
+                reason: "the root supervisor's task was aborted".to_owned(),
+            }),
+        }
+    }
+}
+
+impl<K> Deref for Tree<K> {
+    type Target = TreeHandle<K>;
+
+    fn deref(&self) -> &TreeHandle<K> {
+        &self.handle
+    }
+}
+
+impl<K> Drop for Tree<K> {
+    fn drop(&mut self) {
+        if self.task.is_some() {
+            self.handle.token.cancel();
+        }
+    }
+}

@@ -1,0 +1,83 @@
+//! Erlang/OTP-grade supervision trees for tokio.
+//!
+//! A tree is a [`SupervisorSpec`]: a strategy, an intensity, and children in start order, each a
+//! [`Worker`] or a nested supervisor with its [`Restart`] policy and [`Shutdown`]. Starting it
+//! gives a [`Tree`], which keeps the children alive with OTP's semantics and answers
+//! [`TreeHandle`] calls until it is shut down.
+//!
+//! ```
+//! use std::time::Duration;
+//! use supervisor::{ChildSpec, Context, Strategy, SupervisorSpec, Worker, WorkerResult};
+//!
+//! #[derive(Clone)]
+//! struct Heartbeat;
+//!
+//! #[supervisor::async_trait]
+//! impl Worker for Heartbeat {
+//!     async fn run(&mut self, ctx: &Context) -> WorkerResult {
+//!         ctx.shutdown_requested().await;
+//!         Ok(())
+//!     }
+//! }
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let tree = SupervisorSpec::new("app")
+//!     .strategy(Strategy::OneForAll)
+//!     .intensity(3, Duration::from_secs(5))
+//!     .child(ChildSpec::from_value("heartbeat", Heartbeat))
+//!     .start()
+//!     .await?;
+//! tree.restart_child("heartbeat".into()).await.unwrap_err(); // running: OTP's {error, running}
+//! tree.shutdown().await?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Semantics
+//!
+//! The rules are OTP's `supervisor` (see `OTP-SEMANTICS.md` in the repository), with these
+//! deliberate differences:
+//!
+//! - intensity periods are [`Duration`](std::time::Duration)s with full precision, not whole
+//!   seconds; the sliding window is inclusive, as OTP's;
+//! - [`TreeHandle::which_children`] lists children in start order (OTP: newest first);
+//! - a worker that ignores its shutdown request is aborted when its shutdown timeout runs out,
+//!   and a worker with [`Shutdown::Infinity`] is waited for (there is no unlink);
+//! - a supervisor that exceeds its intensity exits as a failure ([`FailureKind::IntensityExceeded`]),
+//!   not with OTP's `shutdown`, so its parent restarts it under `transient` as well as under
+//!   `permanent`, and the root's failure reaches `main` through [`Tree::join`];
+//! - a supervisor must have at least one child, and names must be non-empty and free of `/`;
+//! - errors are typed enums that carry the child's full path, never tuples.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod error;
+mod event;
+mod exit;
+mod handle;
+mod path;
+mod runtime;
+mod spec;
+mod worker;
+
+pub use error::{ChildError, SpecError, StartError, TreeError};
+pub use event::{Event, EventKind, EventStream, RecvError};
+pub use exit::{ExitReason, Failure, FailureKind};
+pub use handle::{ChildCounts, ChildInfo, FailureRecord, Phase, Tree, TreeHandle};
+pub use path::{ChildKey, ChildPath, ChildRef};
+pub use spec::{ChildSpec, ChildType, Intensity, Restart, Shutdown, Strategy, SupervisorSpec};
+pub use worker::{BoxError, Context, Worker, WorkerResult};
+
+/// Re-exported so that worker implementations need no extra dependency.
+pub use async_trait::async_trait;
+
+#[cfg(feature = "macros")]
+pub use supervisor_macros::{supervision_tree, worker};
+
+/// What the macros' generated code names. Not a public API: it may change in any release.
+#[doc(hidden)]
+pub mod __private {
+    pub use async_trait::async_trait;
+    pub use std;
+}

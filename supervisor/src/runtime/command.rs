@@ -1,0 +1,56 @@
+//! What a tree's handle asks of its supervisors, routed down the tree by path.
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::error::ChildError;
+use crate::handle::{ChildCounts, ChildInfo};
+use crate::path::ChildRef;
+use crate::spec::ChildSpec;
+
+pub(crate) type Reply<T> = oneshot::Sender<Result<T, ChildError>>;
+pub(crate) type CommandSender = mpsc::UnboundedSender<Command>;
+
+/// A request travelling down the tree: `target` is relative to the root, and `depth` is how many
+/// of its segments the supervisors above have already consumed.
+pub(crate) struct Command {
+    pub(crate) target: ChildRef,
+    pub(crate) depth: usize,
+    pub(crate) op: Op,
+}
+
+pub(crate) enum Op {
+    // Aimed at a supervisor (the target is the supervisor; empty for the root).
+    WhichChildren(Reply<Vec<ChildInfo>>),
+    CountChildren(Reply<ChildCounts>),
+    StartChild(Box<ChildSpec>, Reply<()>),
+    // Aimed at a child.
+    Info(Reply<ChildInfo>),
+    Restart(Reply<()>),
+    Terminate(Reply<()>),
+    Delete(Reply<()>),
+    // Sent by a supervisor to itself: try a failed restart again (OTP's `try_again_restart`),
+    // after the messages already queued.
+    TryAgain { key: u64 },
+}
+
+impl Op {
+    pub(crate) fn targets_supervisor(&self) -> bool {
+        matches!(
+            self,
+            Op::WhichChildren(_) | Op::CountChildren(_) | Op::StartChild(..)
+        )
+    }
+
+    /// Answers the request with an error.
+    pub(crate) fn fail(self, error: ChildError) {
+        match self {
+            Op::WhichChildren(r) => drop(r.send(Err(error))),
+            Op::CountChildren(r) => drop(r.send(Err(error))),
+            Op::Info(r) => drop(r.send(Err(error))),
+            Op::StartChild(_, r) | Op::Restart(r) | Op::Terminate(r) | Op::Delete(r) => {
+                drop(r.send(Err(error)))
+            }
+            Op::TryAgain { .. } => {}
+        }
+    }
+}

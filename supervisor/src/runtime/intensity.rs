@@ -1,0 +1,81 @@
+//! OTP's restart intensity: a sliding window of restart times.
+
+use std::collections::VecDeque;
+
+use tokio::time::Instant;
+
+use crate::spec::Intensity;
+
+/// The restarts of one supervisor within its current period.
+pub(crate) struct RestartWindow {
+    intensity: Intensity,
+    /// Restart times, oldest first; never more than `max_restarts + 1` long.
+    times: VecDeque<Instant>,
+}
+
+impl RestartWindow {
+    pub(crate) fn new(intensity: Intensity) -> Self {
+        RestartWindow {
+            intensity,
+            times: VecDeque::new(),
+        }
+    }
+
+    /// Records a restart at `now`. Returns `false` when it is one more than the intensity
+    /// allows within the period, in which case the supervisor must give up (OTP's `add_restart`:
+    /// the window is inclusive, `now - period <= t`, and the (max+1)-th restart is refused).
+    pub(crate) fn add(&mut self, now: Instant) -> bool {
+        let oldest_kept = now.checked_sub(self.intensity.period);
+        while let Some(&t) = self.times.front() {
+            match oldest_kept {
+                Some(limit) if t < limit => {
+                    self.times.pop_front();
+                }
+                _ => break,
+            }
+        }
+        self.times.push_back(now);
+        self.times.len() <= self.intensity.max_restarts as usize
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn window(max_restarts: u32, secs: u64) -> RestartWindow {
+        RestartWindow::new(Intensity {
+            max_restarts,
+            period: Duration::from_secs(secs),
+        })
+    }
+
+    #[test]
+    fn allows_max_restarts_and_refuses_one_more() {
+        let mut w = window(3, 5);
+        let t = Instant::now();
+        assert!(w.add(t));
+        assert!(w.add(t));
+        assert!(w.add(t));
+        assert!(!w.add(t));
+    }
+
+    #[test]
+    fn zero_intensity_refuses_the_first_restart() {
+        let mut w = window(0, 5);
+        assert!(!w.add(Instant::now()));
+    }
+
+    #[test]
+    fn restarts_older_than_the_period_fall_out() {
+        let mut w = window(1, 5);
+        let t = Instant::now();
+        assert!(w.add(t));
+        // Exactly one period later the first restart is still inside (inclusive window).
+        assert!(!w.add(t + Duration::from_secs(5)));
+        let mut w = window(1, 5);
+        assert!(w.add(t));
+        assert!(w.add(t + Duration::from_millis(5001)));
+    }
+}

@@ -1,0 +1,754 @@
+//! The supervisor: one task per supervisor that owns its children's state, starts them in order,
+//! restarts them by its strategy within its intensity, and stops them in reverse order.
+//!
+//! A supervisor never polls: it waits on three things at once, its own shutdown token, its
+//! children's exit messages and its command channel, and handles one at a time, as an OTP
+//! supervisor handles its mailbox.
+
+pub(crate) mod child;
+pub(crate) mod command;
+mod intensity;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::error::{ChildError, StartError};
+use crate::event::{EventBus, EventKind};
+use crate::exit::{ExitReason, Failure, FailureKind};
+use crate::handle::{ChildCounts, ChildInfo, FailureRecord, Phase, Tree};
+use crate::path::{ChildPath, ChildRef};
+use crate::spec::{ChildKind, ChildSpec, ChildType, Restart, Strategy, SupervisorSpec, check_name};
+use crate::worker::Context;
+use child::ChildExit;
+use command::{Command, CommandSender, Op};
+use intensity::RestartWindow;
+
+/// What a starting supervisor tells whoever started it: its command channel once all its
+/// children are up, or why it could not start them.
+type ReadyReply = oneshot::Sender<Result<CommandSender, StartError>>;
+
+/// Finished tasks of earlier runs are dropped from the reaping list once it grows past this.
+const REAP_BATCH: usize = 64;
+
+impl SupervisorSpec {
+    /// Checks the spec, starts the tree (children one after another in start order, each init
+    /// finishing before the next starts) and returns once all are running.
+    ///
+    /// If a child fails to start, the children started before it are stopped in reverse start
+    /// order and the error names the failed child's full path.
+    pub async fn start(mut self) -> Result<Tree, StartError> {
+        self.validate()?;
+        let events = self.events.take().unwrap_or_else(EventBus::new);
+        let path = ChildPath::root(&self.name);
+        let token = CancellationToken::new();
+        let (ready_tx, ready_rx) = oneshot::channel();
+        events.emit(&path, || EventKind::Started { generation: 0 });
+        let task = spawn_supervisor(self, path.clone(), token.clone(), events.clone(), ready_tx);
+        let outcome = ready_rx.await;
+        match outcome {
+            Ok(Ok(cmd)) => Ok(Tree::new(path, cmd, token, events, task)),
+            Ok(Err(error)) => {
+                let _ = task.await;
+                Err(error)
+            }
+            Err(_) => {
+                let reason = child::joined_reason(task.await);
+                let failure = reason.failure().cloned().unwrap_or_else(|| {
+                    Failure::new(FailureKind::StartFailed, format!("root ended: {reason}"))
+                });
+                Err(StartError::ChildFailed { path, failure })
+            }
+        }
+    }
+}
+
+fn spawn_supervisor(
+    spec: SupervisorSpec,
+    path: ChildPath,
+    token: CancellationToken,
+    events: EventBus,
+    ready: ReadyReply,
+) -> JoinHandle<ExitReason> {
+    let span = tracing::info_span!("supervisor", path = %path);
+    tokio::spawn(supervise(spec, path, token, events, ready, true).instrument(span))
+}
+
+/// The whole life of one supervisor, as a future.
+async fn supervise(
+    spec: SupervisorSpec,
+    path: ChildPath,
+    token: CancellationToken,
+    events: EventBus,
+    ready: ReadyReply,
+    is_root: bool,
+) -> ExitReason {
+    let mut sup = Supervisor::new(spec, path, token, events);
+    if let Err(error) = sup.start_all().await {
+        let failure = Failure::new(FailureKind::StartFailed, error.to_string());
+        let _ = ready.send(Err(error));
+        return ExitReason::Failed(failure);
+    }
+    if is_root {
+        // A nested supervisor's readiness is announced by its parent, as for any child.
+        sup.events
+            .emit(&sup.path, || EventKind::Ready { generation: 0 });
+    }
+    let _ = ready.send(Ok(sup.cmd_tx.clone()));
+    sup.run().await
+}
+
+/// A nested supervisor's life as a boxed `Send` future: the box breaks the type cycle of a
+/// supervisor starting supervisors.
+fn supervise_boxed(
+    spec: SupervisorSpec,
+    path: ChildPath,
+    token: CancellationToken,
+    events: EventBus,
+    ready: ReadyReply,
+) -> crate::spec::ChildFuture {
+    Box::pin(supervise(spec, path, token, events, ready, false))
+}
+
+/// One child slot of a supervisor.
+struct Child {
+    /// Stable identity of the slot, carried by exit messages (positions shift on delete).
+    key: u64,
+    spec: ChildSpec,
+    path: ChildPath,
+    state: State,
+    starts: u64,
+    restarts: u64,
+    last_failure: Option<FailureRecord>,
+}
+
+enum State {
+    Running(Running),
+    Restarting,
+    Stopped,
+}
+
+struct Running {
+    generation: u64,
+    task: JoinHandle<ExitReason>,
+    token: CancellationToken,
+    /// A nested supervisor's command channel.
+    commands: Option<CommandSender>,
+}
+
+impl Child {
+    fn info(&self) -> ChildInfo {
+        ChildInfo {
+            path: self.path.clone(),
+            child_type: self.spec.child_type(),
+            phase: match self.state {
+                State::Running(_) => Phase::Running,
+                State::Restarting => Phase::Restarting,
+                State::Stopped => Phase::Stopped,
+            },
+            restart: self.spec.restart,
+            shutdown: self.spec.shutdown,
+            starts: self.starts,
+            restart_count: self.restarts,
+            last_failure: self.last_failure.clone(),
+        }
+    }
+
+    fn record_failure(&mut self, reason: &ExitReason) {
+        let failure = match reason {
+            ExitReason::Failed(f) => f.clone(),
+            ExitReason::Killed => Failure::new(FailureKind::Error, "killed"),
+            _ => return,
+        };
+        self.last_failure = Some(FailureRecord {
+            failure,
+            at: Instant::now(),
+        });
+    }
+}
+
+/// Why the supervisor must stop now.
+enum Stop {
+    /// Its intensity was exceeded.
+    Failed(Failure),
+    /// It was asked to shut down in the middle of something.
+    Interrupted,
+}
+
+struct Supervisor {
+    path: ChildPath,
+    strategy: Strategy,
+    window: RestartWindow,
+    max_restarts: u32,
+    period: std::time::Duration,
+    children: Vec<Child>,
+    by_name: HashMap<Arc<str>, usize>,
+    by_key: HashMap<u64, usize>,
+    next_key: u64,
+    token: CancellationToken,
+    events: EventBus,
+    exit_tx: mpsc::UnboundedSender<ChildExit>,
+    exit_rx: mpsc::UnboundedReceiver<ChildExit>,
+    cmd_tx: CommandSender,
+    cmd_rx: mpsc::UnboundedReceiver<Command>,
+    /// Tasks of runs that already reported their exit; awaited before the supervisor ends so no
+    /// task of the tree outlives it.
+    reaping: Vec<JoinHandle<ExitReason>>,
+}
+
+impl Supervisor {
+    fn new(
+        spec: SupervisorSpec,
+        path: ChildPath,
+        token: CancellationToken,
+        events: EventBus,
+    ) -> Self {
+        let (exit_tx, exit_rx) = mpsc::unbounded_channel();
+        let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+        let mut sup = Supervisor {
+            path,
+            strategy: spec.strategy,
+            window: RestartWindow::new(spec.intensity),
+            max_restarts: spec.intensity.max_restarts,
+            period: spec.intensity.period,
+            children: Vec::with_capacity(spec.children.len()),
+            by_name: HashMap::with_capacity(spec.children.len()),
+            by_key: HashMap::with_capacity(spec.children.len()),
+            next_key: 0,
+            token,
+            events,
+            exit_tx,
+            exit_rx,
+            cmd_tx,
+            cmd_rx,
+            reaping: Vec::new(),
+        };
+        for child in spec.children {
+            sup.push(child);
+        }
+        sup
+    }
+
+    /// Appends a child slot, last in start order.
+    fn push(&mut self, spec: ChildSpec) -> usize {
+        let index = self.children.len();
+        let key = self.next_key;
+        self.next_key += 1;
+        let path = self.path.join(&spec.name);
+        self.by_name.insert(spec.name.clone(), index);
+        self.by_key.insert(key, index);
+        self.children.push(Child {
+            key,
+            spec,
+            path,
+            state: State::Stopped,
+            starts: 0,
+            restarts: 0,
+            last_failure: None,
+        });
+        index
+    }
+
+    /// Removes a stopped child slot (a deleted spec, or a temporary child that ended).
+    fn remove(&mut self, index: usize) {
+        let child = self.children.remove(index);
+        self.by_name.remove(&child.spec.name);
+        self.by_key.remove(&child.key);
+        for (i, c) in self.children.iter().enumerate().skip(index) {
+            self.by_name.insert(c.spec.name.clone(), i);
+            self.by_key.insert(c.key, i);
+        }
+    }
+
+    /// Starts every child in start order; on a failure, stops those already started in reverse
+    /// order.
+    async fn start_all(&mut self) -> Result<(), StartError> {
+        for i in 0..self.children.len() {
+            if let Err(error) = self.start(i).await {
+                self.stop_all().await;
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts one run of child `i` and, if it has an init phase (or is a supervisor), waits for
+    /// it to finish. A shutdown request while waiting aborts the start.
+    async fn start(&mut self, i: usize) -> Result<(), StartError> {
+        let child = &mut self.children[i];
+        let generation = child.starts;
+        child.starts += 1;
+        let token = CancellationToken::new();
+        let span = tracing::info_span!("child", path = %child.path, generation);
+        let events = &self.events;
+        let path = child.path.clone();
+        let (task, commands) = match &child.spec.kind {
+            ChildKind::Worker(worker) => {
+                let ctx = Context::new(path.clone(), generation, child.restarts, token.clone());
+                let (init_tx, init_rx) = if worker.has_init {
+                    let (tx, rx) = oneshot::channel();
+                    (Some(tx), Some(rx))
+                } else {
+                    (None, None)
+                };
+                let fut = (worker.start)(ctx, init_tx);
+                let mut task = child::spawn(fut, child.key, generation, self.exit_tx.clone(), span);
+                events.emit(&path, || EventKind::Started { generation });
+                tracing::debug!(path = %path, generation, "child started");
+                if let Some(init_rx) = init_rx {
+                    let outcome = tokio::select! {
+                        biased;
+                        outcome = init_rx => outcome,
+                        _ = self.token.cancelled() => {
+                            child::stop(task, &token, child.spec.shutdown).await;
+                            return Err(StartError::Interrupted { path: self.path.clone() });
+                        }
+                    };
+                    let failure = match outcome {
+                        Ok(Ok(())) => None,
+                        Ok(Err(failure)) => Some(failure),
+                        // The init phase panicked: the task's output says how.
+                        Err(_) => Some(match child::joined_reason((&mut task).await) {
+                            ExitReason::Failed(f) => f,
+                            other => Failure::new(FailureKind::Error, other.to_string()),
+                        }),
+                    };
+                    if let Some(failure) = failure {
+                        // Wait for the task's end, so a failed start leaves nothing running.
+                        if !task.is_finished() {
+                            let _ = task.await;
+                        }
+                        return Err(self.start_failed(i, failure));
+                    }
+                }
+                (task, None)
+            }
+            ChildKind::Supervisor(spec) => {
+                let (ready_tx, ready_rx) = oneshot::channel();
+                let spec = (**spec).clone();
+                let fut =
+                    supervise_boxed(spec, path.clone(), token.clone(), events.clone(), ready_tx);
+                let task = child::spawn(fut, child.key, generation, self.exit_tx.clone(), span);
+                events.emit(&path, || EventKind::Started { generation });
+                let outcome = tokio::select! {
+                    biased;
+                    outcome = ready_rx => outcome,
+                    _ = self.token.cancelled() => {
+                        child::stop(task, &token, child.spec.shutdown).await;
+                        return Err(StartError::Interrupted { path: self.path.clone() });
+                    }
+                };
+                match outcome {
+                    Ok(Ok(commands)) => (task, Some(commands)),
+                    Ok(Err(error)) => {
+                        let _ = task.await;
+                        let failure = match &error {
+                            StartError::ChildFailed { failure, .. } => failure.clone(),
+                            other => Failure::new(FailureKind::StartFailed, other.to_string()),
+                        };
+                        self.record_start_failure(i, failure);
+                        return Err(error);
+                    }
+                    Err(_) => {
+                        let reason = child::joined_reason(task.await);
+                        let failure = Failure::new(FailureKind::StartFailed, reason.to_string());
+                        return Err(self.start_failed(i, failure));
+                    }
+                }
+            }
+        };
+        let child = &mut self.children[i];
+        child.state = State::Running(Running {
+            generation,
+            task,
+            token,
+            commands,
+        });
+        self.events
+            .emit(&child.path, || EventKind::Ready { generation });
+        Ok(())
+    }
+
+    fn record_start_failure(&mut self, i: usize, failure: Failure) {
+        let child = &mut self.children[i];
+        tracing::error!(path = %child.path, %failure, "child failed to start");
+        self.events.emit(&child.path, || EventKind::StartFailed {
+            failure: failure.clone(),
+        });
+        child.last_failure = Some(FailureRecord {
+            failure,
+            at: Instant::now(),
+        });
+    }
+
+    fn start_failed(&mut self, i: usize, failure: Failure) -> StartError {
+        self.record_start_failure(i, failure.clone());
+        StartError::ChildFailed {
+            path: self.children[i].path.clone(),
+            failure,
+        }
+    }
+
+    /// Stops child `i` if it runs, with its shutdown spec, and waits until its task has ended.
+    async fn stop(&mut self, i: usize) -> Option<ExitReason> {
+        let child = &mut self.children[i];
+        let State::Running(run) = std::mem::replace(&mut child.state, State::Stopped) else {
+            return None;
+        };
+        let reason = child::stop(run.task, &run.token, child.spec.shutdown).await;
+        let child = &mut self.children[i];
+        if !matches!(reason, ExitReason::Shutdown | ExitReason::Normal)
+            && !(reason == ExitReason::Killed
+                && child.spec.shutdown == crate::spec::Shutdown::Brutal)
+        {
+            tracing::warn!(path = %child.path, %reason, "child did not stop cleanly");
+        } else {
+            tracing::debug!(path = %child.path, %reason, "child stopped");
+        }
+        self.events.emit(&child.path, || EventKind::Exited {
+            reason: reason.clone(),
+        });
+        Some(reason)
+    }
+
+    /// Stops every child in reverse start order, then waits for the tasks of earlier runs.
+    async fn stop_all(&mut self) {
+        for i in (0..self.children.len()).rev() {
+            self.stop(i).await;
+        }
+        for task in self.reaping.drain(..) {
+            let _ = task.await;
+        }
+    }
+
+    /// The main loop, once all children have started.
+    async fn run(mut self) -> ExitReason {
+        enum Next {
+            Shutdown,
+            Exit(ChildExit),
+            Command(Command),
+        }
+        let outcome = loop {
+            let next = tokio::select! {
+                biased;
+                _ = self.token.cancelled() => Next::Shutdown,
+                Some(exit) = self.exit_rx.recv() => Next::Exit(exit),
+                Some(command) = self.cmd_rx.recv() => Next::Command(command),
+            };
+            let result = match next {
+                Next::Shutdown => break ExitReason::Shutdown,
+                Next::Exit(exit) => self.on_exit(exit).await,
+                Next::Command(command) => self.on_command(command).await,
+            };
+            match result {
+                Ok(()) => {}
+                Err(Stop::Interrupted) => break ExitReason::Shutdown,
+                Err(Stop::Failed(failure)) => break ExitReason::Failed(failure),
+            }
+        };
+        tracing::info!(path = %self.path, reason = %outcome, "supervisor shutting down");
+        self.events.emit(&self.path, || EventKind::ShuttingDown);
+        self.stop_all().await;
+        outcome
+    }
+
+    /// A child's task ended by itself: decide, as OTP's `do_restart` does.
+    async fn on_exit(&mut self, exit: ChildExit) -> Result<(), Stop> {
+        let Some(&i) = self.by_key.get(&exit.key) else {
+            return Ok(());
+        };
+        let child = &mut self.children[i];
+        match &child.state {
+            State::Running(run) if run.generation == exit.generation => {}
+            // An exit of a run that was stopped on purpose, or already replaced.
+            _ => return Ok(()),
+        }
+        let State::Running(run) = std::mem::replace(&mut child.state, State::Stopped) else {
+            return Ok(());
+        };
+        self.reaping.push(run.task);
+        if self.reaping.len() >= REAP_BATCH {
+            self.reaping.retain(|t| !t.is_finished());
+        }
+        let reason = exit.reason;
+        if reason.is_abnormal() {
+            tracing::error!(path = %child.path, %reason, "child terminated");
+        } else {
+            tracing::info!(path = %child.path, %reason, "child exited");
+        }
+        child.record_failure(&reason);
+        let restart = child.spec.restart;
+        self.events.emit(&child.path, || EventKind::Exited {
+            reason: reason.clone(),
+        });
+        if !restart.restarts_after(&reason) {
+            if restart == Restart::Temporary {
+                self.remove(i);
+            }
+            return Ok(());
+        }
+        self.restart(i).await
+    }
+
+    /// One restart event for child `i` (which is not running): counts toward the intensity, then
+    /// restarts the children the strategy names.
+    async fn restart(&mut self, i: usize) -> Result<(), Stop> {
+        if !self.window.add(Instant::now()) {
+            let failure = Failure::new(
+                FailureKind::IntensityExceeded,
+                format!(
+                    "reached max restart intensity ({} restarts within {:?})",
+                    self.max_restarts, self.period
+                ),
+            );
+            tracing::error!(path = %self.path, child = %self.children[i].path, %failure, "supervisor giving up");
+            let (max_restarts, period) = (self.max_restarts, self.period);
+            self.events
+                .emit(&self.path, || EventKind::IntensityExceeded {
+                    max_restarts,
+                    period,
+                });
+            return Err(Stop::Failed(failure));
+        }
+        let affected = match self.strategy {
+            Strategy::OneForOne => i..i + 1,
+            Strategy::OneForAll => 0..self.children.len(),
+            Strategy::RestForOne => i..self.children.len(),
+        };
+        let crashed_key = self.children[i].key;
+        self.events
+            .emit(&self.children[i].path, || EventKind::RestartDecided {
+                children: self.children[affected.clone()]
+                    .iter()
+                    .filter(|c| c.spec.restart != Restart::Temporary || c.key == crashed_key)
+                    .map(|c| c.path.clone())
+                    .collect(),
+            });
+        tracing::info!(path = %self.children[i].path, strategy = ?self.strategy, count = affected.len(), "restarting");
+        // Stop the others in reverse start order; temporary ones are dropped, never restarted.
+        for j in affected.clone().rev() {
+            self.stop(j).await;
+        }
+        let keys: Vec<u64> = self.children[affected].iter().map(|c| c.key).collect();
+        for &key in keys.iter().rev() {
+            let j = self.by_key[&key];
+            if self.children[j].spec.restart == Restart::Temporary {
+                self.remove(j);
+            }
+        }
+        for key in keys {
+            let Some(&j) = self.by_key.get(&key) else {
+                continue;
+            };
+            self.children[j].restarts += 1;
+            match self.start(j).await {
+                Ok(()) => {}
+                Err(StartError::Interrupted { .. }) => return Err(Stop::Interrupted),
+                Err(_) => {
+                    // OTP's try_again: the child waits as `restarting`, the supervisor goes back
+                    // to its mailbox, and the retry counts toward the intensity.
+                    self.children[j].state = State::Restarting;
+                    let _ = self.cmd_tx.send(Command {
+                        target: ChildRef::from_segments(std::iter::empty::<&str>()),
+                        depth: 0,
+                        op: Op::TryAgain { key },
+                    });
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn on_command(&mut self, command: Command) -> Result<(), Stop> {
+        let Command { target, depth, op } = command;
+        if let Op::TryAgain { key } = op {
+            return match self.by_key.get(&key) {
+                Some(&i) if matches!(self.children[i].state, State::Restarting) => {
+                    self.restart(i).await
+                }
+                _ => Ok(()),
+            };
+        }
+        let remaining = target.len() - depth;
+        let here = if op.targets_supervisor() { 0 } else { 1 };
+        if remaining < here {
+            op.fail(ChildError::NotFound {
+                path: self.path.clone(),
+            });
+            return Ok(());
+        }
+        if remaining > here {
+            self.forward(Command { target, depth, op });
+            return Ok(());
+        }
+        match op {
+            Op::WhichChildren(reply) => {
+                let _ = reply.send(Ok(self.children.iter().map(Child::info).collect()));
+            }
+            Op::CountChildren(reply) => {
+                let _ = reply.send(Ok(self.count()));
+            }
+            Op::StartChild(spec, reply) => {
+                let result = self.start_new_child(*spec).await;
+                let _ = reply.send(result);
+            }
+            Op::Info(reply) => {
+                let result = self.find(&target, depth).map(|i| self.children[i].info());
+                let _ = reply.send(result);
+            }
+            Op::Restart(reply) => {
+                let result = self.restart_child(&target, depth).await;
+                let _ = reply.send(result);
+            }
+            Op::Terminate(reply) => {
+                let result = match self.find(&target, depth) {
+                    Ok(i) => {
+                        self.stop(i).await;
+                        self.children[i].state = State::Stopped;
+                        if self.children[i].spec.restart == Restart::Temporary {
+                            self.remove(i);
+                        }
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                };
+                let _ = reply.send(result);
+            }
+            Op::Delete(reply) => {
+                let result = self.find(&target, depth).and_then(|i| {
+                    let child = &self.children[i];
+                    match child.state {
+                        State::Running(_) => Err(ChildError::Running {
+                            path: child.path.clone(),
+                        }),
+                        State::Restarting => Err(ChildError::Restarting {
+                            path: child.path.clone(),
+                        }),
+                        State::Stopped => {
+                            self.remove(i);
+                            Ok(())
+                        }
+                    }
+                });
+                let _ = reply.send(result);
+            }
+            Op::TryAgain { .. } => {}
+        }
+        Ok(())
+    }
+
+    /// The index of the child named by `target[depth]`.
+    fn find(&self, target: &ChildRef, depth: usize) -> Result<usize, ChildError> {
+        let name = target.segment(depth).map(|s| &**s).unwrap_or("");
+        self.by_name
+            .get(name)
+            .copied()
+            .ok_or_else(|| ChildError::NotFound {
+                path: self.path.join(name),
+            })
+    }
+
+    /// Passes a command on to the nested supervisor on its path.
+    fn forward(&self, command: Command) {
+        let i = match self.find(&command.target, command.depth) {
+            Ok(i) => i,
+            Err(e) => return command.op.fail(e),
+        };
+        let child = &self.children[i];
+        if child.spec.child_type() != ChildType::Supervisor {
+            return command.op.fail(ChildError::NotASupervisor {
+                path: child.path.clone(),
+            });
+        }
+        let State::Running(Running {
+            commands: Some(commands),
+            ..
+        }) = &child.state
+        else {
+            return command.op.fail(ChildError::SupervisorNotRunning {
+                path: child.path.clone(),
+            });
+        };
+        let forwarded = Command {
+            depth: command.depth + 1,
+            ..command
+        };
+        if let Err(mpsc::error::SendError(lost)) = commands.send(forwarded) {
+            lost.op.fail(ChildError::SupervisorNotRunning {
+                path: child.path.clone(),
+            });
+        }
+    }
+
+    fn count(&self) -> ChildCounts {
+        let mut counts = ChildCounts {
+            specs: self.children.len(),
+            ..ChildCounts::default()
+        };
+        for child in &self.children {
+            match child.spec.child_type() {
+                ChildType::Worker => counts.workers += 1,
+                ChildType::Supervisor => counts.supervisors += 1,
+            }
+            if matches!(child.state, State::Running(_)) {
+                counts.active += 1;
+            }
+        }
+        counts
+    }
+
+    /// OTP's `restart_child`: starts a stopped child; not counted toward the intensity.
+    async fn restart_child(&mut self, target: &ChildRef, depth: usize) -> Result<(), ChildError> {
+        let i = self.find(target, depth)?;
+        let child = &self.children[i];
+        match child.state {
+            State::Running(_) => Err(ChildError::Running {
+                path: child.path.clone(),
+            }),
+            State::Restarting => Err(ChildError::Restarting {
+                path: child.path.clone(),
+            }),
+            State::Stopped => self.start(i).await.map_err(|e| self.start_error(i, e)),
+        }
+    }
+
+    fn start_error(&self, i: usize, error: StartError) -> ChildError {
+        match error {
+            StartError::ChildFailed { failure, .. } => ChildError::StartFailed {
+                path: self.children[i].path.clone(),
+                failure,
+            },
+            StartError::Spec(e) => ChildError::Spec(e),
+            StartError::Interrupted { path } => ChildError::SupervisorNotRunning { path },
+        }
+    }
+
+    /// OTP's `start_child`: adds a spec last in start order and starts it; a failed start
+    /// discards the spec.
+    async fn start_new_child(&mut self, spec: ChildSpec) -> Result<(), ChildError> {
+        let path = self.path.join(&spec.name);
+        check_name(&spec.name, || path.clone())?;
+        if let Some(&i) = self.by_name.get(&spec.name) {
+            return Err(match self.children[i].state {
+                State::Running(_) => ChildError::AlreadyStarted { path },
+                _ => ChildError::AlreadyPresent { path },
+            });
+        }
+        spec.validate(&path)?;
+        let i = self.push(spec);
+        match self.start(i).await {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                let error = self.start_error(i, error);
+                self.remove(i);
+                Err(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,424 @@
+//! Specs: what a tree is made of, before it runs. [`SupervisorSpec`] (strategy, intensity, children
+//! in start order) and [`ChildSpec`] (a worker or a nested supervisor, with its restart policy and
+//! shutdown), checked by [`SupervisorSpec::validate`] and run by [`SupervisorSpec::start`].
+
+use std::collections::HashSet;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::error::SpecError;
+use crate::event::{EventBus, EventStream};
+use crate::exit::{ExitReason, Failure};
+use crate::path::ChildPath;
+use crate::worker::{Context, Worker};
+
+/// When a child is restarted after it exits (OTP's `restart`).
+///
+/// | policy | normal exit | shutdown | failure or kill |
+/// |---|---|---|---|
+/// | `Permanent` | restart | restart | restart |
+/// | `Transient` | keep, stopped | keep, stopped | restart |
+/// | `Temporary` | delete | delete | delete |
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Restart {
+    /// Always restarted.
+    #[default]
+    Permanent,
+    /// Restarted only after an abnormal exit (a failure or a kill).
+    Transient,
+    /// Never restarted; its spec is deleted when it exits, and it is not restarted with its
+    /// siblings under `one_for_all` or `rest_for_one` either.
+    Temporary,
+}
+
+impl Restart {
+    /// Whether a child with this policy is restarted after exiting for `reason`.
+    pub fn restarts_after(self, reason: &ExitReason) -> bool {
+        match self {
+            Restart::Permanent => true,
+            Restart::Transient => reason.is_abnormal(),
+            Restart::Temporary => false,
+        }
+    }
+}
+
+/// How a child is stopped (OTP's `shutdown`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Shutdown {
+    /// Abort the task at once (`brutal_kill`).
+    Brutal,
+    /// Ask the child to stop, wait up to this long, then abort it.
+    Timeout(Duration),
+    /// Ask the child to stop and wait for as long as it takes; the default for supervisors.
+    Infinity,
+}
+
+impl Shutdown {
+    /// The default for workers: ask, then abort after 5 seconds (OTP's 5000 ms).
+    pub const DEFAULT_WORKER: Shutdown = Shutdown::Timeout(Duration::from_secs(5));
+}
+
+/// Which children a supervisor restarts when one of them exits and must be restarted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum Strategy {
+    /// Restart only the child that exited.
+    #[default]
+    OneForOne,
+    /// Stop all other children (reverse start order), then restart all (start order).
+    OneForAll,
+    /// Stop the children started after the one that exited (reverse start order), then restart
+    /// it and them (start order).
+    RestForOne,
+}
+
+/// How many restarts a supervisor allows within a sliding period before it gives up (OTP's
+/// `intensity` and `period`). The default is OTP's: 1 restart within 5 seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Intensity {
+    /// Restarts allowed within `period`; one more stops the supervisor. 0 means any exit that
+    /// needs a restart stops it.
+    pub max_restarts: u32,
+    /// The length of the sliding window; must be longer than zero.
+    pub period: Duration,
+}
+
+impl Intensity {
+    /// The longest period accepted: about 136 years. Longer ones cannot be added to an instant
+    /// on every platform.
+    pub const MAX_PERIOD: Duration = Duration::from_secs(u32::MAX as u64);
+}
+
+impl Default for Intensity {
+    fn default() -> Self {
+        Intensity {
+            max_restarts: 1,
+            period: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Whether a child is a worker or a supervisor (OTP's `type`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ChildType {
+    /// A worker.
+    Worker,
+    /// A nested supervisor.
+    Supervisor,
+}
+
+/// A spec of one child: its name, what it runs, its restart policy and its shutdown.
+///
+/// ```
+/// use std::time::Duration;
+/// use supervisor::{ChildSpec, Context, Restart, Shutdown, Worker, WorkerResult};
+///
+/// #[derive(Clone)]
+/// struct Cache;
+///
+/// #[supervisor::async_trait]
+/// impl Worker for Cache {
+///     async fn run(&mut self, ctx: &Context) -> WorkerResult {
+///         ctx.shutdown_requested().await;
+///         Ok(())
+///     }
+/// }
+///
+/// let spec = ChildSpec::from_value("cache", Cache)
+///     .restart(Restart::Transient)
+///     .shutdown(Shutdown::Timeout(Duration::from_millis(500)));
+/// assert_eq!(spec.name(), "cache");
+/// ```
+#[derive(Clone)]
+pub struct ChildSpec {
+    pub(crate) name: Arc<str>,
+    pub(crate) restart: Restart,
+    pub(crate) shutdown: Shutdown,
+    pub(crate) kind: ChildKind,
+}
+
+#[derive(Clone)]
+pub(crate) enum ChildKind {
+    Worker(WorkerStart),
+    Supervisor(Box<SupervisorSpec>),
+}
+
+/// The future of one run of a child, from its first poll to its exit.
+pub(crate) type ChildFuture = Pin<Box<dyn Future<Output = ExitReason> + Send>>;
+
+/// Where a child with an init phase reports how the phase ended.
+pub(crate) type InitReply = oneshot::Sender<Result<(), Failure>>;
+
+/// Builds the future of one run of a worker: a fresh worker from the spec's factory, its init
+/// phase (when it has one), then its run phase.
+#[derive(Clone)]
+pub(crate) struct WorkerStart {
+    pub(crate) has_init: bool,
+    pub(crate) start: Arc<dyn Fn(Context, Option<InitReply>) -> ChildFuture + Send + Sync>,
+}
+
+impl ChildSpec {
+    /// A worker child; `factory` builds a fresh worker for every start and restart. The restart
+    /// policy and shutdown default to the worker's [`Worker::RESTART`] and [`Worker::SHUTDOWN`].
+    pub fn worker<W, F>(name: impl AsRef<str>, factory: F) -> Self
+    where
+        W: Worker,
+        F: Fn() -> W + Send + Sync + 'static,
+    {
+        let start = move |ctx: Context, init_reply: Option<InitReply>| -> ChildFuture {
+            let mut worker = factory();
+            Box::pin(async move {
+                if let Some(reply) = init_reply {
+                    if let Err(error) = worker.init(&ctx).await {
+                        let failure = Failure::from_error(&*error);
+                        let _ = reply.send(Err(failure.clone()));
+                        return ExitReason::Failed(failure);
+                    }
+                    let _ = reply.send(Ok(()));
+                }
+                match worker.run(&ctx).await {
+                    Ok(()) if ctx.is_shutdown_requested() => ExitReason::Shutdown,
+                    Ok(()) => ExitReason::Normal,
+                    Err(error) => ExitReason::Failed(Failure::from_error(&*error)),
+                }
+            })
+        };
+        ChildSpec {
+            name: Arc::from(name.as_ref()),
+            restart: W::RESTART,
+            shutdown: W::SHUTDOWN,
+            kind: ChildKind::Worker(WorkerStart {
+                has_init: W::HAS_INIT,
+                start: Arc::new(start),
+            }),
+        }
+    }
+
+    /// A worker child restarted from a clone of `prototype` each time.
+    pub fn from_value<W>(name: impl AsRef<str>, prototype: W) -> Self
+    where
+        W: Worker + Clone + Sync,
+    {
+        ChildSpec::worker(name, move || prototype.clone())
+    }
+
+    /// A nested supervisor child. Its name is the spec's name; its shutdown defaults to
+    /// [`Shutdown::Infinity`], as OTP's does for supervisors.
+    pub fn supervisor(spec: SupervisorSpec) -> Self {
+        ChildSpec {
+            name: spec.name.clone(),
+            restart: Restart::Permanent,
+            shutdown: Shutdown::Infinity,
+            kind: ChildKind::Supervisor(Box::new(spec)),
+        }
+    }
+
+    /// Sets the restart policy.
+    pub fn restart(mut self, restart: Restart) -> Self {
+        self.restart = restart;
+        self
+    }
+
+    /// Sets how the child is stopped.
+    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.shutdown = shutdown;
+        self
+    }
+
+    /// The child's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The child's restart policy.
+    pub fn restart_policy(&self) -> Restart {
+        self.restart
+    }
+
+    /// How the child is stopped.
+    pub fn shutdown_policy(&self) -> Shutdown {
+        self.shutdown
+    }
+
+    /// Whether the child is a worker or a supervisor.
+    pub fn child_type(&self) -> ChildType {
+        match self.kind {
+            ChildKind::Worker(_) => ChildType::Worker,
+            ChildKind::Supervisor(_) => ChildType::Supervisor,
+        }
+    }
+
+    pub(crate) fn validate(&self, path: &ChildPath) -> Result<(), SpecError> {
+        match &self.kind {
+            ChildKind::Worker(_) => Ok(()),
+            ChildKind::Supervisor(spec) => spec.validate_at(path),
+        }
+    }
+}
+
+impl fmt::Debug for ChildSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("ChildSpec");
+        d.field("name", &&*self.name)
+            .field("restart", &self.restart)
+            .field("shutdown", &self.shutdown);
+        match &self.kind {
+            ChildKind::Worker(w) => d.field("worker", &format_args!("has_init: {}", w.has_init)),
+            ChildKind::Supervisor(s) => d.field("supervisor", s),
+        };
+        d.finish()
+    }
+}
+
+/// A spec of a supervisor: its name, strategy, intensity and children in start order.
+///
+/// ```
+/// use std::time::Duration;
+/// use supervisor::{ChildSpec, Context, Strategy, SupervisorSpec, Worker, WorkerResult};
+///
+/// #[derive(Clone)]
+/// struct Idle;
+///
+/// #[supervisor::async_trait]
+/// impl Worker for Idle {
+///     async fn run(&mut self, ctx: &Context) -> WorkerResult {
+///         ctx.shutdown_requested().await;
+///         Ok(())
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let tree = SupervisorSpec::new("app")
+///     .strategy(Strategy::RestForOne)
+///     .intensity(3, Duration::from_secs(5))
+///     .child(ChildSpec::from_value("db", Idle))
+///     .child(ChildSpec::supervisor(
+///         SupervisorSpec::new("web").child(ChildSpec::from_value("acceptor", Idle)),
+///     ))
+///     .start()
+///     .await?;
+/// assert_eq!(tree.count_children().await?.active, 2);
+/// tree.shutdown().await?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct SupervisorSpec {
+    pub(crate) name: Arc<str>,
+    pub(crate) strategy: Strategy,
+    pub(crate) intensity: Intensity,
+    pub(crate) children: Vec<ChildSpec>,
+    pub(crate) events: Option<EventBus>,
+}
+
+impl SupervisorSpec {
+    /// A supervisor called `name` with OTP's defaults: `one_for_one`, 1 restart in 5 seconds.
+    pub fn new(name: impl AsRef<str>) -> Self {
+        SupervisorSpec {
+            name: Arc::from(name.as_ref()),
+            strategy: Strategy::default(),
+            intensity: Intensity::default(),
+            children: Vec::new(),
+            events: None,
+        }
+    }
+
+    /// Sets the restart strategy.
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.strategy = strategy;
+        self
+    }
+
+    /// Allows `max_restarts` restarts within any `period`; one more stops the supervisor.
+    pub fn intensity(mut self, max_restarts: u32, period: Duration) -> Self {
+        self.intensity = Intensity {
+            max_restarts,
+            period,
+        };
+        self
+    }
+
+    /// Adds a child, started after the children added before it.
+    pub fn child(mut self, child: ChildSpec) -> Self {
+        self.children.push(child);
+        self
+    }
+
+    /// Adds children in order.
+    pub fn children(mut self, children: impl IntoIterator<Item = ChildSpec>) -> Self {
+        self.children.extend(children);
+        self
+    }
+
+    /// The supervisor's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The children, in start order.
+    pub fn child_specs(&self) -> &[ChildSpec] {
+        &self.children
+    }
+
+    /// Subscribes to the events of the tree this spec will start, so that none is missed, the
+    /// first starts included. Only the root's subscription is used.
+    pub fn subscribe(&mut self) -> EventStream {
+        self.events.get_or_insert_with(EventBus::new).subscribe()
+    }
+
+    /// Checks the whole tree: names, intensities, empty supervisors. Every error names the full
+    /// path of the child or supervisor concerned. [`start`](Self::start) checks this too.
+    pub fn validate(&self) -> Result<(), SpecError> {
+        check_name(&self.name, || ChildPath::root(&self.name))?;
+        self.validate_at(&ChildPath::root(&self.name))
+    }
+
+    fn validate_at(&self, path: &ChildPath) -> Result<(), SpecError> {
+        if self.children.is_empty() {
+            return Err(SpecError::EmptySupervisor { path: path.clone() });
+        }
+        if self.intensity.period.is_zero() {
+            return Err(SpecError::ZeroPeriod { path: path.clone() });
+        }
+        if self.intensity.period > Intensity::MAX_PERIOD {
+            return Err(SpecError::PeriodTooLong {
+                path: path.clone(),
+                period: self.intensity.period,
+            });
+        }
+        let mut seen = HashSet::with_capacity(self.children.len());
+        for child in &self.children {
+            check_name(&child.name, || path.join(&child.name))?;
+            let child_path = path.join(&child.name);
+            if !seen.insert(&*child.name) {
+                return Err(SpecError::DuplicateChild { path: child_path });
+            }
+            child.validate(&child_path)?;
+        }
+        Ok(())
+    }
+}
+
+/// A name must be a non-empty path segment.
+pub(crate) fn check_name(name: &str, path: impl FnOnce() -> ChildPath) -> Result<(), SpecError> {
+    if name.is_empty() || name.contains('/') {
+        return Err(SpecError::InvalidName { path: path() });
+    }
+    Ok(())
+}
+
+impl fmt::Debug for SupervisorSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SupervisorSpec")
+            .field("name", &&*self.name)
+            .field("strategy", &self.strategy)
+            .field("intensity", &self.intensity)
+            .field("children", &self.children)
+            .finish()
+    }
+}

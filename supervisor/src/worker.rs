@@ -1,0 +1,135 @@
+//! The [`Worker`] trait that supervised children implement, and the [`Context`] each run gets.
+
+use crate::path::ChildPath;
+use crate::spec::{Restart, Shutdown};
+use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
+
+/// The error a worker may return: any error type.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What a worker's `init` and `run` return: `Ok(())` is a normal exit, `Err` an abnormal one.
+pub type WorkerResult = Result<(), BoxError>;
+
+/// A supervised task: something that runs until it is done, fails, or is asked to stop.
+///
+/// The supervisor builds a fresh worker from its child spec for every start and restart (see
+/// [`ChildSpec::worker`](crate::ChildSpec::worker)), so a restart never sees the state of the
+/// run that failed. State that must outlive a restart is passed in explicitly, e.g. as an
+/// `Arc` captured by the spec's factory.
+///
+/// A worker with an init phase sets [`HAS_INIT`](Worker::HAS_INIT): its supervisor then waits for
+/// [`init`](Worker::init) to return before it starts the next sibling, as OTP waits for a child's
+/// `init/1`. Returning `Ok` from `init` is how a worker reports that it is ready; an `Err` is a
+/// failed start.
+///
+/// ```
+/// use supervisor::{Context, Worker, WorkerResult};
+///
+/// struct Ticker { ticks: u64 }
+///
+/// #[supervisor::async_trait]
+/// impl Worker for Ticker {
+///     async fn run(&mut self, ctx: &Context) -> WorkerResult {
+///         let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
+///         loop {
+///             tokio::select! {
+///                 _ = ctx.shutdown_requested() => return Ok(()),
+///                 _ = interval.tick() => self.ticks += 1,
+///             }
+///         }
+///     }
+/// }
+/// ```
+#[async_trait::async_trait]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a supervisor worker",
+    label = "this type does not implement `supervisor::Worker`",
+    note = "implement `supervisor::Worker` for it, or put `#[supervisor::worker]` on an `async fn` or an impl block"
+)]
+pub trait Worker: Send + 'static {
+    /// Whether this worker has an init phase that its supervisor must wait for before it starts
+    /// the next sibling. Without one, a child counts as started as soon as its task is spawned.
+    const HAS_INIT: bool = false;
+
+    /// The restart policy a child of this worker gets unless its spec says otherwise.
+    const RESTART: Restart = Restart::Permanent;
+
+    /// The shutdown a child of this worker gets unless its spec says otherwise.
+    const SHUTDOWN: Shutdown = Shutdown::DEFAULT_WORKER;
+
+    /// The init phase: runs before the next sibling starts, only when
+    /// [`HAS_INIT`](Worker::HAS_INIT) is `true`.
+    async fn init(&mut self, ctx: &Context) -> WorkerResult {
+        let _ = ctx;
+        Ok(())
+    }
+
+    /// The run phase: the worker's work. Return `Ok(())` when done (a normal exit), `Err` on
+    /// failure; return promptly once [`Context::shutdown_requested`] fires.
+    async fn run(&mut self, ctx: &Context) -> WorkerResult;
+}
+
+/// What a running child knows about itself: its path, which start this is, and whether it has
+/// been asked to stop.
+///
+/// Cloning is cheap; clone it into tasks the worker spawns.
+#[derive(Clone, Debug)]
+pub struct Context {
+    path: ChildPath,
+    generation: u64,
+    restarts: u64,
+    token: CancellationToken,
+}
+
+impl Context {
+    pub(crate) fn new(
+        path: ChildPath,
+        generation: u64,
+        restarts: u64,
+        token: CancellationToken,
+    ) -> Self {
+        Context {
+            path,
+            generation,
+            restarts,
+            token,
+        }
+    }
+
+    /// The child's full path, e.g. `app/web/acceptor`.
+    pub fn path(&self) -> &ChildPath {
+        &self.path
+    }
+
+    /// The child's own name, the last segment of its path.
+    pub fn name(&self) -> &str {
+        self.path.name()
+    }
+
+    /// Which start this is: 0 for the first, then one more for every restart (automatic or
+    /// through [`Tree::restart_child`](crate::Tree::restart_child)).
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// How many times the supervisor has restarted this child automatically after an exit.
+    pub fn restart_count(&self) -> u64 {
+        self.restarts
+    }
+
+    /// Whether the supervisor has asked this child to stop.
+    pub fn is_shutdown_requested(&self) -> bool {
+        self.token.is_cancelled()
+    }
+
+    /// Completes when the supervisor asks this child to stop. Use it in `tokio::select!`.
+    pub fn shutdown_requested(&self) -> WaitForCancellationFuture<'_> {
+        self.token.cancelled()
+    }
+
+    /// The token cancelled when the supervisor asks this child to stop, to hand to tasks the
+    /// worker spawns itself.
+    pub fn cancellation_token(&self) -> &CancellationToken {
+        &self.token
+    }
+}
