@@ -1,0 +1,1 @@
+//! Shared pieces of the benchmarks (filled in by the benchmarks issue).
