@@ -1,1 +1,207 @@
-//! Shared helpers for the integration tests.
+//! Shared helpers for the integration tests: scripted workers whose every run follows a script
+//! the test writes, a log of what they did, and ways to read a tree's events.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use supervisor::{Context, Event, EventKind, EventStream, Worker, WorkerResult};
+use tokio::sync::Notify;
+
+/// What one run of a [`Scripted`] worker does.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// Run until asked to stop, then return `Ok`.
+    Idle,
+    /// Return `Ok` at once: a normal exit.
+    Exit,
+    /// Return an error at once.
+    Fail,
+    /// Panic at once.
+    Panic,
+    /// Ignore the shutdown request and never end by itself.
+    Hang,
+    /// Run for this long, then return an error.
+    FailAfter(Duration),
+    /// Fail in the init phase (workers with an init phase only).
+    FailInit,
+    /// Panic in the init phase (workers with an init phase only).
+    PanicInit,
+    /// Wait in the init phase until the gate is notified, then run idle.
+    GatedInit(Arc<Notify>),
+}
+
+/// Shared, ordered record of what the test workers did: `"init app/a 0"`, `"run app/a 0"`,
+/// `"stop app/a"`.
+#[derive(Clone, Default, Debug)]
+pub struct Log(Arc<Mutex<Vec<String>>>);
+
+impl Log {
+    /// Appends an entry.
+    pub fn push(&self, entry: String) {
+        self.0.lock().unwrap().push(entry);
+    }
+
+    /// All entries so far.
+    pub fn entries(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// The entries that start with `prefix`.
+    pub fn with_prefix(&self, prefix: &str) -> Vec<String> {
+        self.entries()
+            .into_iter()
+            .filter(|e| e.starts_with(prefix))
+            .collect()
+    }
+}
+
+/// The steps of a worker's runs, shared by all its starts: each start takes the next one; when
+/// none are left, the run is [`Step::Idle`].
+#[derive(Clone, Default, Debug)]
+pub struct Script(Arc<Mutex<VecDeque<Step>>>);
+
+impl Script {
+    /// A script of these steps.
+    pub fn new(steps: impl IntoIterator<Item = Step>) -> Self {
+        Script(Arc::new(Mutex::new(steps.into_iter().collect())))
+    }
+
+    /// Appends steps for later runs.
+    pub fn then(&self, steps: impl IntoIterator<Item = Step>) {
+        self.0.lock().unwrap().extend(steps);
+    }
+
+    fn next(&self) -> Step {
+        self.0.lock().unwrap().pop_front().unwrap_or(Step::Idle)
+    }
+}
+
+/// A worker that follows a [`Script`] and writes a [`Log`]. `INIT` says whether it has an init
+/// phase.
+#[derive(Clone, Debug)]
+pub struct Scripted<const INIT: bool = false> {
+    script: Script,
+    log: Log,
+    step: Option<Step>,
+}
+
+impl<const INIT: bool> Scripted<INIT> {
+    /// A worker following `script`, logging to `log`.
+    pub fn new(script: &Script, log: &Log) -> Self {
+        Scripted {
+            script: script.clone(),
+            log: log.clone(),
+            step: None,
+        }
+    }
+}
+
+#[supervisor::async_trait]
+impl<const INIT: bool> Worker for Scripted<INIT> {
+    const HAS_INIT: bool = INIT;
+
+    async fn init(&mut self, ctx: &Context) -> WorkerResult {
+        let step = self.script.next();
+        self.log
+            .push(format!("init {} {}", ctx.path(), ctx.generation()));
+        match &step {
+            Step::FailInit => return Err(format!("init of {} failed", ctx.path()).into()),
+            Step::PanicInit => panic!("init of {} panicked", ctx.path()),
+            Step::GatedInit(gate) => gate.notified().await,
+            _ => {}
+        }
+        self.step = Some(step);
+        Ok(())
+    }
+
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        let step = self.step.take().unwrap_or_else(|| self.script.next());
+        self.log
+            .push(format!("run {} {}", ctx.path(), ctx.generation()));
+        match step {
+            Step::Exit => Ok(()),
+            Step::Fail => Err(format!("{} failed", ctx.path()).into()),
+            Step::Panic => panic!("{} panicked", ctx.path()),
+            Step::Hang => std::future::pending().await,
+            Step::FailAfter(delay) => {
+                tokio::time::sleep(delay).await;
+                Err(format!("{} failed", ctx.path()).into())
+            }
+            _ => {
+                ctx.shutdown_requested().await;
+                self.log.push(format!("stop {}", ctx.path()));
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Events are read with this much (paused) time to spare, so a missing event fails the test
+/// instead of hanging it.
+pub const PATIENCE: Duration = Duration::from_secs(3600);
+
+/// Every event already waiting, without waiting for more.
+pub fn drain(events: &mut EventStream) -> Vec<Event> {
+    let mut out = Vec::new();
+    while let Some(event) = events.try_recv() {
+        match event {
+            Ok(event) => out.push(event),
+            Err(supervisor::RecvError::Closed) => break,
+            Err(lagged) => panic!("the test's subscriber {lagged}"),
+        }
+    }
+    out
+}
+
+/// Reads events until one matches `done`; returns all read, the matching one last.
+pub async fn until(events: &mut EventStream, done: impl Fn(&Event) -> bool) -> Vec<Event> {
+    let mut out = Vec::new();
+    loop {
+        let event = tokio::time::timeout(PATIENCE, events.recv())
+            .await
+            .expect("the expected event never came")
+            .expect("the event stream ended");
+        let matched = done(&event);
+        out.push(event);
+        if matched {
+            return out;
+        }
+    }
+}
+
+/// A one-line summary of an event, for order assertions: `"started app/a"`,
+/// `"exited app/a shutdown"`, `"restart app/a [app/a, app/b]"`.
+pub fn brief(event: &Event) -> String {
+    let path = &event.path;
+    match &event.kind {
+        EventKind::Started { .. } => format!("started {path}"),
+        EventKind::Ready { .. } => format!("ready {path}"),
+        EventKind::StartFailed { .. } => format!("start_failed {path}"),
+        EventKind::Exited { reason } => {
+            let reason = match reason {
+                supervisor::ExitReason::Normal => "normal",
+                supervisor::ExitReason::Shutdown => "shutdown",
+                supervisor::ExitReason::Failed(_) => "failed",
+                supervisor::ExitReason::Killed => "killed",
+            };
+            format!("exited {path} {reason}")
+        }
+        EventKind::RestartDecided { children } => {
+            let names: Vec<&str> = children.iter().map(|c| c.as_str()).collect();
+            format!("restart {path} [{}]", names.join(", "))
+        }
+        EventKind::IntensityExceeded { .. } => format!("intensity {path}"),
+        EventKind::ShuttingDown => format!("shutting_down {path}"),
+        other => format!("{other:?} {path}"),
+    }
+}
+
+/// [`brief`] of every event, keeping those whose summary starts with one of `kinds`.
+pub fn briefs(events: &[Event], kinds: &[&str]) -> Vec<String> {
+    events
+        .iter()
+        .map(brief)
+        .filter(|b| kinds.iter().any(|k| b.starts_with(k)))
+        .collect()
+}

@@ -1,0 +1,169 @@
+//! Exit reasons (normal, shutdown, failed by error or panic, killed) and the full OTP matrix of
+//! restart policy × exit reason.
+
+use std::time::Duration;
+
+use supervisor::{
+    ChildRef, ChildSpec, ExitReason, FailureKind, Phase, Restart, Shutdown, SupervisorSpec,
+};
+use supervisor_tests::{Log, Script, Scripted, Step, brief, until};
+
+fn tree(restart: Restart, script: &Script, log: &Log) -> SupervisorSpec {
+    SupervisorSpec::new("app")
+        .intensity(10, Duration::from_secs(5))
+        .child(ChildSpec::from_value("w", Scripted::<false>::new(script, log)).restart(restart))
+        .child(ChildSpec::from_value(
+            "other",
+            Scripted::<false>::new(&Script::default(), log),
+        ))
+}
+
+/// Runs a child whose first run ends with `step`, and returns the exit reason seen and what
+/// happened to the child afterwards: `Some(phase)` or `None` when its spec was deleted.
+async fn exit_once(restart: Restart, step: Step) -> (ExitReason, Option<(Phase, u64)>) {
+    let log = Log::default();
+    let script = Script::new([step]);
+    let mut spec = tree(restart, &script, &log);
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let seen = until(&mut events, |e| {
+        e.path.as_str() == "app/w" && matches!(e.kind, supervisor::EventKind::Exited { .. })
+    })
+    .await;
+    let supervisor::EventKind::Exited { reason } = &seen.last().unwrap().kind else {
+        unreachable!()
+    };
+    let reason = reason.clone();
+    // Let the supervisor finish its decision (a restart, if any) before asking.
+    if restart.restarts_after(&reason) {
+        until(&mut events, |e| brief(e) == "ready app/w").await;
+    }
+    let after = match tree.child(ChildRef::from("w")).await {
+        Ok(info) => Some((info.phase, info.starts)),
+        Err(supervisor::ChildError::NotFound { path }) => {
+            assert_eq!(path.as_str(), "app/w");
+            None
+        }
+        Err(e) => panic!("unexpected {e}"),
+    };
+    tree.shutdown().await.unwrap();
+    (reason, after)
+}
+
+#[tokio::test(start_paused = true)]
+async fn ok_is_a_normal_exit() {
+    let (reason, _) = exit_once(Restart::Transient, Step::Exit).await;
+    assert_eq!(reason, ExitReason::Normal);
+}
+
+#[tokio::test(start_paused = true)]
+async fn err_is_a_failure_with_the_error_message() {
+    let (reason, _) = exit_once(Restart::Transient, Step::Fail).await;
+    let failure = reason.failure().expect("a failure");
+    assert_eq!(failure.kind(), FailureKind::Error);
+    assert_eq!(failure.message(), "app/w failed");
+    assert!(reason.is_abnormal());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_is_caught_as_a_failure_with_its_message() {
+    let (reason, after) = exit_once(Restart::Permanent, Step::Panic).await;
+    let failure = reason.failure().expect("a failure");
+    assert_eq!(failure.kind(), FailureKind::Panic);
+    assert_eq!(failure.message(), "app/w panicked");
+    // The supervisor survived and restarted the child.
+    assert_eq!(after, Some((Phase::Running, 2)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn permanent_is_restarted_after_every_exit() {
+    for step in [Step::Exit, Step::Fail, Step::Panic] {
+        let (_, after) = exit_once(Restart::Permanent, step.clone()).await;
+        assert_eq!(after, Some((Phase::Running, 2)), "after {step:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn transient_is_kept_stopped_after_a_normal_exit_and_restarted_after_a_failure() {
+    let (_, after) = exit_once(Restart::Transient, Step::Exit).await;
+    assert_eq!(after, Some((Phase::Stopped, 1)));
+    for step in [Step::Fail, Step::Panic] {
+        let (_, after) = exit_once(Restart::Transient, step.clone()).await;
+        assert_eq!(after, Some((Phase::Running, 2)), "after {step:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn temporary_is_never_restarted_and_its_spec_is_deleted() {
+    for step in [Step::Exit, Step::Fail, Step::Panic] {
+        let (_, after) = exit_once(Restart::Temporary, step.clone()).await;
+        assert_eq!(after, None, "after {step:?}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_requested_stop_is_shutdown_and_an_ignored_one_is_killed_after_the_timeout() {
+    let log = Log::default();
+    let hang = Script::new([Step::Hang]);
+    let mut spec = SupervisorSpec::new("app")
+        .child(
+            ChildSpec::from_value("stubborn", Scripted::<false>::new(&hang, &log))
+                .shutdown(Shutdown::Timeout(Duration::from_secs(2))),
+        )
+        .child(ChildSpec::from_value(
+            "polite",
+            Scripted::<false>::new(&Script::default(), &log),
+        ))
+        .child(
+            ChildSpec::from_value("brutal", Scripted::<false>::new(&Script::default(), &log))
+                .shutdown(Shutdown::Brutal),
+        );
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let started = tokio::time::Instant::now();
+    tree.shutdown().await.unwrap();
+    let exits: Vec<String> = supervisor_tests::drain(&mut events)
+        .iter()
+        .map(brief)
+        .filter(|b| b.starts_with("exited"))
+        .collect();
+    assert_eq!(
+        exits,
+        [
+            "exited app/brutal killed",
+            "exited app/polite shutdown",
+            "exited app/stubborn killed"
+        ]
+    );
+    // The stubborn child was given its whole timeout before it was aborted.
+    assert!(started.elapsed() >= Duration::from_secs(2));
+    // The brutal child never saw a shutdown request; the polite one did.
+    assert_eq!(log.with_prefix("stop"), ["stop app/polite"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn restart_policy_matrix_matches_otp() {
+    use ExitReason::*;
+    let failed = Failed(supervisor::Failure::new(FailureKind::Error, "x"));
+    let cases = [
+        (Restart::Permanent, Normal, true),
+        (Restart::Permanent, Shutdown, true),
+        (Restart::Permanent, failed.clone(), true),
+        (Restart::Permanent, Killed, true),
+        (Restart::Transient, Normal, false),
+        (Restart::Transient, Shutdown, false),
+        (Restart::Transient, failed.clone(), true),
+        (Restart::Transient, Killed, true),
+        (Restart::Temporary, Normal, false),
+        (Restart::Temporary, Shutdown, false),
+        (Restart::Temporary, failed, false),
+        (Restart::Temporary, Killed, false),
+    ];
+    for (policy, reason, restarts) in cases {
+        assert_eq!(
+            policy.restarts_after(&reason),
+            restarts,
+            "{policy:?} × {reason}"
+        );
+    }
+}
