@@ -56,8 +56,7 @@ impl Worker for Acceptor {
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .with_target(false)
         .init();
@@ -72,10 +71,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             ChildSpec::from_value("db", database.clone())
                 .shutdown(Shutdown::Timeout(Duration::from_secs(1))),
         )
-        .child(ChildSpec::supervisor(
-            SupervisorSpec::new("web")
-                .child(ChildSpec::from_value("acceptor", Acceptor).restart(Restart::Transient)),
-        ));
+        .child(ChildSpec::supervisor(SupervisorSpec::new("web").child(
+            ChildSpec::from_value("acceptor", Acceptor).restart(Restart::Transient),
+        )));
     let mut events = spec.subscribe();
     let tree = spec.start().await?;
 

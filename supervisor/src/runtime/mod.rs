@@ -75,7 +75,7 @@ fn spawn_supervisor(
     events: EventBus,
     ready: ReadyReply,
 ) -> JoinHandle<ExitReason> {
-    let span = tracing::info_span!("supervisor", path = %path);
+    let span = tracing::info_span!(parent: None, "supervisor", path = %path);
     tokio::spawn(supervise(spec, path, token, events, ready, true).instrument(span))
 }
 
@@ -90,9 +90,13 @@ async fn supervise(
 ) -> ExitReason {
     let mut sup = Supervisor::new(spec, path, token, events);
     if let Err(error) = sup.start_all().await {
-        let failure = Failure::new(FailureKind::StartFailed, error.to_string());
+        let reason = match &error {
+            // Asked to stop while starting: that is a shutdown, not a failure.
+            StartError::Interrupted { .. } => ExitReason::Shutdown,
+            _ => ExitReason::Failed(Failure::new(FailureKind::StartFailed, error.to_string())),
+        };
         let _ = ready.send(Err(error));
-        return ExitReason::Failed(failure);
+        return reason;
     }
     if is_root {
         // A nested supervisor's readiness is announced by its parent, as for any child.
@@ -284,7 +288,8 @@ impl Supervisor {
         let generation = child.starts;
         child.starts += 1;
         let token = CancellationToken::new();
-        let span = tracing::info_span!("child", path = %child.path, generation);
+        // A root span: the path already says where the child sits in the tree.
+        let span = tracing::info_span!(parent: None, "child", path = %child.path, generation);
         let events = &self.events;
         let path = child.path.clone();
         let (task, commands) = match &child.spec.kind {
@@ -299,7 +304,7 @@ impl Supervisor {
                 let fut = (worker.start)(ctx, init_tx);
                 let mut task = child::spawn(fut, child.key, generation, self.exit_tx.clone(), span);
                 events.emit(&path, || EventKind::Started { generation });
-                tracing::debug!(path = %path, generation, "child started");
+                tracing::debug!(child = %path, generation, "child started");
                 if let Some(init_rx) = init_rx {
                     let outcome = tokio::select! {
                         biased;
@@ -376,7 +381,7 @@ impl Supervisor {
 
     fn record_start_failure(&mut self, i: usize, failure: Failure) {
         let child = &mut self.children[i];
-        tracing::error!(path = %child.path, %failure, "child failed to start");
+        tracing::error!(child = %child.path, %failure, "child failed to start");
         self.events.emit(&child.path, || EventKind::StartFailed {
             failure: failure.clone(),
         });
@@ -402,13 +407,16 @@ impl Supervisor {
         };
         let reason = child::stop(run.task, &run.token, child.spec.shutdown).await;
         let child = &mut self.children[i];
-        if !matches!(reason, ExitReason::Shutdown | ExitReason::Normal)
-            && !(reason == ExitReason::Killed
-                && child.spec.shutdown == crate::spec::Shutdown::Brutal)
-        {
-            tracing::warn!(path = %child.path, %reason, "child did not stop cleanly");
+        // OTP's shutdown_error report: anything but the exit the shutdown asked for.
+        let expected = match reason {
+            ExitReason::Shutdown | ExitReason::Normal => true,
+            ExitReason::Killed => child.spec.shutdown == crate::spec::Shutdown::Brutal,
+            ExitReason::Failed(_) => false,
+        };
+        if expected {
+            tracing::debug!(child = %child.path, %reason, "child stopped");
         } else {
-            tracing::debug!(path = %child.path, %reason, "child stopped");
+            tracing::warn!(child = %child.path, %reason, "child did not stop cleanly");
         }
         self.events.emit(&child.path, || EventKind::Exited {
             reason: reason.clone(),
@@ -451,7 +459,7 @@ impl Supervisor {
                 Err(Stop::Failed(failure)) => break ExitReason::Failed(failure),
             }
         };
-        tracing::info!(path = %self.path, reason = %outcome, "supervisor shutting down");
+        tracing::info!(reason = %outcome, "supervisor shutting down");
         self.events.emit(&self.path, || EventKind::ShuttingDown);
         self.stop_all().await;
         outcome
@@ -477,9 +485,9 @@ impl Supervisor {
         }
         let reason = exit.reason;
         if reason.is_abnormal() {
-            tracing::error!(path = %child.path, %reason, "child terminated");
+            tracing::error!(child = %child.path, %reason, "child terminated");
         } else {
-            tracing::info!(path = %child.path, %reason, "child exited");
+            tracing::info!(child = %child.path, %reason, "child exited");
         }
         child.record_failure(&reason);
         let restart = child.spec.restart;
@@ -506,7 +514,7 @@ impl Supervisor {
                     self.max_restarts, self.period
                 ),
             );
-            tracing::error!(path = %self.path, child = %self.children[i].path, %failure, "supervisor giving up");
+            tracing::error!(child = %self.children[i].path, %failure, "supervisor giving up");
             let (max_restarts, period) = (self.max_restarts, self.period);
             self.events
                 .emit(&self.path, || EventKind::IntensityExceeded {
@@ -529,7 +537,7 @@ impl Supervisor {
                     .map(|c| c.path.clone())
                     .collect(),
             });
-        tracing::info!(path = %self.children[i].path, strategy = ?self.strategy, count = affected.len(), "restarting");
+        tracing::info!(child = %self.children[i].path, strategy = ?self.strategy, count = affected.len(), "restarting");
         // Stop the others in reverse start order; temporary ones are dropped, never restarted.
         for j in affected.clone().rev() {
             self.stop(j).await;

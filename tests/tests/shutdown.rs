@@ -1,0 +1,156 @@
+//! Shutdown: the whole tree in reverse start order, each child by its own shutdown (graceful with
+//! a timeout, brutal, infinity), nested supervisors to any depth, and nothing left running after.
+
+use std::time::Duration;
+
+use supervisor::{ChildSpec, Shutdown, SupervisorSpec};
+use supervisor_tests::{Log, Script, Scripted, Step, briefs, drain};
+
+fn idle(name: &str, log: &Log) -> ChildSpec {
+    ChildSpec::from_value(name, Scripted::<false>::new(&Script::default(), log))
+}
+
+/// app { a, web { b, http { c, d } }, e }: four levels counting the root.
+fn deep_tree(log: &Log) -> SupervisorSpec {
+    SupervisorSpec::new("app")
+        .child(idle("a", log))
+        .child(ChildSpec::supervisor(
+            SupervisorSpec::new("web")
+                .child(idle("b", log))
+                .child(ChildSpec::supervisor(
+                    SupervisorSpec::new("http")
+                        .child(idle("c", log))
+                        .child(ChildSpec::supervisor(
+                            SupervisorSpec::new("deep").child(idle("d", log)),
+                        )),
+                )),
+        ))
+        .child(idle("e", log))
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_whole_tree_stops_in_reverse_start_order() {
+    let log = Log::default();
+    let mut spec = deep_tree(&log);
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let started = briefs(&drain(&mut events), &["started"]);
+    assert_eq!(
+        started,
+        [
+            "started app",
+            "started app/a",
+            "started app/web",
+            "started app/web/b",
+            "started app/web/http",
+            "started app/web/http/c",
+            "started app/web/http/deep",
+            "started app/web/http/deep/d",
+            "started app/e",
+        ]
+    );
+    tree.shutdown().await.unwrap();
+    let stopped = briefs(&drain(&mut events), &["exited"]);
+    assert_eq!(
+        stopped,
+        [
+            "exited app/e shutdown",
+            "exited app/web/http/deep/d shutdown",
+            "exited app/web/http/deep shutdown",
+            "exited app/web/http/c shutdown",
+            "exited app/web/http shutdown",
+            "exited app/web/b shutdown",
+            "exited app/web shutdown",
+            "exited app/a shutdown",
+        ]
+    );
+    // Each worker saw the request, in the same order.
+    assert_eq!(
+        log.with_prefix("stop"),
+        [
+            "stop app/e",
+            "stop app/web/http/deep/d",
+            "stop app/web/http/c",
+            "stop app/web/b",
+            "stop app/a"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn no_task_of_the_tree_is_left_after_shutdown() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let before = metrics.num_alive_tasks();
+    let log = Log::default();
+    // Children that restart, hang, and are killed, to leave as many tasks behind as possible.
+    let spec = deep_tree(&log)
+        .intensity(100, Duration::from_secs(1))
+        .child(
+            ChildSpec::from_value(
+                "hangs",
+                Scripted::<false>::new(&Script::new([Step::Hang]), &log),
+            )
+            .shutdown(Shutdown::Timeout(Duration::from_millis(50))),
+        )
+        .child(
+            ChildSpec::from_value(
+                "flaps",
+                Scripted::<false>::new(
+                    &Script::new(std::iter::repeat_n(
+                        Step::FailAfter(Duration::from_millis(1)),
+                        50,
+                    )),
+                    &log,
+                ),
+            )
+            .shutdown(Shutdown::Brutal),
+        );
+    let tree = spec.start().await.unwrap();
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    assert!(
+        metrics.num_alive_tasks() > before + 8,
+        "the tree is running"
+    );
+    tree.shutdown().await.unwrap();
+    assert_eq!(metrics.num_alive_tasks(), before);
+}
+
+#[tokio::test(start_paused = true)]
+async fn infinity_waits_for_as_long_as_the_child_takes() {
+    let log = Log::default();
+    let script = Script::new([Step::FailAfter(Duration::from_secs(600))]);
+    let spec = SupervisorSpec::new("app").child(
+        ChildSpec::from_value("slow", Scripted::<false>::new(&script, &log))
+            .shutdown(Shutdown::Infinity),
+    );
+    let mut spec = spec;
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let began = tokio::time::Instant::now();
+    // The worker ignores the request (it sleeps 600 s, then fails); infinity waits it out.
+    tree.shutdown().await.unwrap();
+    assert_eq!(began.elapsed(), Duration::from_secs(600));
+    assert_eq!(
+        briefs(&drain(&mut events), &["exited"]),
+        ["exited app/slow failed"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_the_tree_shuts_it_down() {
+    let log = Log::default();
+    let mut spec = deep_tree(&log);
+    let mut events = spec.subscribe();
+    let handle = {
+        let tree = spec.start().await.unwrap();
+        tree.handle()
+    };
+    // The tree was dropped: it shuts down in the background, last the first child, `a`.
+    supervisor_tests::until(&mut events, |e| {
+        supervisor_tests::brief(e) == "exited app/a shutdown"
+    })
+    .await;
+    assert_eq!(log.with_prefix("stop").len(), 5);
+    let error = handle.which_children().await.unwrap_err();
+    assert_eq!(error.to_string(), "supervisor `app` is not running");
+}

@@ -1,0 +1,181 @@
+//! Start: children start one after another in declaration order, each init finishing before the
+//! next begins; a failed init stops the started siblings in reverse order and names the child's
+//! full path; an init failure during a restart is retried and counts toward intensity.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use supervisor::{ChildSpec, FailureKind, StartError, SupervisorSpec, TreeError};
+use supervisor_tests::{Log, Script, Scripted, Step, brief, briefs, drain};
+use tokio::sync::Notify;
+
+#[tokio::test(start_paused = true)]
+async fn each_init_finishes_before_the_next_sibling_starts() {
+    let log = Log::default();
+    let gate = Arc::new(Notify::new());
+    let mut spec = SupervisorSpec::new("app")
+        .child(ChildSpec::from_value(
+            "a",
+            Scripted::<true>::new(&Script::new([Step::GatedInit(gate.clone())]), &log),
+        ))
+        .child(ChildSpec::from_value(
+            "b",
+            Scripted::<true>::new(&Script::default(), &log),
+        ));
+    let mut events = spec.subscribe();
+    let starting = tokio::spawn(spec.start());
+    // Give the tree every chance to run ahead: plenty of (paused) time and scheduler turns.
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(log.entries(), ["init app/a 0"]);
+    assert!(!starting.is_finished());
+    gate.notify_one();
+    let tree = starting.await.unwrap().unwrap();
+    let order = briefs(&drain(&mut events), &["started", "ready"]);
+    assert_eq!(
+        order,
+        [
+            "started app",
+            "started app/a",
+            "ready app/a",
+            "started app/b",
+            "ready app/b",
+            "ready app"
+        ]
+    );
+    assert_eq!(&log.entries()[..2], ["init app/a 0", "run app/a 0"]);
+    assert!(log.entries().contains(&"init app/b 0".to_owned()));
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_init_stops_started_siblings_in_reverse_order_and_names_the_child() {
+    let log = Log::default();
+    let w = |script: Script| Scripted::<true>::new(&script, &log);
+    let mut spec = SupervisorSpec::new("app")
+        .child(ChildSpec::from_value("a", w(Script::default())))
+        .child(ChildSpec::from_value("b", w(Script::default())))
+        .child(ChildSpec::from_value("c", w(Script::new([Step::FailInit]))))
+        .child(ChildSpec::from_value("d", w(Script::default())));
+    let mut events = spec.subscribe();
+    let error = spec.start().await.err().expect("start must fail");
+    let StartError::ChildFailed { path, failure } = &error else {
+        panic!("unexpected {error:?}")
+    };
+    assert_eq!(path.as_str(), "app/c");
+    assert_eq!(failure.message(), "init of app/c failed");
+    assert_eq!(
+        error.to_string(),
+        "child `app/c` failed to start: init of app/c failed"
+    );
+    let seen = briefs(
+        &drain(&mut events),
+        &["start_failed", "exited", "started app/d"],
+    );
+    assert_eq!(
+        seen,
+        [
+            "start_failed app/c",
+            "exited app/b shutdown",
+            "exited app/a shutdown"
+        ]
+    );
+    assert_eq!(log.with_prefix("stop"), ["stop app/b", "stop app/a"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panicking_init_is_a_failed_start_with_the_panic_message() {
+    let log = Log::default();
+    let spec = SupervisorSpec::new("app").child(ChildSpec::from_value(
+        "a",
+        Scripted::<true>::new(&Script::new([Step::PanicInit]), &log),
+    ));
+    let Err(StartError::ChildFailed { path, failure }) = spec.start().await else {
+        panic!("start must fail")
+    };
+    assert_eq!(path.as_str(), "app/a");
+    assert_eq!(failure.kind(), FailureKind::Panic);
+    assert_eq!(failure.message(), "init of app/a panicked");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_init_deep_in_the_tree_names_its_full_path() {
+    let log = Log::default();
+    let w = |script: Script| Scripted::<true>::new(&script, &log);
+    let mut spec = SupervisorSpec::new("app")
+        .child(ChildSpec::from_value("db", w(Script::default())))
+        .child(ChildSpec::supervisor(
+            SupervisorSpec::new("web")
+                .child(ChildSpec::from_value("cache", w(Script::default())))
+                .child(ChildSpec::supervisor(SupervisorSpec::new("http").child(
+                    ChildSpec::from_value("acceptor", w(Script::new([Step::FailInit]))),
+                ))),
+        ));
+    let mut events = spec.subscribe();
+    let Err(StartError::ChildFailed { path, .. }) = spec.start().await else {
+        panic!("start must fail")
+    };
+    assert_eq!(path.as_str(), "app/web/http/acceptor");
+    let seen = briefs(&drain(&mut events), &["exited"]);
+    assert_eq!(
+        seen,
+        ["exited app/web/cache shutdown", "exited app/db shutdown"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_init_failure_during_a_restart_is_retried_and_counts_toward_intensity() {
+    let log = Log::default();
+    // a runs, fails; its restart fails in init twice, then succeeds.
+    let script = Script::new([Step::Fail, Step::FailInit, Step::FailInit]);
+    let mut spec = SupervisorSpec::new("app")
+        .intensity(3, Duration::from_secs(60))
+        .child(ChildSpec::from_value(
+            "a",
+            Scripted::<true>::new(&script, &log),
+        ));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let seen = supervisor_tests::until(&mut events, |e| brief(e) == "ready app/a").await;
+    // The first `ready` is the initial start; wait for the one after the retries.
+    let mut seen = seen;
+    seen.extend(supervisor_tests::until(&mut events, |e| brief(e) == "ready app/a").await);
+    let order = briefs(&seen, &["restart", "start_failed", "ready", "exited"]);
+    assert_eq!(
+        order,
+        [
+            "ready app/a",
+            "ready app",
+            "exited app/a failed",
+            "restart app/a [app/a]",
+            "start_failed app/a",
+            "restart app/a [app/a]",
+            "start_failed app/a",
+            "restart app/a [app/a]",
+            "ready app/a",
+        ]
+    );
+    let info = tree.child("a".into()).await.unwrap();
+    assert_eq!(info.restart_count, 3);
+    assert_eq!(info.phase, supervisor::Phase::Running);
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_init_that_keeps_failing_on_restart_ends_in_escalation() {
+    let log = Log::default();
+    let script =
+        Script::new(std::iter::once(Step::Fail).chain(std::iter::repeat_n(Step::FailInit, 10)));
+    let spec = SupervisorSpec::new("app")
+        .intensity(3, Duration::from_secs(60))
+        .child(ChildSpec::from_value(
+            "a",
+            Scripted::<true>::new(&script, &log),
+        ));
+    let tree = spec.start().await.unwrap();
+    let Err(TreeError::Failed { failure, .. }) = tree.join().await else {
+        panic!("the root must fail")
+    };
+    assert_eq!(failure.kind(), FailureKind::IntensityExceeded);
+    // The first start, then three counted restart attempts, each failing in init.
+    assert_eq!(log.with_prefix("init").len(), 4);
+}
