@@ -1,21 +1,26 @@
 //! Procedural macros of the `supervisor` crate: `supervision_tree!` and `#[worker]`.
 //!
-//! Use them through the `supervisor` crate, which re-exports them.
+//! Use them through the `supervisor` crate, which re-exports them; the syntax is documented
+//! there and in `docs/dsl.md`. Each macro is a pipeline on `proc_macro2` token streams, so it can
+//! be tested without a compiler: parse → model → validate → expand, with errors collected and
+//! reported together at the user's tokens.
+
+mod ctxt;
+mod names;
+mod options;
+mod tree;
+mod worker;
 
 use proc_macro::TokenStream;
 
-/// Declares a supervision tree (work in progress: see the tracker's DSL issue).
+/// Declares a supervision tree; see the `supervisor` crate's `supervision_tree!`.
 #[proc_macro]
 pub fn supervision_tree(input: TokenStream) -> TokenStream {
-    let _ = input;
-    "::core::compile_error!(\"supervision_tree! is not implemented yet\");"
-        .parse()
-        .unwrap_or_default()
+    tree::supervision_tree(input.into()).into()
 }
 
-/// Turns an `async fn` or an impl block into a worker (work in progress).
+/// Turns an `async fn` or an impl block into a worker; see the `supervisor` crate's `#[worker]`.
 #[proc_macro_attribute]
 pub fn worker(attr: TokenStream, item: TokenStream) -> TokenStream {
-    let _ = attr;
-    item
+    worker::worker(attr.into(), item.into()).into()
 }

@@ -73,11 +73,63 @@ pub use worker::{BoxError, Context, Worker, WorkerResult};
 pub use async_trait::async_trait;
 
 #[cfg(feature = "macros")]
-pub use supervisor_macros::{supervision_tree, worker};
+pub use supervisor_macros::worker;
+
+/// Declares a supervision tree, checked at compile time: see `docs/dsl.md` in the repository
+/// for the whole syntax.
+///
+/// ```
+/// use supervisor::{supervision_tree, worker, Context, WorkerResult};
+///
+/// /// Accepts connections on a port.
+/// #[worker(restart = transient, shutdown = 2s)]
+/// async fn acceptor(ctx: &Context, port: u16) -> WorkerResult {
+///     let _ = port;
+///     ctx.shutdown_requested().await;
+///     Ok(())
+/// }
+///
+/// supervision_tree! {
+///     /// The whole service.
+///     pub supervisor App {
+///         strategy: one_for_all,
+///         intensity: 3 within 5s,
+///
+///         worker acceptor: Acceptor;
+///         supervisor web: Web {
+///             strategy: rest_for_one,
+///             worker admin: Acceptor = Acceptor::new(9090), restart: permanent;
+///         }
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let tree = App::builder().acceptor(Acceptor::new(8080)).start().await?;
+/// tree.restart_child(AppChild::Web(WebChild::Admin)).await.unwrap_err(); // it is running
+/// tree.terminate_child(AppChild::Web(WebChild::Itself)).await?;
+/// tree.shutdown().await?;
+/// # Ok(())
+/// # }
+/// ```
+#[cfg(feature = "macros")]
+#[macro_export]
+macro_rules! supervision_tree {
+    ($($tree:tt)*) => {
+        $crate::__private::supervision_tree! { crate = $crate; $($tree)* }
+    };
+}
 
 /// What the macros' generated code names. Not a public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
     pub use async_trait::async_trait;
-    pub use std;
+    #[cfg(feature = "macros")]
+    pub use supervisor_macros::supervision_tree;
+
+    /// A builder slot whose worker has not been supplied yet.
+    pub struct Open;
+
+    /// A builder slot holding its worker.
+    pub struct Provided<W>(pub W);
 }

@@ -1,0 +1,41 @@
+//! Errors collected while a macro runs, reported together (as serde_derive's `Ctxt` does), so a
+//! user sees every mistake at once.
+
+use proc_macro2::TokenStream;
+use quote::ToTokens;
+use std::fmt::Display;
+
+#[derive(Default)]
+pub(crate) struct Errors {
+    errors: Option<syn::Error>,
+}
+
+impl Errors {
+    /// Records an error pointing at `tokens`.
+    pub(crate) fn at(&mut self, tokens: impl ToTokens, message: impl Display) {
+        self.push(syn::Error::new_spanned(tokens, message));
+    }
+
+    /// Records an error at `span`.
+    pub(crate) fn at_span(&mut self, span: proc_macro2::Span, message: impl Display) {
+        self.push(syn::Error::new(span, message));
+    }
+
+    pub(crate) fn push(&mut self, error: syn::Error) {
+        match &mut self.errors {
+            Some(all) => all.combine(error),
+            None => self.errors = Some(error),
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.errors.is_none()
+    }
+
+    /// The `compile_error!`s of every recorded error.
+    pub(crate) fn into_compile_errors(self) -> TokenStream {
+        self.errors
+            .map(|e| e.to_compile_error())
+            .unwrap_or_default()
+    }
+}

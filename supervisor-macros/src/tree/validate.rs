@@ -1,0 +1,135 @@
+//! Checks that need the whole tree: names, duplicates, empty supervisors, contradictory options,
+//! sibling references. Offending children are dropped from the model after their error is
+//! recorded, so the expansion that follows stays valid Rust.
+
+use std::collections::{HashMap, HashSet};
+
+use syn::Ident;
+
+use super::model::{Child, Shutdown, Strategy, Sup, Tree};
+use crate::ctxt::Errors;
+use crate::names::{did_you_mean, is_snake_case, upper_camel};
+
+/// The variant that names a nested supervisor itself in its child enum.
+pub(crate) const ITSELF: &str = "Itself";
+
+pub(crate) fn validate(tree: &mut Tree, errors: &mut Errors) {
+    let mut types: HashMap<String, Ident> = HashMap::new();
+    validate_sup(&mut tree.root, errors, &mut types);
+}
+
+fn validate_sup(sup: &mut Sup, errors: &mut Errors, types: &mut HashMap<String, Ident>) {
+    let ty = sup.ty.to_string();
+    if let Some(first) = types.get(&ty) {
+        errors.at(
+            &sup.ty,
+            format!("the type name `{ty}` is used twice in this tree (first for `{}`): every supervisor needs its own type name", first),
+        );
+    } else {
+        types.insert(ty.clone(), sup.name.clone());
+    }
+    if sup.children.is_empty() {
+        errors.at_span(
+            sup.body,
+            format!("supervisor `{ty}` has no children: declare at least one `worker` or `supervisor` in it"),
+        );
+    }
+
+    // Names: snake_case, distinct, distinct once turned into enum variants.
+    let mut names: HashSet<String> = HashSet::new();
+    let mut variants: HashMap<String, Ident> = HashMap::new();
+    let mut keep = Vec::with_capacity(sup.children.len());
+    for child in &sup.children {
+        let name = child.name();
+        let text = name.to_string();
+        let ok = if text.starts_with("r#") {
+            errors.at(
+                name,
+                "raw identifiers cannot name a child: choose another name",
+            );
+            false
+        } else if !is_snake_case(&text) {
+            let hint = crate::names::snake(&text);
+            let hint = if is_snake_case(&hint) {
+                format!("; e.g. `{hint}`")
+            } else {
+                String::new()
+            };
+            errors.at(
+                name,
+                format!("child names are snake_case (they become paths like `app/{text}`){hint}"),
+            );
+            false
+        } else if names.contains(&text) {
+            errors.at(
+                name,
+                format!(
+                    "duplicate child name `{text}`: children of one supervisor need distinct names"
+                ),
+            );
+            false
+        } else {
+            let variant = upper_camel(&text);
+            if variant == ITSELF {
+                errors.at(name, format!("`{text}` is reserved: `{ITSELF}` names a nested supervisor itself in its child enum; choose another name"));
+                false
+            } else if let Some(other) = variants.get(&variant) {
+                errors.at(name, format!("`{text}` and `{other}` both become the enum variant `{variant}`: rename one of them"));
+                false
+            } else {
+                variants.insert(variant, name.clone());
+                names.insert(text);
+                true
+            }
+        };
+        keep.push(ok);
+    }
+    let mut keep = keep.into_iter();
+    sup.children.retain(|_| keep.next().unwrap_or(false));
+    // A worker with neither type nor value was reported while parsing; nothing can run it.
+    sup.children
+        .retain(|c| !matches!(c, Child::Worker(w) if w.ty.is_none() && w.value.is_none()));
+
+    // Options that contradict each other, and sibling references.
+    let strategy = sup.strategy.map(|(s, _)| s).unwrap_or(Strategy::OneForOne);
+    let order: Vec<String> = sup.children.iter().map(|c| c.name().to_string()).collect();
+    for (position, child) in sup.children.iter().enumerate() {
+        if let Child::Supervisor(nested) = child
+            && let Some((Shutdown::Brutal, span)) = nested.opts.shutdown
+        {
+            {
+                errors.at_span(
+                    span,
+                    format!("supervisor `{}` cannot be shut down brutally: aborting it would leave its children unsupervised; use `infinity` (the default for supervisors) or a timeout", nested.name),
+                );
+            }
+        }
+        for dep in &child.opts().depends_on {
+            let dep_text = dep.to_string();
+            if dep_text == order[position] {
+                errors.at(dep, format!("`{dep_text}` cannot depend on itself"));
+            } else if let Some(at) = order.iter().position(|n| *n == dep_text) {
+                if at > position {
+                    errors.at(dep, format!("`{}` depends on `{dep_text}`, which is declared after it: children start in declaration order, so move `{dep_text}` above `{}`", order[position], order[position]));
+                } else if strategy == Strategy::OneForOne {
+                    errors.at(dep, format!("`depends_on` needs strategy `rest_for_one` or `one_for_all`: under `one_for_one` (this supervisor's strategy) a restart of `{dep_text}` would not restart `{}`", order[position]));
+                }
+            } else {
+                let siblings: Vec<&str> = order.iter().map(String::as_str).collect();
+                errors.at(
+                    dep,
+                    format!(
+                        "no sibling named `{dep_text}`{}",
+                        did_you_mean(&dep_text, &siblings)
+                    ),
+                );
+            }
+        }
+    }
+
+    for child in &mut sup.children {
+        if let Child::Supervisor(nested) = child {
+            validate_sup(nested, errors, types);
+        }
+    }
+}

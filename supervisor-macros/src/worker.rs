@@ -1,0 +1,319 @@
+//! `#[worker]`: turns an `async fn` or an impl block into an implementation of the runtime's
+//! `Worker` trait, with the worker's default child options.
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::{format_ident, quote};
+use syn::{FnArg, ImplItem, ImplItemFn, ItemFn, ItemImpl, Pat, Signature};
+
+use crate::ctxt::Errors;
+use crate::names::{did_you_mean, duration_tokens, one_of, upper_camel};
+use crate::options::{self, RawValue};
+use crate::tree::model::{Restart, Shutdown};
+
+const KEYS: [&str; 3] = ["restart", "shutdown", "crate"];
+
+/// The options of `#[worker(…)]`.
+struct Options {
+    krate: TokenStream,
+    restart: Option<Restart>,
+    shutdown: Option<Shutdown>,
+}
+
+fn parse_options(attr: TokenStream, errors: &mut Errors) -> Options {
+    let mut opts = Options {
+        krate: quote!(::supervisor),
+        restart: None,
+        shutdown: None,
+    };
+    let mut seen: Vec<String> = Vec::new();
+    for part in options::split(attr, ',') {
+        let mut iter = part.clone().into_iter();
+        let (Some(TokenTree::Ident(key)), Some(TokenTree::Punct(eq))) = (iter.next(), iter.next())
+        else {
+            errors.at(
+                &part,
+                format!("expected `key = value`, with key {}", one_of(&KEYS)),
+            );
+            continue;
+        };
+        if eq.as_char() != '=' {
+            errors.at_span(eq.span(), format!("expected `=` after `{key}`"));
+            continue;
+        }
+        let name = key.to_string();
+        if seen.contains(&name) {
+            errors.at(&key, format!("`{name}` is set twice; keep one"));
+            continue;
+        }
+        seen.push(name.clone());
+        let value = RawValue {
+            tokens: iter.collect(),
+            key_span: key.span(),
+        };
+        match name.as_str() {
+            "restart" => match options::restart(&value) {
+                Ok((r, _)) => opts.restart = Some(r),
+                Err(e) => errors.push(e),
+            },
+            "shutdown" => match options::shutdown(&value) {
+                Ok((s, _)) => opts.shutdown = Some(s),
+                Err(e) => errors.push(e),
+            },
+            "crate" => {
+                if value.tokens.is_empty() {
+                    errors.at(
+                        &key,
+                        "expected the path of the supervisor crate, e.g. `crate = my_supervisor`",
+                    );
+                } else {
+                    opts.krate = value.tokens;
+                }
+            }
+            _ => errors.at(
+                &key,
+                format!(
+                    "unknown option `{name}`{}; expected {}",
+                    did_you_mean(&name, &KEYS),
+                    one_of(&KEYS)
+                ),
+            ),
+        }
+    }
+    opts
+}
+
+fn consts(opts: &Options) -> TokenStream {
+    let krate = &opts.krate;
+    let restart = opts.restart.map(|r| {
+        let variant = format_ident!("{}", upper_camel(r.name()));
+        quote!(const RESTART: #krate::Restart = #krate::Restart::#variant;)
+    });
+    let shutdown = opts.shutdown.map(|s| {
+        let value = match s {
+            Shutdown::Brutal => quote!(#krate::Shutdown::Brutal),
+            Shutdown::Infinity => quote!(#krate::Shutdown::Infinity),
+            Shutdown::Timeout(d) => {
+                let d = duration_tokens(d);
+                quote!(#krate::Shutdown::Timeout(#d))
+            }
+        };
+        quote!(const SHUTDOWN: #krate::Shutdown = #value;)
+    });
+    quote!(#restart #shutdown)
+}
+
+/// The whole attribute on token streams.
+pub fn worker(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let mut errors = Errors::default();
+    let opts = parse_options(attr, &mut errors);
+    let expansion = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Fn(f)) => from_fn(f, &opts, &mut errors),
+        Ok(syn::Item::Impl(i)) => from_impl(i, &opts, &mut errors),
+        Ok(other) => {
+            errors.at(
+                &other,
+                "`#[worker]` goes on an `async fn` or on an impl block with `async fn run`",
+            );
+            item
+        }
+        Err(e) => {
+            errors.push(e);
+            item
+        }
+    };
+    let compile_errors = errors.into_compile_errors();
+    quote!(#compile_errors #expansion)
+}
+
+/// Checks that `sig` takes the context first (after `&mut self` for methods).
+fn check_signature(sig: &Signature, method: bool, errors: &mut Errors) -> bool {
+    let mut ok = true;
+    if sig.asyncness.is_none() {
+        errors.at(
+            sig.fn_token,
+            format!(
+                "a worker's `{}` must be an `async fn`: add `async`",
+                sig.ident
+            ),
+        );
+        ok = false;
+    }
+    if !sig.generics.params.is_empty() {
+        errors.at(&sig.generics, "a worker fn cannot be generic: make the worker a type and put `#[worker]` on its impl block");
+        ok = false;
+    }
+    let mut inputs = sig.inputs.iter();
+    if method {
+        match inputs.next() {
+            Some(FnArg::Receiver(r)) if r.reference.is_some() && r.mutability.is_some() => {}
+            Some(other) => {
+                errors.at(
+                    other,
+                    format!(
+                        "`{}` takes `&mut self` first: `async fn {}(&mut self, ctx: &Context)`",
+                        sig.ident, sig.ident
+                    ),
+                );
+                ok = false;
+            }
+            None => {
+                errors.at(&sig.ident, format!("`{}` takes `&mut self` and the context: `async fn {}(&mut self, ctx: &Context)`", sig.ident, sig.ident));
+                return false;
+            }
+        }
+    }
+    let context_hint = if method {
+        format!("`async fn {}(&mut self, ctx: &Context)`", sig.ident)
+    } else {
+        format!("`async fn {}(ctx: &Context, …)`", sig.ident)
+    };
+    match inputs.next() {
+        Some(FnArg::Typed(t)) if matches!(*t.ty, syn::Type::Reference(_)) => {}
+        Some(FnArg::Receiver(r)) => {
+            errors.at(r, format!("a worker fn takes no `self`: the worker is generated from its parameters; put `#[worker]` on the impl block instead, or write {context_hint}"));
+            ok = false;
+        }
+        Some(other) => {
+            errors.at(other, format!("the first parameter of a worker is its context, `ctx: &Context`: {context_hint}"));
+            ok = false;
+        }
+        None => {
+            errors.at(
+                &sig.ident,
+                format!("a worker takes its context: {context_hint}"),
+            );
+            ok = false;
+        }
+    }
+    if method && sig.inputs.len() > 2 {
+        errors.at(&sig.inputs, format!("`{}` takes only `&mut self` and the context; keep other values in the worker's fields", sig.ident));
+        ok = false;
+    }
+    ok
+}
+
+fn from_fn(f: ItemFn, opts: &Options, errors: &mut Errors) -> TokenStream {
+    let krate = &opts.krate;
+    if !check_signature(&f.sig, false, errors) {
+        return quote!(#f);
+    }
+    let vis = &f.vis;
+    let fn_name = &f.sig.ident;
+    let struct_name = format_ident!(
+        "{}",
+        upper_camel(fn_name.to_string().trim_start_matches("r#")),
+        span = fn_name.span()
+    );
+    let mut fields = Vec::new();
+    let mut types = Vec::new();
+    for arg in f.sig.inputs.iter().skip(1) {
+        let FnArg::Typed(typed) = arg else { continue };
+        match &*typed.pat {
+            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
+                fields.push(p.ident.clone());
+                types.push((*typed.ty).clone());
+            }
+            other => errors.at(other, "a worker fn's arguments must be plain names (`port: u16`): they become the worker's fields"),
+        }
+    }
+    if !errors.is_empty() && fields.len() + 1 != f.sig.inputs.len() {
+        return quote!(#f);
+    }
+    let consts = consts(opts);
+    let struct_doc = format!(
+        "The worker that runs [`{fn_name}`]; every start and restart calls it with clones of these fields."
+    );
+    let new_doc = format!("A worker that calls [`{fn_name}`] with these arguments.");
+    quote! {
+        #f
+
+        #[doc = #struct_doc]
+        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
+        #vis struct #struct_name {
+            #(
+                #[allow(missing_docs)]
+                pub #fields: #types,
+            )*
+        }
+
+        impl #struct_name {
+            #[doc = #new_doc]
+            #[allow(clippy::too_many_arguments, clippy::new_without_default)]
+            #vis fn new(#(#fields: #types),*) -> Self {
+                Self { #(#fields),* }
+            }
+        }
+
+        #[#krate::__private::async_trait]
+        impl #krate::Worker for #struct_name {
+            #consts
+
+            async fn run(&mut self, ctx: &#krate::Context) -> #krate::WorkerResult {
+                #fn_name(ctx, #(::core::clone::Clone::clone(&self.#fields)),*).await
+            }
+        }
+    }
+}
+
+fn from_impl(mut item: ItemImpl, opts: &Options, errors: &mut Errors) -> TokenStream {
+    let krate = &opts.krate;
+    if let Some((_, path, _)) = &item.trait_ {
+        errors.at(path, "`#[worker]` goes on the type's own impl block (`impl Db { async fn run … }`), not on a trait impl");
+        return quote!(#item);
+    }
+    let mut init: Option<ImplItemFn> = None;
+    let mut run: Option<ImplItemFn> = None;
+    let mut rest = Vec::new();
+    for it in std::mem::take(&mut item.items) {
+        match it {
+            ImplItem::Fn(mut f) if f.sig.ident == "run" || f.sig.ident == "init" => {
+                f.vis = syn::Visibility::Inherited;
+                if f.sig.ident == "run" {
+                    run = Some(f);
+                } else {
+                    init = Some(f);
+                }
+            }
+            other => rest.push(other),
+        }
+    }
+    let self_ty = &item.self_ty;
+    let Some(run) = run else {
+        errors.at(
+            self_ty,
+            "a worker impl needs `async fn run(&mut self, ctx: &Context) -> WorkerResult`",
+        );
+        item.items = rest;
+        return quote!(#item);
+    };
+    let mut ok = check_signature(&run.sig, true, errors);
+    if let Some(init) = &init {
+        ok &= check_signature(&init.sig, true, errors);
+    }
+    let has_init = init.as_ref().map(|_| {
+        quote!(
+            const HAS_INIT: bool = true;
+        )
+    });
+    let consts = consts(opts);
+    let (impl_generics, _, where_clause) = item.generics.split_for_impl();
+    let inherent = (!rest.is_empty()).then(|| {
+        let mut inherent = item.clone();
+        inherent.items = rest;
+        quote!(#inherent)
+    });
+    if !ok {
+        return quote!(#inherent);
+    }
+    quote! {
+        #inherent
+
+        #[#krate::__private::async_trait]
+        impl #impl_generics #krate::Worker for #self_ty #where_clause {
+            #has_init
+            #consts
+            #init
+            #run
+        }
+    }
+}
