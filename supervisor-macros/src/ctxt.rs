@@ -39,3 +39,13 @@ impl Errors {
             .unwrap_or_default()
     }
 }
+
+#[cfg(test)]
+impl Errors {
+    /// The messages recorded, in order.
+    pub(crate) fn messages(self) -> Vec<String> {
+        self.errors
+            .map(|e| e.into_iter().map(|e| e.to_string()).collect())
+            .unwrap_or_default()
+    }
+}

@@ -219,6 +219,12 @@ fn from_fn(f: ItemFn, opts: &Options, errors: &mut Errors) -> TokenStream {
     if !errors.is_empty() && fields.len() + 1 != f.sig.inputs.len() {
         return quote!(#f);
     }
+    // Spanned on each argument's type, so a type that is not `Clone` is reported there.
+    let clones: Vec<TokenStream> = fields
+        .iter()
+        .zip(&types)
+        .map(|(f, ty)| quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> ::core::clone::Clone::clone(&self.#f)))
+        .collect();
     let consts = consts(opts);
     let struct_doc = format!(
         "The worker that runs [`{fn_name}`]; every start and restart calls it with clones of these fields."
@@ -228,12 +234,17 @@ fn from_fn(f: ItemFn, opts: &Options, errors: &mut Errors) -> TokenStream {
         #f
 
         #[doc = #struct_doc]
-        #[derive(::core::clone::Clone, ::core::fmt::Debug)]
         #vis struct #struct_name {
             #(
                 #[allow(missing_docs)]
                 pub #fields: #types,
             )*
+        }
+
+        impl ::core::clone::Clone for #struct_name {
+            fn clone(&self) -> Self {
+                Self { #(#fields: #clones,)* }
+            }
         }
 
         impl #struct_name {
@@ -249,7 +260,8 @@ fn from_fn(f: ItemFn, opts: &Options, errors: &mut Errors) -> TokenStream {
             #consts
 
             async fn run(&mut self, ctx: &#krate::Context) -> #krate::WorkerResult {
-                #fn_name(ctx, #(::core::clone::Clone::clone(&self.#fields)),*).await
+                let this = ::core::clone::Clone::clone(self);
+                #fn_name(ctx, #(this.#fields),*).await
             }
         }
     }
@@ -257,6 +269,8 @@ fn from_fn(f: ItemFn, opts: &Options, errors: &mut Errors) -> TokenStream {
 
 fn from_impl(mut item: ItemImpl, opts: &Options, errors: &mut Errors) -> TokenStream {
     let krate = &opts.krate;
+    // On a mistake, the block is kept as written, so the rest of the crate still compiles.
+    let original = item.clone();
     if let Some((_, path, _)) = &item.trait_ {
         errors.at(path, "`#[worker]` goes on the type's own impl block (`impl Db { async fn run … }`), not on a trait impl");
         return quote!(#item);
@@ -283,8 +297,7 @@ fn from_impl(mut item: ItemImpl, opts: &Options, errors: &mut Errors) -> TokenSt
             self_ty,
             "a worker impl needs `async fn run(&mut self, ctx: &Context) -> WorkerResult`",
         );
-        item.items = rest;
-        return quote!(#item);
+        return quote!(#original);
     };
     let mut ok = check_signature(&run.sig, true, errors);
     if let Some(init) = &init {
@@ -303,7 +316,7 @@ fn from_impl(mut item: ItemImpl, opts: &Options, errors: &mut Errors) -> TokenSt
         quote!(#inherent)
     });
     if !ok {
-        return quote!(#inherent);
+        return quote!(#original);
     }
     quote! {
         #inherent

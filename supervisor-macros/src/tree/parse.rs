@@ -29,6 +29,8 @@ fn parse_tree(input: ParseStream, errors: &mut Errors) -> syn::Result<Tree> {
             path.extend([input.parse::<TokenTree>()?]);
         }
         input.parse::<Token![;]>()?;
+        syn::parse2::<syn::Path>(path.clone())
+            .map_err(|e| syn::Error::new(e.span(), "expected the path of the supervisor crate"))?;
         path
     } else {
         quote!(::supervisor)

@@ -15,19 +15,12 @@ pub(crate) const ITSELF: &str = "Itself";
 
 pub(crate) fn validate(tree: &mut Tree, errors: &mut Errors) {
     let mut types: HashMap<String, Ident> = HashMap::new();
+    types.insert(tree.root.ty.to_string(), tree.root.name.clone());
     validate_sup(&mut tree.root, errors, &mut types);
 }
 
 fn validate_sup(sup: &mut Sup, errors: &mut Errors, types: &mut HashMap<String, Ident>) {
     let ty = sup.ty.to_string();
-    if let Some(first) = types.get(&ty) {
-        errors.at(
-            &sup.ty,
-            format!("the type name `{ty}` is used twice in this tree (first for `{}`): every supervisor needs its own type name", first),
-        );
-    } else {
-        types.insert(ty.clone(), sup.name.clone());
-    }
     if sup.children.is_empty() {
         errors.at_span(
             sup.body,
@@ -42,6 +35,19 @@ fn validate_sup(sup: &mut Sup, errors: &mut Errors, types: &mut HashMap<String, 
     for child in &sup.children {
         let name = child.name();
         let text = name.to_string();
+        // Every supervisor type of the tree is generated next to the others.
+        if let Child::Supervisor(nested) = child {
+            let nested_ty = nested.ty.to_string();
+            if let Some(first) = types.get(&nested_ty) {
+                errors.at(
+                    &nested.ty,
+                    format!("the type name `{nested_ty}` is already used in this tree (by `{first}`): every supervisor needs its own type name"),
+                );
+                keep.push(false);
+                continue;
+            }
+            types.insert(nested_ty, nested.name.clone());
+        }
         let ok = if text.starts_with("r#") {
             errors.at(
                 name,

@@ -93,7 +93,7 @@ pub(crate) fn child_enums(krate: &TokenStream, sup: &Sup, is_root: bool) -> Toke
         impl #name {
             #[doc(hidden)]
             #vis fn __segments(&self, out: &mut ::std::vec::Vec<&'static str>) {
-                match self {
+                match *self {
                     #(#to_segments)*
                 }
             }

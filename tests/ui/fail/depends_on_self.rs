@@ -1,0 +1,22 @@
+// A child cannot depend on itself.
+use supervisor::{supervision_tree, Context, Worker, WorkerResult};
+
+#[derive(Clone)]
+struct Idle;
+
+#[supervisor::async_trait]
+impl Worker for Idle {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+supervision_tree! {
+    supervisor App {
+        strategy: rest_for_one,
+        worker web: Idle = Idle, depends_on: [web];
+    }
+}
+
+fn main() {}

@@ -1,0 +1,23 @@
+// depends_on names a sibling that does not exist.
+use supervisor::{supervision_tree, Context, Worker, WorkerResult};
+
+#[derive(Clone)]
+struct Idle;
+
+#[supervisor::async_trait]
+impl Worker for Idle {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+supervision_tree! {
+    supervisor App {
+        strategy: rest_for_one,
+        worker database: Idle = Idle;
+        worker web: Idle = Idle, depends_on: [databse];
+    }
+}
+
+fn main() {}

@@ -1,0 +1,22 @@
+// Two children of one supervisor share a name.
+use supervisor::{supervision_tree, Context, Worker, WorkerResult};
+
+#[derive(Clone)]
+struct Idle;
+
+#[supervisor::async_trait]
+impl Worker for Idle {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+supervision_tree! {
+    supervisor App {
+        worker db: Idle = Idle;
+        worker db: Idle = Idle;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,26 @@
+// Building a tree whose open child was never supplied names the child.
+use supervisor::{supervision_tree, Context, Worker, WorkerResult};
+
+#[derive(Clone)]
+struct Idle;
+
+#[supervisor::async_trait]
+impl Worker for Idle {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+supervision_tree! {
+    supervisor App {
+        worker db: Idle = Idle;
+        supervisor web: Web {
+            worker acceptor: Idle;
+        }
+    }
+}
+
+fn main() {
+    let _spec = App::builder().build();
+}

@@ -1,0 +1,22 @@
+// Only doc comments may decorate a child.
+use supervisor::{supervision_tree, Context, Worker, WorkerResult};
+
+#[derive(Clone)]
+struct Idle;
+
+#[supervisor::async_trait]
+impl Worker for Idle {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+supervision_tree! {
+    supervisor App {
+        #[allow(unused)]
+        worker db: Idle = Idle;
+    }
+}
+
+fn main() {}

@@ -1,0 +1,21 @@
+// Erlang's `brutal_kill` is spelt `brutal` here.
+use supervisor::{supervision_tree, Context, Worker, WorkerResult};
+
+#[derive(Clone)]
+struct Idle;
+
+#[supervisor::async_trait]
+impl Worker for Idle {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+supervision_tree! {
+    supervisor App {
+        worker db: Idle = Idle, shutdown: brutal_kill;
+    }
+}
+
+fn main() {}

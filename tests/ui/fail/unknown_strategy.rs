@@ -1,0 +1,22 @@
+// A misspelt strategy gets a suggestion.
+use supervisor::{supervision_tree, Context, Worker, WorkerResult};
+
+#[derive(Clone)]
+struct Idle;
+
+#[supervisor::async_trait]
+impl Worker for Idle {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+supervision_tree! {
+    supervisor App {
+        strategy: one_for_al,
+        worker db: Idle = Idle;
+    }
+}
+
+fn main() {}

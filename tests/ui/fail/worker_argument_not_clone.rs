@@ -1,0 +1,13 @@
+// Every start gets clones of the arguments: they must be Clone.
+use supervisor::{worker, Context, WorkerResult};
+
+struct Socket;
+
+#[worker]
+async fn acceptor(ctx: &Context, socket: Socket) -> WorkerResult {
+    let _ = socket;
+    ctx.shutdown_requested().await;
+    Ok(())
+}
+
+fn main() {}

@@ -1,0 +1,7 @@
+// #[worker] goes on an async fn or an impl block.
+use supervisor::worker;
+
+#[worker]
+struct Acceptor;
+
+fn main() {}

@@ -1,0 +1,22 @@
+// The intensity period must be longer than zero.
+use supervisor::{supervision_tree, Context, Worker, WorkerResult};
+
+#[derive(Clone)]
+struct Idle;
+
+#[supervisor::async_trait]
+impl Worker for Idle {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+supervision_tree! {
+    supervisor App {
+        intensity: 3 within 0s,
+        worker db: Idle = Idle;
+    }
+}
+
+fn main() {}
