@@ -133,3 +133,8 @@ pub mod __private {
     /// A builder slot holding its worker.
     pub struct Provided<W>(pub W);
 }
+
+/// The README's examples, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;

@@ -35,6 +35,8 @@ fn parse_tree(input: ParseStream, errors: &mut Errors) -> syn::Result<Tree> {
     } else {
         quote!(::supervisor)
     };
+    // Doc comments may come before `let` too, as they would on a statement.
+    let mut docs = doc_attributes(input, errors)?;
     let binding = if input.peek(Token![let]) {
         input.parse::<Token![let]>()?;
         let name: Ident = input.parse()?;
@@ -43,7 +45,7 @@ fn parse_tree(input: ParseStream, errors: &mut Errors) -> syn::Result<Tree> {
     } else {
         None
     };
-    let docs = doc_attributes(input, errors)?;
+    docs.extend(doc_attributes(input, errors)?);
     let vis: Visibility = input.parse()?;
     let keyword: Ident = input.parse().map_err(|e| {
         syn::Error::new(

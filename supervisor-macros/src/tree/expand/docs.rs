@@ -32,7 +32,7 @@ fn restart(child: &Child) -> String {
     match (child.opts().restart, child) {
         (Some((r, _)), _) => r.name().to_owned(),
         (None, Child::Supervisor(_)) => Restart::Permanent.name().to_owned(),
-        (None, Child::Worker(_)) => "the worker's default".to_owned(),
+        (None, Child::Worker(_)) => "worker's default".to_owned(),
     }
 }
 
@@ -41,7 +41,28 @@ fn shutdown(child: &Child) -> String {
         (Some((Shutdown::Brutal, _)), _) => "brutal".to_owned(),
         (Some((Shutdown::Infinity, _)), _) | (None, Child::Supervisor(_)) => "infinity".to_owned(),
         (Some((Shutdown::Timeout(d), _)), _) => show_duration(d),
-        (None, Child::Worker(_)) => "the worker's default".to_owned(),
+        (None, Child::Worker(_)) => "worker's default".to_owned(),
+    }
+}
+
+/// The options a child's declaration sets, for the drawing: `[transient, shutdown 5s]`.
+fn declared_options(child: &Child) -> String {
+    let opts = child.opts();
+    let mut parts = Vec::new();
+    if opts.restart.is_some() {
+        parts.push(restart(child));
+    }
+    if opts.shutdown.is_some() {
+        parts.push(format!("shutdown {}", shutdown(child)));
+    }
+    if !opts.depends_on.is_empty() {
+        let deps: Vec<String> = opts.depends_on.iter().map(|d| d.to_string()).collect();
+        parts.push(format!("depends on {}", deps.join(", ")));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("  [{}]", parts.join(", "))
     }
 }
 
@@ -75,20 +96,18 @@ fn draw(sup: &Sup, indent: &str, out: &mut String) {
         let branch = if last { "└── " } else { "├── " };
         let line = match child {
             Child::Worker(_) => format!(
-                "{}: {}  [{}, shutdown {}]",
+                "{}: {}{}",
                 child.name(),
                 child_type(child),
-                restart(child),
-                shutdown(child)
+                declared_options(child)
             ),
             Child::Supervisor(nested) => format!(
-                "{}: {}  ({}, {}) [{}, shutdown {}]",
+                "{}: {}  ({}, {}){}",
                 child.name(),
                 nested.ty,
                 strategy(nested),
                 intensity(nested),
-                restart(child),
-                shutdown(child)
+                declared_options(child)
             ),
         };
         out.push_str(indent);
