@@ -6,6 +6,8 @@
 //! reported together at the user's tokens.
 
 mod ctxt;
+#[cfg(test)]
+mod mutate;
 mod names;
 mod options;
 mod tree;

@@ -330,3 +330,96 @@ fn from_impl(mut item: ItemImpl, opts: &Options, errors: &mut Errors) -> TokenSt
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(attr: &str, item: &str) -> String {
+        worker(attr.parse().unwrap(), item.parse().unwrap()).to_string()
+    }
+
+    #[test]
+    fn a_fn_becomes_a_struct_with_a_constructor_and_a_worker_impl() {
+        let out = run(
+            "restart = transient, shutdown = 2s",
+            "pub async fn acceptor(ctx: &Context, port: u16) -> WorkerResult { Ok(()) }",
+        );
+        assert!(
+            out.contains("pub struct Acceptor { # [allow (missing_docs)] pub port : u16 , }"),
+            "{out}"
+        );
+        assert!(out.contains("pub fn new (port : u16) -> Self"));
+        assert!(out.contains(
+            "const RESTART : :: supervisor :: Restart = :: supervisor :: Restart :: Transient"
+        ));
+        assert!(out.contains("Duration :: new (2u64 , 0u32)"));
+        assert!(!out.contains("compile_error"));
+    }
+
+    #[test]
+    fn an_impl_with_init_sets_has_init_and_keeps_other_methods() {
+        let out = run(
+            "crate = sv",
+            "impl Db { async fn init(&mut self, ctx: &Context) -> WorkerResult { Ok(()) } pub async fn run(&mut self, ctx: &Context) -> WorkerResult { Ok(()) } fn url(&self) {} }",
+        );
+        assert!(out.contains("impl sv :: Worker for Db"), "{out}");
+        assert!(out.contains("const HAS_INIT : bool = true"));
+        assert!(out.contains("impl Db { fn url (& self) { } }"));
+        assert!(!out.contains("supervisor ::"));
+    }
+
+    #[test]
+    fn mistakes_are_all_reported() {
+        let out = run("restrat = x, shutdown = 0s", "fn f(port: u16) {}");
+        assert_eq!(out.matches("compile_error").count(), 4, "{out}");
+    }
+
+    #[test]
+    fn mutated_items_never_panic() {
+        let items = [
+            (
+                "restart = transient",
+                "pub async fn acceptor(ctx: &Context, port: u16) -> WorkerResult { Ok(()) }",
+            ),
+            (
+                "",
+                "impl Db { async fn init(&mut self, ctx: &Context) -> WorkerResult { Ok(()) } async fn run(&mut self, ctx: &Context) -> WorkerResult { Ok(()) } }",
+            ),
+        ];
+        let mut checked = 0;
+        for (attr, item) in items {
+            let attr: TokenStream = attr.parse().unwrap();
+            let item: TokenStream = item.parse().unwrap();
+            let attr_tts: Vec<TokenTree> = attr.clone().into_iter().collect();
+            let mut variants: Vec<(TokenStream, TokenStream)> = crate::mutate::mutations(&item)
+                .into_iter()
+                .map(|it| (attr.clone(), it))
+                .collect();
+            for i in 0..attr_tts.len() {
+                let mut dropped = attr_tts.clone();
+                dropped.remove(i);
+                variants.push((dropped.into_iter().collect(), item.clone()));
+            }
+            for (a, it) in variants {
+                let shown = format!("#[worker({a})] {it}");
+                let item_parses = syn::parse2::<syn::Item>(it.clone()).is_ok();
+                let out = std::panic::catch_unwind(|| worker(a, it))
+                    .unwrap_or_else(|_| panic!("#[worker] panicked on {shown}"));
+                if item_parses {
+                    let parsed = syn::parse::Parser::parse2(syn::Block::parse_within, out.clone());
+                    assert!(parsed.is_ok(), "unparsable output for {shown}: {out}");
+                } else {
+                    // An item that is not Rust is given back as written, for rustc to report,
+                    // next to our own error.
+                    assert!(
+                        out.to_string().contains("compile_error"),
+                        "no error for {shown}"
+                    );
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 50, "only {checked} mutants");
+    }
+}

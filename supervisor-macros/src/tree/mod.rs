@@ -32,7 +32,6 @@ pub fn supervision_tree(input: TokenStream) -> TokenStream {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use proc_macro2::{Group, TokenTree};
 
     /// The model and the messages of every mistake in `input`.
     fn check(input: &str) -> (Option<model::Tree>, Vec<String>) {
@@ -148,37 +147,6 @@ mod tests {
         );
     }
 
-    /// Every variant of `input` with one token tree dropped, duplicated or swapped with the
-    /// next, at every depth.
-    fn mutations(input: &TokenStream) -> Vec<TokenStream> {
-        let tts: Vec<TokenTree> = input.clone().into_iter().collect();
-        let mut out = Vec::new();
-        let rebuild = |tts: Vec<TokenTree>| tts.into_iter().collect::<TokenStream>();
-        for i in 0..tts.len() {
-            let mut dropped = tts.clone();
-            dropped.remove(i);
-            out.push(rebuild(dropped));
-            let mut duplicated = tts.clone();
-            duplicated.insert(i, tts[i].clone());
-            out.push(rebuild(duplicated));
-            if i + 1 < tts.len() {
-                let mut swapped = tts.clone();
-                swapped.swap(i, i + 1);
-                out.push(rebuild(swapped));
-            }
-            if let TokenTree::Group(group) = &tts[i] {
-                for inner in mutations(&group.stream()) {
-                    let mut nested = tts.clone();
-                    let mut replaced = Group::new(group.delimiter(), inner);
-                    replaced.set_span(group.span());
-                    nested[i] = TokenTree::Group(replaced);
-                    out.push(rebuild(nested));
-                }
-            }
-        }
-        out
-    }
-
     #[test]
     fn mutated_declarations_never_panic_and_always_give_code_or_errors() {
         let valid = [
@@ -189,7 +157,7 @@ mod tests {
         let mut checked = 0;
         for source in &valid {
             let input: TokenStream = source.parse().unwrap();
-            for mutant in mutations(&input) {
+            for mutant in crate::mutate::mutations(&input) {
                 let shown = mutant.to_string();
                 let out = std::panic::catch_unwind(|| supervision_tree(mutant))
                     .unwrap_or_else(|_| panic!("the macro panicked on: {shown}"));
