@@ -1,1 +1,349 @@
-//! Shared pieces of the benchmarks (filled in by the benchmarks issue).
+//! The benchmark scenarios, each for our runtime and for a raw-tokio baseline that does the
+//! least work achieving the same effect. Every function runs one sample on the runtime it is
+//! called in and returns the time the scenario took; trees and tasks are built outside the
+//! timed part where the scenario says so.
+//!
+//! Used by the criterion benches (`benches/*.rs`) and by the `measure` binary, which prints the
+//! ratio table of BENCHMARKS.md.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use supervisor::{ChildSpec, Context, Strategy, SupervisorSpec, Worker, WorkerResult};
+use tokio::sync::{Notify, mpsc};
+use tokio_util::sync::CancellationToken;
+
+/// Counts events and wakes a waiter when a target is reached.
+#[derive(Clone, Default)]
+pub struct Countdown {
+    count: Arc<AtomicU64>,
+    target: Arc<AtomicU64>,
+    done: Arc<Notify>,
+}
+
+impl Countdown {
+    /// A countdown that fires after `target` ticks.
+    pub fn new(target: u64) -> Self {
+        let c = Countdown::default();
+        c.target.store(target, Ordering::SeqCst);
+        c
+    }
+
+    /// Counts one event.
+    pub fn tick(&self) {
+        if self.count.fetch_add(1, Ordering::AcqRel) + 1 == self.target.load(Ordering::Acquire) {
+            self.done.notify_one();
+        }
+    }
+
+    /// Waits until the target is reached.
+    pub async fn wait(&self) {
+        self.done.notified().await;
+    }
+
+    /// Counts from zero again, toward `target` more ticks.
+    pub fn reset(&self, target: u64) {
+        self.count.store(0, Ordering::SeqCst);
+        self.target.store(target, Ordering::SeqCst);
+    }
+}
+
+/// A worker that fails as soon as it runs.
+#[derive(Clone)]
+pub struct FailFast(pub Countdown);
+
+#[supervisor::async_trait]
+impl Worker for FailFast {
+    async fn run(&mut self, _ctx: &Context) -> WorkerResult {
+        self.0.tick();
+        Err("fail fast".into())
+    }
+}
+
+/// A worker that counts its start, then idles until asked to stop.
+#[derive(Clone)]
+pub struct Idle(pub Countdown);
+
+#[supervisor::async_trait]
+impl Worker for Idle {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        self.0.tick();
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+/// [`Idle`] with an (empty) init phase, so its supervisor waits for each start.
+#[derive(Clone)]
+pub struct IdleWithInit(pub Countdown);
+
+#[supervisor::async_trait]
+impl Worker for IdleWithInit {
+    const HAS_INIT: bool = true;
+
+    async fn init(&mut self, _ctx: &Context) -> WorkerResult {
+        Ok(())
+    }
+
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        self.0.tick();
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+/// Restarts of a permanent child that fails at once: the time of `n` restarts.
+pub async fn restart_ours(n: u64) -> Duration {
+    let countdown = Countdown::new(n + 1);
+    let spec = SupervisorSpec::new("bench")
+        .intensity(u32::MAX, Duration::from_secs(1))
+        .child(ChildSpec::from_value("flaky", FailFast(countdown.clone())));
+    let began = Instant::now();
+    let tree = spec.start().await.expect("start");
+    countdown.wait().await;
+    let took = began.elapsed();
+    tree.shutdown().await.expect("shutdown");
+    took
+}
+
+/// The baseline of [`restart_ours`]: spawn a task that returns `Err`, await it, again.
+pub async fn restart_baseline(n: u64) -> Duration {
+    let countdown = Countdown::new(n + 1);
+    let began = Instant::now();
+    for _ in 0..=n {
+        let c = countdown.clone();
+        let result = tokio::spawn(async move {
+            c.tick();
+            Err::<(), Box<dyn std::error::Error + Send + Sync>>("fail fast".into())
+        })
+        .await
+        .expect("join");
+        std::hint::black_box(result).ok();
+    }
+    began.elapsed()
+}
+
+/// A flat tree of `n` idle children (with or without an init phase).
+pub fn flat_tree(n: usize, countdown: &Countdown, with_init: bool) -> SupervisorSpec {
+    let children = (0..n).map(|i| {
+        let name = format!("c{i}");
+        if with_init {
+            ChildSpec::from_value(name, IdleWithInit(countdown.clone()))
+        } else {
+            ChildSpec::from_value(name, Idle(countdown.clone()))
+        }
+    });
+    SupervisorSpec::new("bench").children(children)
+}
+
+/// Start and shutdown of a flat tree of `n` idle children: the time until every child is
+/// running, and the time from the shutdown request until the last child has ended.
+pub async fn start_stop_ours(n: usize, with_init: bool) -> (Duration, Duration) {
+    let countdown = Countdown::new(n as u64);
+    let spec = flat_tree(n, &countdown, with_init);
+    let began = Instant::now();
+    let tree = spec.start().await.expect("start");
+    countdown.wait().await;
+    let started = began.elapsed();
+    let began = Instant::now();
+    tree.shutdown().await.expect("shutdown");
+    (started, began.elapsed())
+}
+
+/// The baseline of [`start_stop_ours`]: spawn `n` tasks that await a cancellation token, until
+/// each has run; then cancel the token and join them all.
+pub async fn start_stop_baseline(n: usize) -> (Duration, Duration) {
+    let countdown = Countdown::new(n as u64);
+    let token = CancellationToken::new();
+    let began = Instant::now();
+    let mut tasks = Vec::with_capacity(n);
+    for _ in 0..n {
+        let (c, t) = (countdown.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            c.tick();
+            t.cancelled().await;
+        }));
+    }
+    countdown.wait().await;
+    let started = began.elapsed();
+    let began = Instant::now();
+    token.cancel();
+    for task in tasks {
+        task.await.expect("join");
+    }
+    (started, began.elapsed())
+}
+
+/// Restart of a supervisor of `n` idle children after its first child fails, under `strategy`:
+/// the time from the failure until all `n` run again.
+pub async fn group_restart_ours(n: usize, strategy: Strategy) -> Duration {
+    let started = Countdown::new(n as u64);
+    let trigger = Arc::new(Notify::new());
+    let first = {
+        let (started, trigger) = (started.clone(), trigger.clone());
+        ChildSpec::worker("first", move || {
+            FailOnSignal(started.clone(), trigger.clone())
+        })
+    };
+    let rest = (1..n).map(|i| ChildSpec::from_value(format!("c{i}"), Idle(started.clone())));
+    let spec = SupervisorSpec::new("bench")
+        .strategy(strategy)
+        .intensity(10, Duration::from_secs(1))
+        .child(first)
+        .children(rest);
+    let tree = spec.start().await.expect("start");
+    started.wait().await;
+    started.reset(n as u64);
+    let began = Instant::now();
+    trigger.notify_one();
+    started.wait().await;
+    let took = began.elapsed();
+    tree.shutdown().await.expect("shutdown");
+    took
+}
+
+/// Counts its start, then fails when signalled (once per run).
+#[derive(Clone)]
+struct FailOnSignal(Countdown, Arc<Notify>);
+
+#[supervisor::async_trait]
+impl Worker for FailOnSignal {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        self.0.tick();
+        tokio::select! {
+            _ = self.1.notified() => Err("signalled".into()),
+            _ = ctx.shutdown_requested() => Ok(()),
+        }
+    }
+}
+
+/// The baseline of [`group_restart_ours`]: `n` tasks on a token; on the failure, cancel the
+/// token, join them all, and spawn `n` again, until all run.
+pub async fn group_restart_baseline(n: usize) -> Duration {
+    let countdown = Countdown::new(n as u64);
+    let spawn_all = |token: &CancellationToken| {
+        (0..n)
+            .map(|_| {
+                let (c, t) = (countdown.clone(), token.clone());
+                tokio::spawn(async move {
+                    c.tick();
+                    t.cancelled().await;
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    let token = CancellationToken::new();
+    let tasks = spawn_all(&token);
+    countdown.wait().await;
+    countdown.reset(n as u64);
+    let began = Instant::now();
+    token.cancel();
+    for task in tasks {
+        task.await.expect("join");
+    }
+    let token = CancellationToken::new();
+    let tasks = spawn_all(&token);
+    countdown.wait().await;
+    let took = began.elapsed();
+    token.cancel();
+    for task in tasks {
+        task.await.expect("join");
+    }
+    took
+}
+
+/// Ping-pong of `n` round trips between two supervised workers over mpsc channels.
+pub async fn ping_pong_ours(n: u64) -> Duration {
+    let (ping_tx, ping_rx) = mpsc::channel::<u64>(1);
+    let (pong_tx, pong_rx) = mpsc::channel::<u64>(1);
+    let done = Countdown::new(1);
+    let ponger = Ponger(Arc::new(std::sync::Mutex::new(Some((ping_rx, pong_tx)))));
+    let pinger = Pinger(
+        Arc::new(std::sync::Mutex::new(Some((pong_rx, ping_tx)))),
+        n,
+        done.clone(),
+    );
+    let spec = SupervisorSpec::new("bench")
+        .child(ChildSpec::worker("ponger", move || ponger.clone()))
+        .child(ChildSpec::worker("pinger", move || pinger.clone()));
+    let began = Instant::now();
+    let tree = spec.start().await.expect("start");
+    done.wait().await;
+    let took = began.elapsed();
+    tree.shutdown().await.expect("shutdown");
+    took
+}
+
+type Ends<A, B> = Arc<std::sync::Mutex<Option<(mpsc::Receiver<A>, mpsc::Sender<B>)>>>;
+
+#[derive(Clone)]
+struct Ponger(Ends<u64, u64>);
+
+#[supervisor::async_trait]
+impl Worker for Ponger {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        let taken = self.0.lock().expect("lock").take();
+        let Some((mut rx, tx)) = taken else {
+            return Ok(());
+        };
+        loop {
+            tokio::select! {
+                msg = rx.recv() => match msg {
+                    Some(m) => { let _ = tx.send(m).await; }
+                    None => return Ok(()),
+                },
+                _ = ctx.shutdown_requested() => return Ok(()),
+            }
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Pinger(Ends<u64, u64>, u64, Countdown);
+
+#[supervisor::async_trait]
+impl Worker for Pinger {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        let taken = self.0.lock().expect("lock").take();
+        let Some((mut rx, tx)) = taken else {
+            return Ok(());
+        };
+        for i in 0..self.1 {
+            tx.send(i).await?;
+            rx.recv().await.ok_or("closed")?;
+        }
+        self.2.tick();
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+/// The baseline of [`ping_pong_ours`]: the same exchange between two bare tasks.
+pub async fn ping_pong_baseline(n: u64) -> Duration {
+    let (ping_tx, mut ping_rx) = mpsc::channel::<u64>(1);
+    let (pong_tx, mut pong_rx) = mpsc::channel::<u64>(1);
+    let began = Instant::now();
+    let ponger = tokio::spawn(async move {
+        while let Some(m) = ping_rx.recv().await {
+            let _ = pong_tx.send(m).await;
+        }
+    });
+    let pinger = tokio::spawn(async move {
+        for i in 0..n {
+            ping_tx.send(i).await.expect("send");
+            pong_rx.recv().await.expect("recv");
+        }
+    });
+    pinger.await.expect("join");
+    let took = began.elapsed();
+    ponger.await.expect("join");
+    took
+}
+
+/// Tasks alive on the current runtime, which must be 0 after every scenario.
+pub fn alive_tasks() -> usize {
+    tokio::runtime::Handle::current()
+        .metrics()
+        .num_alive_tasks()
+}
