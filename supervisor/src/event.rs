@@ -1,6 +1,7 @@
 //! The event stream of a tree: typed [`Event`]s with sequence numbers, one stream for the whole
 //! tree.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -91,6 +92,9 @@ pub(crate) struct EventBus {
 struct BusInner {
     tx: broadcast::Sender<Event>,
     seq: Mutex<u64>,
+    /// Live subscriptions, counted here so that a tree nobody listens to pays one atomic load
+    /// per event instead of the channel's lock.
+    subscribers: Arc<AtomicUsize>,
 }
 
 impl EventBus {
@@ -100,19 +104,22 @@ impl EventBus {
             inner: Arc::new(BusInner {
                 tx,
                 seq: Mutex::new(0),
+                subscribers: Arc::new(AtomicUsize::new(0)),
             }),
         }
     }
 
     pub(crate) fn subscribe(&self) -> EventStream {
+        self.inner.subscribers.fetch_add(1, Ordering::AcqRel);
         EventStream {
             rx: self.inner.tx.subscribe(),
+            subscribers: self.inner.subscribers.clone(),
         }
     }
 
     /// Sends an event if anyone listens; the kind is built only then.
     pub(crate) fn emit(&self, path: &ChildPath, kind: impl FnOnce() -> EventKind) {
-        if self.inner.tx.receiver_count() == 0 {
+        if self.inner.subscribers.load(Ordering::Acquire) == 0 {
             return;
         }
         let kind = kind();
@@ -132,6 +139,13 @@ impl EventBus {
 #[derive(Debug)]
 pub struct EventStream {
     rx: broadcast::Receiver<Event>,
+    subscribers: Arc<AtomicUsize>,
+}
+
+impl Drop for EventStream {
+    fn drop(&mut self) {
+        self.subscribers.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// Why [`EventStream::recv`] returned no event.

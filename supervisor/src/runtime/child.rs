@@ -15,6 +15,8 @@ use crate::spec::{ChildFuture, Shutdown};
 
 /// A child's exit, as its task reports it to the supervisor.
 pub(crate) struct ChildExit {
+    /// The child's position when it was started: right unless a child before it was removed.
+    pub(crate) slot: usize,
     pub(crate) key: u64,
     pub(crate) generation: u64,
     pub(crate) reason: ExitReason,
@@ -41,6 +43,7 @@ impl Future for CatchUnwind {
 /// ever polls its children.
 pub(crate) fn spawn(
     fut: ChildFuture,
+    slot: usize,
     key: u64,
     generation: u64,
     exits: mpsc::UnboundedSender<ChildExit>,
@@ -50,6 +53,7 @@ pub(crate) fn spawn(
         async move {
             let reason = CatchUnwind(fut).await;
             let _ = exits.send(ChildExit {
+                slot,
                 key,
                 generation,
                 reason: reason.clone(),

@@ -30,7 +30,7 @@ pub(crate) enum Op {
     Delete(Reply<()>),
     // Sent by a supervisor to itself: try a failed restart again (OTP's `try_again_restart`),
     // after the messages already queued.
-    TryAgain { key: u64 },
+    TryAgain { slot: usize, key: u64 },
 }
 
 impl Op {

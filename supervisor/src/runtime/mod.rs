@@ -192,7 +192,6 @@ struct Supervisor {
     period: std::time::Duration,
     children: Vec<Child>,
     by_name: HashMap<Arc<str>, usize>,
-    by_key: HashMap<u64, usize>,
     next_key: u64,
     token: CancellationToken,
     events: EventBus,
@@ -222,7 +221,6 @@ impl Supervisor {
             period: spec.intensity.period,
             children: Vec::with_capacity(spec.children.len()),
             by_name: HashMap::with_capacity(spec.children.len()),
-            by_key: HashMap::with_capacity(spec.children.len()),
             next_key: 0,
             token,
             events,
@@ -245,7 +243,6 @@ impl Supervisor {
         self.next_key += 1;
         let path = self.path.join(&spec.name);
         self.by_name.insert(spec.name.clone(), index);
-        self.by_key.insert(key, index);
         self.children.push(Child {
             key,
             spec,
@@ -262,10 +259,17 @@ impl Supervisor {
     fn remove(&mut self, index: usize) {
         let child = self.children.remove(index);
         self.by_name.remove(&child.spec.name);
-        self.by_key.remove(&child.key);
         for (i, c) in self.children.iter().enumerate().skip(index) {
             self.by_name.insert(c.spec.name.clone(), i);
-            self.by_key.insert(c.key, i);
+        }
+    }
+
+    /// The position of the child with `key`, which was at `slot` when it was started. Only a
+    /// removal before it moves it, so the search is rare.
+    fn locate(&self, slot: usize, key: u64) -> Option<usize> {
+        match self.children.get(slot) {
+            Some(child) if child.key == key => Some(slot),
+            _ => self.children.iter().position(|c| c.key == key),
         }
     }
 
@@ -302,7 +306,8 @@ impl Supervisor {
                     (None, None)
                 };
                 let fut = (worker.start)(ctx, init_tx);
-                let mut task = child::spawn(fut, child.key, generation, self.exit_tx.clone(), span);
+                let mut task =
+                    child::spawn(fut, i, child.key, generation, self.exit_tx.clone(), span);
                 events.emit(&path, || EventKind::Started { generation });
                 tracing::debug!(child = %path, generation, "child started");
                 if let Some(init_rx) = init_rx {
@@ -338,7 +343,7 @@ impl Supervisor {
                 let spec = (**spec).clone();
                 let fut =
                     supervise_boxed(spec, path.clone(), token.clone(), events.clone(), ready_tx);
-                let task = child::spawn(fut, child.key, generation, self.exit_tx.clone(), span);
+                let task = child::spawn(fut, i, child.key, generation, self.exit_tx.clone(), span);
                 events.emit(&path, || EventKind::Started { generation });
                 let outcome = tokio::select! {
                     biased;
@@ -467,7 +472,7 @@ impl Supervisor {
 
     /// A child's task ended by itself: decide, as OTP's `do_restart` does.
     async fn on_exit(&mut self, exit: ChildExit) -> Result<(), Stop> {
-        let Some(&i) = self.by_key.get(&exit.key) else {
+        let Some(i) = self.locate(exit.slot, exit.key) else {
             return Ok(());
         };
         let child = &mut self.children[i];
@@ -539,20 +544,17 @@ impl Supervisor {
             });
         tracing::info!(child = %self.children[i].path, strategy = ?self.strategy, count = affected.len(), "restarting");
         // Stop the others in reverse start order; temporary ones are dropped, never restarted.
+        // Removing from the back keeps the positions of the earlier ones, and the survivors stay
+        // together at the start of the range.
+        let mut end = affected.end;
         for j in affected.clone().rev() {
             self.stop(j).await;
-        }
-        let keys: Vec<u64> = self.children[affected].iter().map(|c| c.key).collect();
-        for &key in keys.iter().rev() {
-            let j = self.by_key[&key];
             if self.children[j].spec.restart == Restart::Temporary {
                 self.remove(j);
+                end -= 1;
             }
         }
-        for key in keys {
-            let Some(&j) = self.by_key.get(&key) else {
-                continue;
-            };
+        for j in affected.start..end {
             self.children[j].restarts += 1;
             match self.start(j).await {
                 Ok(()) => {}
@@ -561,10 +563,11 @@ impl Supervisor {
                     // OTP's try_again: the child waits as `restarting`, the supervisor goes back
                     // to its mailbox, and the retry counts toward the intensity.
                     self.children[j].state = State::Restarting;
+                    let key = self.children[j].key;
                     let _ = self.cmd_tx.send(Command {
                         target: ChildRef::from_segments(std::iter::empty::<&str>()),
                         depth: 0,
-                        op: Op::TryAgain { key },
+                        op: Op::TryAgain { slot: j, key },
                     });
                     break;
                 }
@@ -575,9 +578,9 @@ impl Supervisor {
 
     async fn on_command(&mut self, command: Command) -> Result<(), Stop> {
         let Command { target, depth, op } = command;
-        if let Op::TryAgain { key } = op {
-            return match self.by_key.get(&key) {
-                Some(&i) if matches!(self.children[i].state, State::Restarting) => {
+        if let Op::TryAgain { slot, key } = op {
+            return match self.locate(slot, key) {
+                Some(i) if matches!(self.children[i].state, State::Restarting) => {
                     self.restart(i).await
                 }
                 _ => Ok(()),
