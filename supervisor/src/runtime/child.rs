@@ -74,6 +74,12 @@ pub(crate) async fn stop(
         Shutdown::Brutal => task.abort(),
         Shutdown::Timeout(limit) => {
             token.cancel();
+            // Most children end as soon as they next run: give this one that turn before arming
+            // a timer, which costs a registration with the time driver per child.
+            tokio::task::yield_now().await;
+            if task.is_finished() {
+                return joined_reason(task.await);
+            }
             if let Ok(joined) = tokio::time::timeout(limit, &mut task).await {
                 return joined_reason(joined);
             }
