@@ -48,6 +48,8 @@
 //!   not with OTP's `shutdown`, so its parent restarts it under `transient` as well as under
 //!   `permanent`, and the root's failure reaches `main` through [`Tree::join`];
 //! - a supervisor must have at least one child, and names must be non-empty and free of `/`;
+//! - an intensity of 0 restarts is valid, as in OTP (the first restart fails the supervisor),
+//!   but a period of zero is refused;
 //! - errors are typed enums that carry the child's full path, never tuples.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
