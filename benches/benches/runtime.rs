@@ -8,17 +8,6 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use supervisor::Strategy;
 use supervisor_benches::*;
 
-fn runtime(multi: bool) -> tokio::runtime::Runtime {
-    let mut b = if multi {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(2);
-        b
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-    };
-    b.enable_all().build().expect("runtime")
-}
-
 /// Runs a scenario inside a spawned task, `iters` units at a time.
 fn timed<F, Fut>(rt: &tokio::runtime::Runtime, f: F) -> impl FnMut(u64) -> Duration
 where

@@ -341,6 +341,19 @@ pub async fn ping_pong_baseline(n: u64) -> Duration {
     took
 }
 
+/// The runtimes the scenarios run on: multi-thread with 2 workers (this machine's cores), or
+/// current_thread.
+pub fn runtime(multi: bool) -> tokio::runtime::Runtime {
+    let mut builder = if multi {
+        let mut b = tokio::runtime::Builder::new_multi_thread();
+        b.worker_threads(2);
+        b
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    builder.enable_all().build().expect("runtime")
+}
+
 /// Tasks alive on the current runtime, which must be 0 after every scenario.
 pub fn alive_tasks() -> usize {
     tokio::runtime::Handle::current()

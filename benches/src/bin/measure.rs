@@ -63,17 +63,6 @@ impl Row {
     }
 }
 
-fn runtime(multi: bool) -> tokio::runtime::Runtime {
-    let mut b = if multi {
-        let mut b = tokio::runtime::Builder::new_multi_thread();
-        b.worker_threads(2);
-        b
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-    };
-    b.enable_all().build().expect("runtime")
-}
-
 /// Runs `samples` pairs, alternating which side goes first, and checks that nothing is left
 /// running after each.
 ///
