@@ -33,7 +33,7 @@ use intensity::RestartWindow;
 /// children are up, or why it could not start them.
 type ReadyReply = oneshot::Sender<Result<CommandSender, StartError>>;
 
-/// Finished tasks of earlier runs are dropped from the reaping list once it grows past this.
+/// The reaping list is first swept of finished tasks when it reaches this length.
 const REAP_BATCH: usize = 64;
 
 impl SupervisorSpec {
@@ -202,6 +202,9 @@ struct Supervisor {
     /// Tasks of runs that already reported their exit; awaited before the supervisor ends so no
     /// task of the tree outlives it.
     reaping: Vec<JoinHandle<ExitReason>>,
+    /// The length at which `reaping` is next swept: twice what a sweep left, so sweeping stays
+    /// amortized O(1) per exit even when many tasks are slow to finish.
+    reap_at: usize,
 }
 
 impl Supervisor {
@@ -229,6 +232,7 @@ impl Supervisor {
             cmd_tx,
             cmd_rx,
             reaping: Vec::new(),
+            reap_at: REAP_BATCH,
         };
         for child in spec.children {
             sup.push(child);
@@ -485,8 +489,9 @@ impl Supervisor {
             return Ok(());
         };
         self.reaping.push(run.task);
-        if self.reaping.len() >= REAP_BATCH {
+        if self.reaping.len() >= self.reap_at {
             self.reaping.retain(|t| !t.is_finished());
+            self.reap_at = (self.reaping.len() * 2).max(REAP_BATCH);
         }
         let reason = exit.reason;
         if reason.is_abnormal() {
