@@ -183,9 +183,8 @@ fn parse_body(
                     content.parse::<Token![;]>()?;
                 }
             }
-            if let Some(first) = seen_keys.iter().find(|k| **k == key) {
+            if seen_keys.contains(&key) {
                 errors.at(&key, format!("`{key}` is set twice; keep one"));
-                let _ = first;
                 continue;
             }
             seen_keys.push(key.clone());

@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use syn::Ident;
 
-use super::model::{Child, ChildOpts, Restart, Shutdown, Strategy, Sup, Tree};
+use super::model::{Child, ChildOpts, Restart, Shutdown, Strategy, Sup, Tree, WorkerChild};
 use crate::ctxt::Errors;
 use crate::names::{duration_tokens, upper_camel};
 
@@ -41,15 +41,11 @@ pub(crate) fn expand(tree: &Tree, errors: &mut Errors) -> TokenStream {
         errors,
     );
 
-    let mut slot_fields = slots.iter().map(|s| &s.method);
-    let spec = sup_spec(krate, root, "", &mut slot_fields);
+    let spec = sup_spec(krate, root, &root_path, "", &slots);
     let build_body = quote! { #spec };
     let declared_specs: Vec<(Ident, TokenStream)> = declared
         .iter()
-        .map(|(field, child)| match child {
-            Child::Worker(w) => (field.clone(), builder::worker_spec(krate, w, None)),
-            Child::Supervisor(_) => (field.clone(), quote!()),
-        })
+        .map(|(field, w)| (field.clone(), builder::worker_spec(krate, w, None)))
         .collect();
     let builder_items = builder::builder(krate, root, &slots, &declared_specs, build_body);
 
@@ -114,7 +110,7 @@ fn collect<'a>(
     path: &str,
     prefix: &str,
     slots: &mut Vec<Slot<'a>>,
-    declared: &mut Vec<(Ident, &'a Child)>,
+    declared: &mut Vec<(Ident, &'a WorkerChild)>,
     errors: &mut Errors,
 ) {
     for child in &sup.children {
@@ -139,7 +135,7 @@ fn collect<'a>(
                         ty,
                     });
                 }
-                (Some(_), _) => declared.push((format_ident!("{}", method_name), child)),
+                (Some(_), _) => declared.push((format_ident!("{}", method_name), &**w)),
                 (None, None) => {}
             },
             Child::Supervisor(nested) => collect(
@@ -156,11 +152,12 @@ fn collect<'a>(
 }
 
 /// The `SupervisorSpec` expression of `sup`.
-fn sup_spec<'s>(
+fn sup_spec(
     krate: &TokenStream,
     sup: &Sup,
+    path: &str,
     prefix: &str,
-    slot_fields: &mut impl Iterator<Item = &'s Ident>,
+    slots: &[Slot<'_>],
 ) -> TokenStream {
     let name = sup.name.to_string();
     let strategy = sup.strategy.map(|(s, _)| {
@@ -181,16 +178,23 @@ fn sup_spec<'s>(
         match child {
             Child::Worker(w) => match (&w.value, &w.ty) {
                 (Some(_), _) => quote!(.child(declared.#field)),
-                (None, Some(_)) => {
-                    let slot = slot_fields.next();
-                    let spec = builder::worker_spec(krate, w, slot);
-                    quote!(.child(#spec))
-                }
+                // An open worker whose slot was refused (its error is reported) is left out.
+                (None, Some(_)) => match slots
+                    .iter()
+                    .find(|s| s.path == format!("{path}/{}", w.name))
+                {
+                    Some(slot) => {
+                        let spec = builder::worker_spec(krate, w, Some(&slot.method));
+                        quote!(.child(#spec))
+                    }
+                    None => quote!(),
+                },
                 (None, None) => quote!(),
             },
             Child::Supervisor(nested) => {
                 let nested_prefix = format!("{prefix}{}_", nested.name);
-                let inner = sup_spec(krate, nested, &nested_prefix, slot_fields);
+                let nested_path = format!("{path}/{}", nested.name);
+                let inner = sup_spec(krate, nested, &nested_path, &nested_prefix, slots);
                 let spec = with_options(
                     krate,
                     quote!(#krate::ChildSpec::supervisor(#inner)),
