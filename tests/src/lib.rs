@@ -137,6 +137,18 @@ impl<const INIT: bool> Worker for Scripted<INIT> {
     }
 }
 
+/// A worker that idles until asked to stop: the stand-in child of the compile-fail cases.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Idle;
+
+#[supervisor::async_trait]
+impl Worker for Idle {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
 /// Events are read with this much (paused) time to spare, so a missing event fails the test
 /// instead of hanging it.
 pub const PATIENCE: Duration = Duration::from_secs(3600);

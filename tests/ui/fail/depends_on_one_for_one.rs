@@ -1,16 +1,6 @@
 // Under one_for_one a dependency's restart does not restart its dependents.
-use supervisor::{supervision_tree, Context, Worker, WorkerResult};
-
-#[derive(Clone)]
-struct Idle;
-
-#[supervisor::async_trait]
-impl Worker for Idle {
-    async fn run(&mut self, ctx: &Context) -> WorkerResult {
-        ctx.shutdown_requested().await;
-        Ok(())
-    }
-}
+use supervisor::supervision_tree;
+use supervisor_tests::Idle;
 
 supervision_tree! {
     supervisor App {

@@ -1,16 +1,6 @@
 // The maximum number of restarts must fit in a u32.
-use supervisor::{supervision_tree, Context, Worker, WorkerResult};
-
-#[derive(Clone)]
-struct Idle;
-
-#[supervisor::async_trait]
-impl Worker for Idle {
-    async fn run(&mut self, ctx: &Context) -> WorkerResult {
-        ctx.shutdown_requested().await;
-        Ok(())
-    }
-}
+use supervisor::supervision_tree;
+use supervisor_tests::Idle;
 
 supervision_tree! {
     supervisor App {

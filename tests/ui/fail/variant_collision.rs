@@ -1,16 +1,6 @@
 // Two names that differ only by underscores become the same enum variant.
-use supervisor::{supervision_tree, Context, Worker, WorkerResult};
-
-#[derive(Clone)]
-struct Idle;
-
-#[supervisor::async_trait]
-impl Worker for Idle {
-    async fn run(&mut self, ctx: &Context) -> WorkerResult {
-        ctx.shutdown_requested().await;
-        Ok(())
-    }
-}
+use supervisor::supervision_tree;
+use supervisor_tests::Idle;
 
 supervision_tree! {
     supervisor App {
