@@ -71,15 +71,16 @@ pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str>
     candidates
         .iter()
         .map(|c| (distance(word, c), *c))
-        .filter(|(d, c)| *d <= (c.len() / 3).max(1) + 1)
+        // Close by edit distance, or a longer spelling of it (OTP's `brutal_kill` for `brutal`).
+        .filter(|(d, c)| *d <= (c.len() / 3).max(1) + 1 || word.starts_with(*c))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
 
-/// " did you mean `x`?" or an empty string.
+/// " (did you mean `x`?)" or an empty string.
 pub(crate) fn did_you_mean(word: &str, candidates: &[&str]) -> String {
     match closest(word, candidates) {
-        Some(c) => format!("; did you mean `{c}`?"),
+        Some(c) => format!(" (did you mean `{c}`?)"),
         None => String::new(),
     }
 }
@@ -204,6 +205,10 @@ mod tests {
         assert_eq!(closest("stratgy", &keys), Some("strategy"));
         assert_eq!(closest("restrat", &keys), Some("restart"));
         assert_eq!(closest("colour", &keys), None);
+        assert_eq!(
+            closest("brutal_kill", &["brutal", "infinity"]),
+            Some("brutal")
+        );
         assert_eq!(one_of(&["a", "b", "c"]), "`a`, `b` or `c`");
     }
 

@@ -1,6 +1,5 @@
 // A supervisor needs at least one child.
 use supervisor::supervision_tree;
-use supervisor_tests::Idle;
 
 supervision_tree! {
     supervisor App {

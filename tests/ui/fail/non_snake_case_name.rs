@@ -1,10 +1,9 @@
 // Child names are snake_case.
 use supervisor::supervision_tree;
-use supervisor_tests::Idle;
 
 supervision_tree! {
     supervisor App {
-        worker WebServer: Idle = Idle;
+        worker WebServer: supervisor_tests::Idle = supervisor_tests::Idle;
     }
 }
 

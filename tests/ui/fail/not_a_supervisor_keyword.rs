@@ -1,10 +1,9 @@
 // A tree starts with `supervisor`.
 use supervisor::supervision_tree;
-use supervisor_tests::Idle;
 
 supervision_tree! {
     supervisr App {
-        worker db: Idle = Idle;
+        worker db: supervisor_tests::Idle = supervisor_tests::Idle;
     }
 }
 

@@ -1,6 +1,5 @@
 // A worker left open needs its type, so the builder knows what to ask for.
 use supervisor::supervision_tree;
-use supervisor_tests::Idle;
 
 supervision_tree! {
     supervisor App {

@@ -1,6 +1,5 @@
 // A supervisor's children go in braces; it has no value.
 use supervisor::supervision_tree;
-use supervisor_tests::Idle;
 
 supervision_tree! {
     supervisor App {
