@@ -12,10 +12,12 @@ mod intensity;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use std::pin::Pin;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
+
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tracing::Instrument;
 
 use crate::error::{ChildError, StartError};
@@ -193,7 +195,9 @@ struct Supervisor {
     children: Vec<Child>,
     by_name: HashMap<Arc<str>, usize>,
     next_key: u64,
-    token: CancellationToken,
+    /// Completes when the supervisor is asked to stop. One future for its whole life, so the
+    /// many waits on it register with the token once, not once per message.
+    shutdown_requested: Pin<Box<WaitForCancellationFutureOwned>>,
     events: EventBus,
     exit_tx: mpsc::UnboundedSender<ChildExit>,
     exit_rx: mpsc::UnboundedReceiver<ChildExit>,
@@ -225,7 +229,7 @@ impl Supervisor {
             children: Vec::with_capacity(spec.children.len()),
             by_name: HashMap::with_capacity(spec.children.len()),
             next_key: 0,
-            token,
+            shutdown_requested: Box::pin(token.cancelled_owned()),
             events,
             exit_tx,
             exit_rx,
@@ -318,7 +322,7 @@ impl Supervisor {
                     let outcome = tokio::select! {
                         biased;
                         outcome = init_rx => outcome,
-                        _ = self.token.cancelled() => {
+                        _ = self.shutdown_requested.as_mut() => {
                             child::stop(task, &token, child.spec.shutdown).await;
                             return Err(StartError::Interrupted { path: self.path.clone() });
                         }
@@ -352,7 +356,7 @@ impl Supervisor {
                 let outcome = tokio::select! {
                     biased;
                     outcome = ready_rx => outcome,
-                    _ = self.token.cancelled() => {
+                    _ = self.shutdown_requested.as_mut() => {
                         child::stop(task, &token, child.spec.shutdown).await;
                         return Err(StartError::Interrupted { path: self.path.clone() });
                     }
@@ -453,7 +457,7 @@ impl Supervisor {
         let outcome = loop {
             let next = tokio::select! {
                 biased;
-                _ = self.token.cancelled() => Next::Shutdown,
+                _ = self.shutdown_requested.as_mut() => Next::Shutdown,
                 Some(exit) = self.exit_rx.recv() => Next::Exit(exit),
                 Some(command) = self.cmd_rx.recv() => Next::Command(command),
             };
