@@ -6,11 +6,19 @@ fn main() {
         .build()
         .expect("rt");
     let which = std::env::args().nth(1).unwrap_or_else(|| "restart".into());
+    // How many restarts or children; 20,000 unless a second argument says otherwise.
+    let n: usize = std::env::args()
+        .nth(2)
+        .map_or(20_000, |n| n.parse().expect("a count"));
     rt.block_on(async move {
         let took = match which.as_str() {
-            "shutdown" => supervisor_benches::start_stop_ours(20_000, false).await.1,
-            "start" => supervisor_benches::start_stop_ours(20_000, false).await.0,
-            _ => supervisor_benches::restart_ours(20_000).await,
+            "shutdown" => supervisor_benches::start_stop_ours(n, false).await.1,
+            "start" => supervisor_benches::start_stop_ours(n, false).await.0,
+            "start-init" => supervisor_benches::start_stop_ours(n, true).await.0,
+            "restart-baseline" => supervisor_benches::restart_baseline(n as u64).await,
+            "start-baseline" => supervisor_benches::start_stop_baseline(n).await.0,
+            "shutdown-baseline" => supervisor_benches::start_stop_baseline(n).await.1,
+            _ => supervisor_benches::restart_ours(n as u64).await,
         };
         println!("{which}: {took:?}");
     });

@@ -282,20 +282,17 @@ struct Ponger(Ends<u64, u64>);
 
 #[supervisor::async_trait]
 impl Worker for Ponger {
-    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+    async fn run(&mut self, _ctx: &Context) -> WorkerResult {
         let taken = self.0.lock().expect("lock").take();
         let Some((mut rx, tx)) = taken else {
             return Ok(());
         };
-        loop {
-            tokio::select! {
-                msg = rx.recv() => match msg {
-                    Some(m) => { let _ = tx.send(m).await; }
-                    None => return Ok(()),
-                },
-                _ = ctx.shutdown_requested() => return Ok(()),
-            }
+        // The same loop as the baseline's: it ends when the pinger, stopped first (reverse
+        // start order), drops its sender.
+        while let Some(m) = rx.recv().await {
+            let _ = tx.send(m).await;
         }
+        Ok(())
     }
 }
 

@@ -7,7 +7,9 @@ use std::ops::Deref;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
+use std::sync::Arc;
+
+use crate::runtime::child::Run;
 
 use crate::error::{ChildError, TreeError};
 use crate::event::{EventBus, EventStream};
@@ -85,7 +87,8 @@ pub struct ChildCounts {
 pub struct TreeHandle<K = ChildRef> {
     path: ChildPath,
     cmd: CommandSender,
-    token: CancellationToken,
+    /// The root supervisor's run, which a shutdown request asks to stop.
+    root: Arc<Run>,
     events: EventBus,
     _key: PhantomData<fn(K) -> K>,
 }
@@ -95,7 +98,7 @@ impl<K> Clone for TreeHandle<K> {
         TreeHandle {
             path: self.path.clone(),
             cmd: self.cmd.clone(),
-            token: self.token.clone(),
+            root: self.root.clone(),
             events: self.events.clone(),
             _key: PhantomData,
         }
@@ -196,7 +199,7 @@ impl<K: ChildKey> TreeHandle<K> {
 
     /// Asks the tree to shut down, without waiting; [`Tree::join`] tells when it has.
     pub fn request_shutdown(&self) {
-        self.token.cancel();
+        self.root.request_stop();
     }
 }
 
@@ -214,7 +217,7 @@ impl<K: ChildKey> Tree<K> {
     pub(crate) fn new(
         path: ChildPath,
         cmd: CommandSender,
-        token: CancellationToken,
+        root: Arc<Run>,
         events: EventBus,
         task: JoinHandle<ExitReason>,
     ) -> Self {
@@ -222,7 +225,7 @@ impl<K: ChildKey> Tree<K> {
             handle: TreeHandle {
                 path,
                 cmd,
-                token,
+                root,
                 events,
                 _key: PhantomData,
             },
@@ -241,7 +244,7 @@ impl<K: ChildKey> Tree<K> {
         let handle = TreeHandle {
             path: self.handle.path.clone(),
             cmd: self.handle.cmd.clone(),
-            token: self.handle.token.clone(),
+            root: self.handle.root.clone(),
             events: self.handle.events.clone(),
             _key: PhantomData,
         };
@@ -254,7 +257,7 @@ impl<K: ChildKey> Tree<K> {
     /// Shuts the whole tree down, children in reverse start order, and waits until every task
     /// of it has ended.
     pub async fn shutdown(self) -> Result<(), TreeError> {
-        self.handle.token.cancel();
+        self.handle.root.request_stop();
         self.join().await
     }
 
@@ -287,7 +290,7 @@ impl<K> Deref for Tree<K> {
 impl<K> Drop for Tree<K> {
     fn drop(&mut self) {
         if self.task.is_some() {
-            self.handle.token.cancel();
+            self.handle.root.request_stop();
         }
     }
 }

@@ -1,8 +1,12 @@
 //! The [`Worker`] trait that supervised children implement, and the [`Context`] each run gets.
 
+use std::future::Future;
+use std::sync::Arc;
+
 use crate::path::ChildPath;
+use crate::runtime::child::Run;
 use crate::spec::{Restart, Shutdown};
-use tokio_util::sync::{CancellationToken, WaitForCancellationFuture};
+use tokio_util::sync::CancellationToken;
 
 /// The error a worker may return: any error type.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -73,63 +77,61 @@ pub trait Worker: Send + 'static {
 /// been asked to stop.
 ///
 /// Cloning is cheap; clone it into tasks the worker spawns.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Context {
-    path: ChildPath,
-    generation: u64,
-    restarts: u64,
-    token: CancellationToken,
+    run: Arc<Run>,
 }
 
 impl Context {
-    pub(crate) fn new(
-        path: ChildPath,
-        generation: u64,
-        restarts: u64,
-        token: CancellationToken,
-    ) -> Self {
-        Context {
-            path,
-            generation,
-            restarts,
-            token,
-        }
+    pub(crate) fn new(run: Arc<Run>) -> Self {
+        Context { run }
     }
 
     /// The child's full path, e.g. `app/web/acceptor`.
     pub fn path(&self) -> &ChildPath {
-        &self.path
+        &self.run.path
     }
 
     /// The child's own name, the last segment of its path.
     pub fn name(&self) -> &str {
-        self.path.name()
+        self.run.path.name()
     }
 
     /// Which start this is: 0 for the first, then one more for every restart (automatic or
     /// through [`Tree::restart_child`](crate::Tree::restart_child)).
     pub fn generation(&self) -> u64 {
-        self.generation
+        self.run.generation
     }
 
     /// How many times the supervisor has restarted this child automatically after an exit.
     pub fn restart_count(&self) -> u64 {
-        self.restarts
+        self.run.restarts
     }
 
     /// Whether the supervisor has asked this child to stop.
     pub fn is_shutdown_requested(&self) -> bool {
-        self.token.is_cancelled()
+        self.run.is_stop_requested()
     }
 
     /// Completes when the supervisor asks this child to stop. Use it in `tokio::select!`.
-    pub fn shutdown_requested(&self) -> WaitForCancellationFuture<'_> {
-        self.token.cancelled()
+    pub fn shutdown_requested(&self) -> impl Future<Output = ()> + Send + '_ {
+        self.run.stop_requested()
     }
 
-    /// The token cancelled when the supervisor asks this child to stop, to hand to tasks the
+    /// A token cancelled when the supervisor asks this child to stop, to hand to tasks the
     /// worker spawns itself.
     pub fn cancellation_token(&self) -> &CancellationToken {
-        &self.token
+        self.run.token()
+    }
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("path", &self.run.path)
+            .field("generation", &self.run.generation)
+            .field("restart_count", &self.run.restarts)
+            .field("shutdown_requested", &self.run.is_stop_requested())
+            .finish()
     }
 }

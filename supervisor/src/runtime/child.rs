@@ -1,17 +1,130 @@
-//! Spawning one run of a child as a tokio task, with panics caught and the exit reported.
+//! One run of a child: the state it shares with its supervisor ([`Run`]), and spawning it as a
+//! tokio task with panics caught and the exit reported.
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
+use std::pin::{Pin, pin};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::task::{Context, Poll};
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use super::stop::StopChain;
 use crate::exit::{ExitReason, Failure};
-use crate::spec::{ChildFuture, Shutdown};
+use crate::path::ChildPath;
+use crate::spec::ChildFuture;
+
+/// What one run of a child shares with its supervisor: who it is, the request to stop, and its
+/// place in a stop in progress. One allocation per start, which `Context` clones cheaply.
+pub(crate) struct Run {
+    pub(crate) path: ChildPath,
+    pub(crate) generation: u64,
+    pub(crate) restarts: u64,
+    stop_requested: AtomicBool,
+    stop_notify: Notify,
+    /// Made on first demand only: most workers never hand a token to tasks of their own.
+    token: OnceLock<CancellationToken>,
+    link: Mutex<Link>,
+}
+
+/// A run's part in a chained stop (see [`StopChain`]).
+pub(crate) enum Link {
+    /// Running, not in a stop.
+    Free,
+    /// In a stop, at this position: when the run ends it passes the stop on.
+    Chained(Weak<StopChain>, usize),
+    /// The run has ended, for this reason.
+    Ended(ExitReason),
+}
+
+impl Run {
+    pub(crate) fn new(path: ChildPath, generation: u64, restarts: u64) -> Arc<Self> {
+        Arc::new(Run {
+            path,
+            generation,
+            restarts,
+            stop_requested: AtomicBool::new(false),
+            stop_notify: Notify::new(),
+            token: OnceLock::new(),
+            link: Mutex::new(Link::Free),
+        })
+    }
+
+    /// Asks the run to stop: `Context::shutdown_requested` completes and its token is cancelled.
+    pub(crate) fn request_stop(&self) {
+        self.stop_requested.store(true, Ordering::SeqCst);
+        self.stop_notify.notify_waiters();
+        if let Some(token) = self.token.get() {
+            token.cancel();
+        }
+    }
+
+    pub(crate) fn is_stop_requested(&self) -> bool {
+        self.stop_requested.load(Ordering::SeqCst)
+    }
+
+    /// Completes once the run is asked to stop.
+    pub(crate) async fn stop_requested(&self) {
+        let mut notified = pin!(self.stop_notify.notified());
+        // Registered before the flag is read, so a request between the two is not missed.
+        notified.as_mut().enable();
+        if self.is_stop_requested() {
+            return;
+        }
+        notified.await;
+    }
+
+    /// A token cancelled with the stop request.
+    pub(crate) fn token(&self) -> &CancellationToken {
+        let token = self.token.get_or_init(CancellationToken::new);
+        // A request made while the token was being created may not have seen it.
+        if self.is_stop_requested() {
+            token.cancel();
+        }
+        token
+    }
+
+    /// Puts the run into a chained stop at position `k`, or tells why it has already ended.
+    pub(crate) fn chain(&self, chain: Weak<StopChain>, k: usize) -> Result<(), ExitReason> {
+        let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Link::Ended(reason) = &*link {
+            return Err(reason.clone());
+        }
+        *link = Link::Chained(chain, k);
+        Ok(())
+    }
+
+    /// The run has ended: passes a chained stop on to the next child.
+    fn ended(&self, reason: ExitReason) {
+        let link = std::mem::replace(
+            &mut *self.link.lock().unwrap_or_else(PoisonError::into_inner),
+            Link::Ended(reason.clone()),
+        );
+        if let Link::Chained(chain, k) = link
+            && let Some(chain) = chain.upgrade()
+        {
+            chain.ended(k, reason);
+        }
+    }
+}
+
+/// Marks the run ended when the task's future goes away: on completion, on abort, and also when
+/// it is aborted before it was ever polled (then without a reason: it was killed).
+struct EndGuard {
+    run: Arc<Run>,
+    reason: Option<ExitReason>,
+}
+
+impl Drop for EndGuard {
+    fn drop(&mut self) {
+        let reason = self.reason.take().unwrap_or(ExitReason::Killed);
+        self.run.ended(reason);
+    }
+}
 
 /// A child's exit, as its task reports it to the supervisor.
 pub(crate) struct ChildExit {
@@ -43,51 +156,28 @@ impl Future for CatchUnwind {
 /// ever polls its children.
 pub(crate) fn spawn(
     fut: ChildFuture,
+    run: Arc<Run>,
     slot: usize,
     key: u64,
-    generation: u64,
     exits: mpsc::UnboundedSender<ChildExit>,
     span: tracing::Span,
 ) -> JoinHandle<ExitReason> {
+    let mut guard = EndGuard { run, reason: None };
     tokio::spawn(
         async move {
             let reason = CatchUnwind(fut).await;
             let _ = exits.send(ChildExit {
                 slot,
                 key,
-                generation,
+                generation: guard.run.generation,
                 reason: reason.clone(),
             });
+            guard.reason = Some(reason.clone());
+            drop(guard);
             reason
         }
         .instrument(span),
     )
-}
-
-/// Stops one run of a child as its shutdown says and waits until its task has ended.
-pub(crate) async fn stop(
-    mut task: JoinHandle<ExitReason>,
-    token: &CancellationToken,
-    shutdown: Shutdown,
-) -> ExitReason {
-    match shutdown {
-        Shutdown::Brutal => task.abort(),
-        Shutdown::Timeout(limit) => {
-            token.cancel();
-            // Most children end as soon as they next run: give this one that turn before arming
-            // a timer, which costs a registration with the time driver per child.
-            tokio::task::yield_now().await;
-            if task.is_finished() {
-                return joined_reason(task.await);
-            }
-            if let Ok(joined) = tokio::time::timeout(limit, &mut task).await {
-                return joined_reason(joined);
-            }
-            task.abort();
-        }
-        Shutdown::Infinity => token.cancel(),
-    }
-    joined_reason(task.await)
 }
 
 /// The exit reason of a joined task; an aborted task was killed.

@@ -8,16 +8,17 @@
 pub(crate) mod child;
 pub(crate) mod command;
 mod intensity;
+mod stop;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use std::future::Future;
 use std::pin::Pin;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 use tracing::Instrument;
 
 use crate::error::{ChildError, StartError};
@@ -27,9 +28,10 @@ use crate::handle::{ChildCounts, ChildInfo, FailureRecord, Phase, Tree};
 use crate::path::{ChildPath, ChildRef};
 use crate::spec::{ChildKind, ChildSpec, ChildType, Restart, Strategy, SupervisorSpec, check_name};
 use crate::worker::Context;
-use child::ChildExit;
+use child::{ChildExit, Run};
 use command::{Command, CommandSender, Op};
 use intensity::RestartWindow;
+use stop::{StopChain, StopLink};
 
 /// What a starting supervisor tells whoever started it: its command channel once all its
 /// children are up, or why it could not start them.
@@ -48,13 +50,13 @@ impl SupervisorSpec {
         self.validate()?;
         let events = self.events.take().unwrap_or_else(EventBus::new);
         let path = ChildPath::root(&self.name);
-        let token = CancellationToken::new();
+        let run = Run::new(path.clone(), 0, 0);
         let (ready_tx, ready_rx) = oneshot::channel();
         events.emit(&path, || EventKind::Started { generation: 0 });
-        let task = spawn_supervisor(self, path.clone(), token.clone(), events.clone(), ready_tx);
+        let task = spawn_supervisor(self, run.clone(), events.clone(), ready_tx);
         let outcome = ready_rx.await;
         match outcome {
-            Ok(Ok(cmd)) => Ok(Tree::new(path, cmd, token, events, task)),
+            Ok(Ok(cmd)) => Ok(Tree::new(path, cmd, run, events, task)),
             Ok(Err(error)) => {
                 let _ = task.await;
                 Err(error)
@@ -72,25 +74,23 @@ impl SupervisorSpec {
 
 fn spawn_supervisor(
     spec: SupervisorSpec,
-    path: ChildPath,
-    token: CancellationToken,
+    run: Arc<Run>,
     events: EventBus,
     ready: ReadyReply,
 ) -> JoinHandle<ExitReason> {
-    let span = tracing::info_span!(parent: None, "supervisor", path = %path);
-    tokio::spawn(supervise(spec, path, token, events, ready, true).instrument(span))
+    let span = tracing::info_span!(parent: None, "supervisor", path = %run.path);
+    tokio::spawn(supervise(spec, run, events, ready, true).instrument(span))
 }
 
 /// The whole life of one supervisor, as a future.
 async fn supervise(
     spec: SupervisorSpec,
-    path: ChildPath,
-    token: CancellationToken,
+    run: Arc<Run>,
     events: EventBus,
     ready: ReadyReply,
     is_root: bool,
 ) -> ExitReason {
-    let mut sup = Supervisor::new(spec, path, token, events);
+    let mut sup = Supervisor::new(spec, run, events);
     if let Err(error) = sup.start_all().await {
         let reason = match &error {
             // Asked to stop while starting: that is a shutdown, not a failure.
@@ -113,12 +113,11 @@ async fn supervise(
 /// supervisor starting supervisors.
 fn supervise_boxed(
     spec: SupervisorSpec,
-    path: ChildPath,
-    token: CancellationToken,
+    run: Arc<Run>,
     events: EventBus,
     ready: ReadyReply,
 ) -> crate::spec::ChildFuture {
-    Box::pin(supervise(spec, path, token, events, ready, false))
+    Box::pin(supervise(spec, run, events, ready, false))
 }
 
 /// One child slot of a supervisor.
@@ -142,7 +141,7 @@ enum State {
 struct Running {
     generation: u64,
     task: JoinHandle<ExitReason>,
-    token: CancellationToken,
+    run: Arc<Run>,
     /// A nested supervisor's command channel.
     commands: Option<CommandSender>,
 }
@@ -197,7 +196,7 @@ struct Supervisor {
     next_key: u64,
     /// Completes when the supervisor is asked to stop. One future for its whole life, so the
     /// many waits on it register with the token once, not once per message.
-    shutdown_requested: Pin<Box<WaitForCancellationFutureOwned>>,
+    shutdown_requested: Pin<Box<dyn Future<Output = ()> + Send>>,
     events: EventBus,
     exit_tx: mpsc::UnboundedSender<ChildExit>,
     exit_rx: mpsc::UnboundedReceiver<ChildExit>,
@@ -212,16 +211,11 @@ struct Supervisor {
 }
 
 impl Supervisor {
-    fn new(
-        spec: SupervisorSpec,
-        path: ChildPath,
-        token: CancellationToken,
-        events: EventBus,
-    ) -> Self {
+    fn new(spec: SupervisorSpec, run: Arc<Run>, events: EventBus) -> Self {
         let (exit_tx, exit_rx) = mpsc::unbounded_channel();
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let mut sup = Supervisor {
-            path,
+            path: run.path.clone(),
             strategy: spec.strategy,
             window: RestartWindow::new(spec.intensity),
             max_restarts: spec.intensity.max_restarts,
@@ -229,7 +223,7 @@ impl Supervisor {
             children: Vec::with_capacity(spec.children.len()),
             by_name: HashMap::with_capacity(spec.children.len()),
             next_key: 0,
-            shutdown_requested: Box::pin(token.cancelled_owned()),
+            shutdown_requested: Box::pin(async move { run.stop_requested().await }),
             events,
             exit_tx,
             exit_rx,
@@ -281,6 +275,15 @@ impl Supervisor {
         }
     }
 
+    /// Keeps the task of a run that reported its exit until it has ended.
+    fn reap(&mut self, task: JoinHandle<ExitReason>) {
+        self.reaping.push(task);
+        if self.reaping.len() >= self.reap_at {
+            self.reaping.retain(|t| !t.is_finished());
+            self.reap_at = (self.reaping.len() * 2).max(REAP_BATCH);
+        }
+    }
+
     /// Starts every child in start order; on a failure, stops those already started in reverse
     /// order.
     async fn start_all(&mut self) -> Result<(), StartError> {
@@ -299,14 +302,14 @@ impl Supervisor {
         let child = &mut self.children[i];
         let generation = child.starts;
         child.starts += 1;
-        let token = CancellationToken::new();
+        let run = Run::new(child.path.clone(), generation, child.restarts);
         // A root span: the path already says where the child sits in the tree.
         let span = tracing::info_span!(parent: None, "child", path = %child.path, generation);
         let events = &self.events;
         let path = child.path.clone();
         let (task, commands) = match &child.spec.kind {
             ChildKind::Worker(worker) => {
-                let ctx = Context::new(path.clone(), generation, child.restarts, token.clone());
+                let ctx = Context::new(run.clone());
                 let (init_tx, init_rx) = if worker.has_init {
                     let (tx, rx) = oneshot::channel();
                     (Some(tx), Some(rx))
@@ -315,7 +318,7 @@ impl Supervisor {
                 };
                 let fut = (worker.start)(ctx, init_tx);
                 let mut task =
-                    child::spawn(fut, i, child.key, generation, self.exit_tx.clone(), span);
+                    child::spawn(fut, run.clone(), i, child.key, self.exit_tx.clone(), span);
                 events.emit(&path, || EventKind::Started { generation });
                 tracing::debug!(child = %path, generation, "child started");
                 if let Some(init_rx) = init_rx {
@@ -323,7 +326,7 @@ impl Supervisor {
                         biased;
                         outcome = init_rx => outcome,
                         _ = self.shutdown_requested.as_mut() => {
-                            child::stop(task, &token, child.spec.shutdown).await;
+                            stop_one(task, run, child.spec.shutdown, &self.events).await;
                             return Err(StartError::Interrupted { path: self.path.clone() });
                         }
                     };
@@ -349,15 +352,14 @@ impl Supervisor {
             ChildKind::Supervisor(spec) => {
                 let (ready_tx, ready_rx) = oneshot::channel();
                 let spec = (**spec).clone();
-                let fut =
-                    supervise_boxed(spec, path.clone(), token.clone(), events.clone(), ready_tx);
-                let task = child::spawn(fut, i, child.key, generation, self.exit_tx.clone(), span);
+                let fut = supervise_boxed(spec, run.clone(), events.clone(), ready_tx);
+                let task = child::spawn(fut, run.clone(), i, child.key, self.exit_tx.clone(), span);
                 events.emit(&path, || EventKind::Started { generation });
                 let outcome = tokio::select! {
                     biased;
                     outcome = ready_rx => outcome,
                     _ = self.shutdown_requested.as_mut() => {
-                        child::stop(task, &token, child.spec.shutdown).await;
+                        stop_one(task, run, child.spec.shutdown, &self.events).await;
                         return Err(StartError::Interrupted { path: self.path.clone() });
                     }
                 };
@@ -384,7 +386,7 @@ impl Supervisor {
         child.state = State::Running(Running {
             generation,
             task,
-            token,
+            run,
             commands,
         });
         self.events
@@ -412,14 +414,35 @@ impl Supervisor {
         }
     }
 
-    /// Stops child `i` if it runs, with its shutdown spec, and waits until its task has ended.
-    async fn stop(&mut self, i: usize) -> Option<ExitReason> {
-        let child = &mut self.children[i];
-        let State::Running(run) = std::mem::replace(&mut child.state, State::Stopped) else {
-            return None;
-        };
-        let reason = child::stop(run.task, &run.token, child.spec.shutdown).await;
-        let child = &mut self.children[i];
+    /// Stops the running ones among the children at `order`, one after another in that order,
+    /// each with its shutdown spec and ended before the next is asked, and reports how each
+    /// ended.
+    async fn stop(&mut self, order: impl IntoIterator<Item = usize>) {
+        let mut links = Vec::new();
+        let mut tasks = Vec::new();
+        for i in order {
+            let child = &mut self.children[i];
+            if let State::Running(run) = std::mem::replace(&mut child.state, State::Stopped) {
+                links.push(StopLink {
+                    run: run.run,
+                    abort: run.task.abort_handle(),
+                    shutdown: child.spec.shutdown,
+                });
+                tasks.push((i, run.task));
+            }
+        }
+        if links.is_empty() {
+            return;
+        }
+        StopChain::run(links, &self.events).await;
+        for (i, task) in tasks {
+            let reason = child::joined_reason(task.await);
+            self.report_stopped(i, &reason);
+        }
+    }
+
+    fn report_stopped(&self, i: usize, reason: &ExitReason) {
+        let child = &self.children[i];
         // OTP's shutdown_error report: anything but the exit the shutdown asked for.
         let expected = match reason {
             ExitReason::Shutdown | ExitReason::Normal => true,
@@ -431,17 +454,11 @@ impl Supervisor {
         } else {
             tracing::warn!(child = %child.path, %reason, "child did not stop cleanly");
         }
-        self.events.emit(&child.path, || EventKind::Exited {
-            reason: reason.clone(),
-        });
-        Some(reason)
     }
 
     /// Stops every child in reverse start order, then waits for the tasks of earlier runs.
     async fn stop_all(&mut self) {
-        for i in (0..self.children.len()).rev() {
-            self.stop(i).await;
-        }
+        self.stop((0..self.children.len()).rev()).await;
         for task in self.reaping.drain(..) {
             let _ = task.await;
         }
@@ -492,11 +509,13 @@ impl Supervisor {
         let State::Running(run) = std::mem::replace(&mut child.state, State::Stopped) else {
             return Ok(());
         };
-        self.reaping.push(run.task);
-        if self.reaping.len() >= self.reap_at {
-            self.reaping.retain(|t| !t.is_finished());
-            self.reap_at = (self.reaping.len() * 2).max(REAP_BATCH);
+        // The task ends right after reporting its exit, so it has usually finished by now:
+        // releasing it at once reuses its memory while it is still in cache.
+        if !run.task.is_finished() {
+            self.reap(run.task);
         }
+        let child = &mut self.children[i];
+
         let reason = exit.reason;
         if reason.is_abnormal() {
             tracing::error!(child = %child.path, %reason, "child terminated");
@@ -556,8 +575,8 @@ impl Supervisor {
         // Removing from the back keeps the positions of the earlier ones, and the survivors stay
         // together at the start of the range.
         let mut end = affected.end;
+        self.stop(affected.clone().rev()).await;
         for j in affected.clone().rev() {
-            self.stop(j).await;
             if self.children[j].spec.restart == Restart::Temporary {
                 self.remove(j);
                 end -= 1;
@@ -629,7 +648,7 @@ impl Supervisor {
             Op::Terminate(reply) => {
                 let result = match self.find(&target, depth) {
                     Ok(i) => {
-                        self.stop(i).await;
+                        self.stop([i]).await;
                         self.children[i].state = State::Stopped;
                         if self.children[i].spec.restart == Restart::Temporary {
                             self.remove(i);
@@ -771,4 +790,24 @@ impl Supervisor {
             }
         }
     }
+}
+
+/// Stops one run that is not in the supervisor's children (yet) and waits for its end.
+async fn stop_one(
+    task: JoinHandle<ExitReason>,
+    run: Arc<Run>,
+    shutdown: crate::spec::Shutdown,
+    events: &EventBus,
+) {
+    let abort = task.abort_handle();
+    StopChain::run(
+        vec![StopLink {
+            run,
+            abort,
+            shutdown,
+        }],
+        events,
+    )
+    .await;
+    let _ = task.await;
 }

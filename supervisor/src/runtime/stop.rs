@@ -1,0 +1,187 @@
+//! Stopping children one after another, in the order given (reverse start order), each ended
+//! before the next is asked, as OTP's `terminate_children` does.
+//!
+//! The supervisor does not wake up for every child. It builds a [`StopChain`] of the runs to
+//! stop and asks the first; when a run ends, its own task asks the next (see `Run::ended`), so
+//! each child costs one wake-up of its own task, as in a bare cancel-and-join. The supervisor
+//! only keeps the time: one timer for the child being stopped, re-armed only when it fires
+//! early or a child with a nearer deadline comes up.
+
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use tokio::sync::Notify;
+use tokio::task::AbortHandle;
+use tokio::time::Instant;
+
+use super::child::Run;
+use crate::event::{EventBus, EventKind};
+use crate::exit::ExitReason;
+use crate::spec::Shutdown;
+
+/// One child to stop.
+pub(crate) struct StopLink {
+    pub(crate) run: Arc<Run>,
+    pub(crate) abort: AbortHandle,
+    pub(crate) shutdown: Shutdown,
+}
+
+/// A stop in progress of several runs, in order.
+pub(crate) struct StopChain {
+    links: Vec<StopLink>,
+    /// Each child's exit is announced as it happens, so the events keep the stop order.
+    events: EventBus,
+    state: Mutex<ChainState>,
+    /// Wakes the supervisor: the chain is done, or its child being stopped has a nearer
+    /// deadline than the one the supervisor waits for.
+    progress: Notify,
+}
+
+struct ChainState {
+    /// The position of the child being stopped; `links.len()` once all have ended.
+    head: usize,
+    ended: Vec<bool>,
+    /// When the child at `head` was asked to stop.
+    asked_at: Instant,
+    /// Whether the child at `head` was aborted after its timeout.
+    killed: bool,
+    /// The deadline the supervisor's timer is set for, if any.
+    armed: Option<Instant>,
+}
+
+/// What to do to the child at the head, done outside the lock.
+enum Ask {
+    Stop(usize),
+    Done,
+}
+
+impl StopChain {
+    /// Stops `links` in order and returns once every one of their runs has ended (their tasks
+    /// may still be finishing: join them for their exit reasons).
+    pub(crate) async fn run(links: Vec<StopLink>, events: &EventBus) {
+        let n = links.len();
+        let chain = Arc::new(StopChain {
+            links,
+            events: events.clone(),
+            state: Mutex::new(ChainState {
+                head: 0,
+                ended: vec![false; n],
+                asked_at: Instant::now(),
+                killed: false,
+                armed: None,
+            }),
+            progress: Notify::new(),
+        });
+        {
+            let mut state = chain.lock();
+            for (k, link) in chain.links.iter().enumerate() {
+                if let Err(reason) = link.run.chain(Arc::downgrade(&chain), k) {
+                    state.ended[k] = true;
+                    chain.announce(k, reason);
+                }
+            }
+        }
+        // The first child is asked as if a child before it had just ended.
+        let ask = chain.advance(&mut chain.lock(), false);
+        chain.act(ask);
+        chain.keep_time().await;
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ChainState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The run at position `k` has ended; if it was the one being stopped, asks the next.
+    pub(crate) fn ended(&self, k: usize, reason: ExitReason) {
+        self.announce(k, reason);
+        let ask = {
+            let mut state = self.lock();
+            state.ended[k] = true;
+            if state.head != k {
+                return;
+            }
+            state.head += 1;
+            self.advance(&mut state, true)
+        };
+        self.act(ask);
+    }
+
+    fn announce(&self, k: usize, reason: ExitReason) {
+        self.events
+            .emit(&self.links[k].run.path, || EventKind::Exited { reason });
+    }
+
+    /// Moves the head past runs that already ended, to the next one to ask.
+    fn advance(&self, state: &mut ChainState, from_a_child: bool) -> Ask {
+        while state.head < self.links.len() && state.ended[state.head] {
+            state.head += 1;
+        }
+        if state.head == self.links.len() {
+            return Ask::Done;
+        }
+        state.killed = false;
+        if let Shutdown::Timeout(limit) = self.links[state.head].shutdown {
+            state.asked_at = Instant::now();
+            let deadline = state.asked_at + limit;
+            // The supervisor sleeps until its armed deadline; wake it only if this one is
+            // nearer, so it re-arms. Otherwise it re-checks when its timer fires.
+            if from_a_child && state.armed.is_none_or(|armed| deadline < armed) {
+                self.progress.notify_one();
+            }
+        }
+        Ask::Stop(state.head)
+    }
+
+    fn act(&self, ask: Ask) {
+        match ask {
+            Ask::Done => self.progress.notify_one(),
+            Ask::Stop(k) => {
+                let link = &self.links[k];
+                match link.shutdown {
+                    Shutdown::Brutal => link.abort.abort(),
+                    Shutdown::Timeout(_) | Shutdown::Infinity => link.run.request_stop(),
+                }
+            }
+        }
+    }
+
+    /// The supervisor's part: aborts a child that outlives its timeout, until all have ended.
+    async fn keep_time(&self) {
+        loop {
+            let (kill, deadline) = {
+                let mut state = self.lock();
+                if state.head == self.links.len() {
+                    return;
+                }
+                let head = state.head;
+                let mut kill = None;
+                let mut deadline = None;
+                if let Shutdown::Timeout(limit) = self.links[head].shutdown
+                    && !state.killed
+                {
+                    let at = state.asked_at + limit;
+                    if Instant::now() >= at {
+                        state.killed = true;
+                        kill = Some(head);
+                    } else {
+                        deadline = Some(at);
+                    }
+                }
+                state.armed = deadline;
+                (kill, deadline)
+            };
+            if let Some(k) = kill {
+                // After the kill OTP waits without limit; the abort ends the run.
+                self.links[k].abort.abort();
+            }
+            match deadline {
+                Some(at) => {
+                    tokio::select! {
+                        _ = self.progress.notified() => {}
+                        _ = tokio::time::sleep_until(at) => {}
+                    }
+                }
+                None => self.progress.notified().await,
+            }
+        }
+    }
+}
