@@ -118,7 +118,8 @@ impl EventBus {
     }
 
     /// Sends an event if anyone listens; the kind is built only then.
-    pub(crate) fn emit(&self, path: &ChildPath, kind: impl FnOnce() -> EventKind) {
+    /// Sends an event if anyone listens; the path and kind are only computed then.
+    pub(crate) fn emit(&self, path: impl FnOnce() -> ChildPath, kind: impl FnOnce() -> EventKind) {
         if self.inner.subscribers.load(Ordering::Acquire) == 0 {
             return;
         }
@@ -128,7 +129,7 @@ impl EventBus {
         let _ = self.inner.tx.send(Event {
             seq: *seq,
             at: Instant::now(),
-            path: path.clone(),
+            path: path(),
             kind,
         });
     }

@@ -393,12 +393,17 @@ impl SupervisorSpec {
         }
         let mut seen = HashSet::with_capacity(self.children.len());
         for child in &self.children {
+            // Paths are joined only for an error or a nested supervisor: a flat tree of many
+            // workers is checked without allocating.
             check_name(&child.name, || path.join(&child.name))?;
-            let child_path = path.join(&child.name);
             if !seen.insert(&*child.name) {
-                return Err(SpecError::DuplicateChild { path: child_path });
+                return Err(SpecError::DuplicateChild {
+                    path: path.join(&child.name),
+                });
             }
-            child.validate(&child_path)?;
+            if let ChildKind::Supervisor(spec) = &child.kind {
+                spec.validate_at(&path.join(&child.name))?;
+            }
         }
         Ok(())
     }

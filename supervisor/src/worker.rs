@@ -89,12 +89,12 @@ impl Context {
 
     /// The child's full path, e.g. `app/web/acceptor`.
     pub fn path(&self) -> &ChildPath {
-        &self.run.path
+        self.run.path()
     }
 
     /// The child's own name, the last segment of its path.
     pub fn name(&self) -> &str {
-        self.run.path.name()
+        self.run.name()
     }
 
     /// Which start this is: 0 for the first, then one more for every restart (automatic or
@@ -128,7 +128,7 @@ impl Context {
 impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Context")
-            .field("path", &self.run.path)
+            .field("path", self.run.path())
             .field("generation", &self.run.generation)
             .field("restart_count", &self.run.restarts)
             .field("shutdown_requested", &self.run.is_stop_requested())

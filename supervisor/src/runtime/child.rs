@@ -21,7 +21,10 @@ use crate::spec::ChildFuture;
 /// What one run of a child shares with its supervisor: who it is, the request to stop, and its
 /// place in a stop in progress. One allocation per start, which `Context` clones cheaply.
 pub(crate) struct Run {
-    pub(crate) path: ChildPath,
+    /// The parent's path and the child's name: the full path is only joined when asked for.
+    parent: Option<ChildPath>,
+    name: Arc<str>,
+    path: OnceLock<ChildPath>,
     pub(crate) generation: u64,
     pub(crate) restarts: u64,
     stop_requested: AtomicBool,
@@ -42,8 +45,37 @@ pub(crate) enum Link {
 }
 
 impl Run {
-    pub(crate) fn new(path: ChildPath, generation: u64, restarts: u64) -> Arc<Self> {
-        Arc::new(Run {
+    /// A run of the root supervisor.
+    pub(crate) fn root(path: ChildPath) -> Arc<Self> {
+        Arc::new(Run::build(None, path.name().into(), OnceLock::from(path), 0, 0))
+    }
+
+    /// A run of the child `name` of the supervisor at `parent`.
+    pub(crate) fn new(
+        parent: &ChildPath,
+        name: &Arc<str>,
+        generation: u64,
+        restarts: u64,
+    ) -> Arc<Self> {
+        Arc::new(Run::build(
+            Some(parent.clone()),
+            name.clone(),
+            OnceLock::new(),
+            generation,
+            restarts,
+        ))
+    }
+
+    fn build(
+        parent: Option<ChildPath>,
+        name: Arc<str>,
+        path: OnceLock<ChildPath>,
+        generation: u64,
+        restarts: u64,
+    ) -> Self {
+        Run {
+            parent,
+            name,
             path,
             generation,
             restarts,
@@ -51,7 +83,20 @@ impl Run {
             stop_notify: Notify::new(),
             token: OnceLock::new(),
             link: Mutex::new(Link::Free),
+        }
+    }
+
+    /// The child's full path.
+    pub(crate) fn path(&self) -> &ChildPath {
+        self.path.get_or_init(|| match &self.parent {
+            Some(parent) => parent.join(&self.name),
+            None => ChildPath::root(&self.name),
         })
+    }
+
+    /// The child's own name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
     }
 
     /// Asks the run to stop: `Context::shutdown_requested` completes and its token is cancelled.

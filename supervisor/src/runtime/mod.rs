@@ -50,9 +50,9 @@ impl SupervisorSpec {
         self.validate()?;
         let events = self.events.take().unwrap_or_else(EventBus::new);
         let path = ChildPath::root(&self.name);
-        let run = Run::new(path.clone(), 0, 0);
+        let run = Run::root(path.clone());
         let (ready_tx, ready_rx) = oneshot::channel();
-        events.emit(&path, || EventKind::Started { generation: 0 });
+        events.emit(|| path.clone(), || EventKind::Started { generation: 0 });
         let task = spawn_supervisor(self, run.clone(), events.clone(), ready_tx);
         let outcome = ready_rx.await;
         match outcome {
@@ -78,7 +78,7 @@ fn spawn_supervisor(
     events: EventBus,
     ready: ReadyReply,
 ) -> JoinHandle<ExitReason> {
-    let span = tracing::info_span!(parent: None, "supervisor", path = %run.path);
+    let span = tracing::info_span!(parent: None, "supervisor", path = %run.path());
     tokio::spawn(supervise(spec, run, events, ready, true).instrument(span))
 }
 
@@ -103,7 +103,7 @@ async fn supervise(
     if is_root {
         // A nested supervisor's readiness is announced by its parent, as for any child.
         sup.events
-            .emit(&sup.path, || EventKind::Ready { generation: 0 });
+            .emit(|| sup.path.clone(), || EventKind::Ready { generation: 0 });
     }
     let _ = ready.send(Ok(sup.cmd_tx.clone()));
     sup.run().await
@@ -125,7 +125,6 @@ struct Child {
     /// Stable identity of the slot, carried by exit messages (positions shift on delete).
     key: u64,
     spec: ChildSpec,
-    path: ChildPath,
     state: State,
     starts: u64,
     restarts: u64,
@@ -147,9 +146,9 @@ struct Running {
 }
 
 impl Child {
-    fn info(&self) -> ChildInfo {
+    fn info(&self, parent: &ChildPath) -> ChildInfo {
         ChildInfo {
-            path: self.path.clone(),
+            path: parent.join(&self.spec.name),
             child_type: self.spec.child_type(),
             phase: match self.state {
                 State::Running(_) => Phase::Running,
@@ -215,7 +214,7 @@ impl Supervisor {
         let (exit_tx, exit_rx) = mpsc::unbounded_channel();
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let mut sup = Supervisor {
-            path: run.path.clone(),
+            path: run.path().clone(),
             strategy: spec.strategy,
             window: RestartWindow::new(spec.intensity),
             max_restarts: spec.intensity.max_restarts,
@@ -238,17 +237,20 @@ impl Supervisor {
         sup
     }
 
+    /// The full path of child `i`, joined on demand: most runs never need it.
+    fn child_path(&self, i: usize) -> ChildPath {
+        self.path.join(&self.children[i].spec.name)
+    }
+
     /// Appends a child slot, last in start order.
     fn push(&mut self, spec: ChildSpec) -> usize {
         let index = self.children.len();
         let key = self.next_key;
         self.next_key += 1;
-        let path = self.path.join(&spec.name);
         self.by_name.insert(spec.name.clone(), index);
         self.children.push(Child {
             key,
             spec,
-            path,
             state: State::Stopped,
             starts: 0,
             restarts: 0,
@@ -302,11 +304,10 @@ impl Supervisor {
         let child = &mut self.children[i];
         let generation = child.starts;
         child.starts += 1;
-        let run = Run::new(child.path.clone(), generation, child.restarts);
+        let run = Run::new(&self.path, &child.spec.name, generation, child.restarts);
         // A root span: the path already says where the child sits in the tree.
-        let span = tracing::info_span!(parent: None, "child", path = %child.path, generation);
+        let span = tracing::info_span!(parent: None, "child", path = %run.path(), generation);
         let events = &self.events;
-        let path = child.path.clone();
         let (task, commands) = match &child.spec.kind {
             ChildKind::Worker(worker) => {
                 let ctx = Context::new(run.clone());
@@ -319,8 +320,8 @@ impl Supervisor {
                 let fut = (worker.start)(ctx, init_tx);
                 let mut task =
                     child::spawn(fut, run.clone(), i, child.key, self.exit_tx.clone(), span);
-                events.emit(&path, || EventKind::Started { generation });
-                tracing::debug!(child = %path, generation, "child started");
+                events.emit(|| run.path().clone(), || EventKind::Started { generation });
+                tracing::debug!(child = %run.path(), generation, "child started");
                 if let Some(init_rx) = init_rx {
                     let outcome = tokio::select! {
                         biased;
@@ -354,7 +355,7 @@ impl Supervisor {
                 let spec = (**spec).clone();
                 let fut = supervise_boxed(spec, run.clone(), events.clone(), ready_tx);
                 let task = child::spawn(fut, run.clone(), i, child.key, self.exit_tx.clone(), span);
-                events.emit(&path, || EventKind::Started { generation });
+                events.emit(|| run.path().clone(), || EventKind::Started { generation });
                 let outcome = tokio::select! {
                     biased;
                     outcome = ready_rx => outcome,
@@ -382,25 +383,23 @@ impl Supervisor {
                 }
             }
         };
-        let child = &mut self.children[i];
-        child.state = State::Running(Running {
+        self.events
+            .emit(|| run.path().clone(), || EventKind::Ready { generation });
+        self.children[i].state = State::Running(Running {
             generation,
             task,
             run,
             commands,
         });
-        self.events
-            .emit(&child.path, || EventKind::Ready { generation });
         Ok(())
     }
 
     fn record_start_failure(&mut self, i: usize, failure: Failure) {
-        let child = &mut self.children[i];
-        tracing::error!(child = %child.path, %failure, "child failed to start");
-        self.events.emit(&child.path, || EventKind::StartFailed {
+        tracing::error!(child = %self.child_path(i), %failure, "child failed to start");
+        self.events.emit(|| self.child_path(i), || EventKind::StartFailed {
             failure: failure.clone(),
         });
-        child.last_failure = Some(FailureRecord {
+        self.children[i].last_failure = Some(FailureRecord {
             failure,
             at: Instant::now(),
         });
@@ -409,7 +408,7 @@ impl Supervisor {
     fn start_failed(&mut self, i: usize, failure: Failure) -> StartError {
         self.record_start_failure(i, failure.clone());
         StartError::ChildFailed {
-            path: self.children[i].path.clone(),
+            path: self.child_path(i),
             failure,
         }
     }
@@ -450,9 +449,9 @@ impl Supervisor {
             ExitReason::Failed(_) => false,
         };
         if expected {
-            tracing::debug!(child = %child.path, %reason, "child stopped");
+            tracing::debug!(child = %self.path.join(&child.spec.name), %reason, "child stopped");
         } else {
-            tracing::warn!(child = %child.path, %reason, "child did not stop cleanly");
+            tracing::warn!(child = %self.path.join(&child.spec.name), %reason, "child did not stop cleanly");
         }
     }
 
@@ -490,7 +489,7 @@ impl Supervisor {
             }
         };
         tracing::info!(reason = %outcome, "supervisor shutting down");
-        self.events.emit(&self.path, || EventKind::ShuttingDown);
+        self.events.emit(|| self.path.clone(), || EventKind::ShuttingDown);
         self.stop_all().await;
         outcome
     }
@@ -518,13 +517,13 @@ impl Supervisor {
 
         let reason = exit.reason;
         if reason.is_abnormal() {
-            tracing::error!(child = %child.path, %reason, "child terminated");
+            tracing::error!(child = %self.path.join(&child.spec.name), %reason, "child terminated");
         } else {
-            tracing::info!(child = %child.path, %reason, "child exited");
+            tracing::info!(child = %self.path.join(&child.spec.name), %reason, "child exited");
         }
         child.record_failure(&reason);
         let restart = child.spec.restart;
-        self.events.emit(&child.path, || EventKind::Exited {
+        self.events.emit(|| self.path.join(&child.spec.name), || EventKind::Exited {
             reason: reason.clone(),
         });
         if !restart.restarts_after(&reason) {
@@ -547,10 +546,10 @@ impl Supervisor {
                     self.max_restarts, self.period
                 ),
             );
-            tracing::error!(child = %self.children[i].path, %failure, "supervisor giving up");
+            tracing::error!(child = %self.child_path(i), %failure, "supervisor giving up");
             let (max_restarts, period) = (self.max_restarts, self.period);
             self.events
-                .emit(&self.path, || EventKind::IntensityExceeded {
+                .emit(|| self.path.clone(), || EventKind::IntensityExceeded {
                     max_restarts,
                     period,
                 });
@@ -563,14 +562,14 @@ impl Supervisor {
         };
         let crashed_key = self.children[i].key;
         self.events
-            .emit(&self.children[i].path, || EventKind::RestartDecided {
+            .emit(|| self.child_path(i), || EventKind::RestartDecided {
                 children: self.children[affected.clone()]
                     .iter()
                     .filter(|c| c.spec.restart != Restart::Temporary || c.key == crashed_key)
-                    .map(|c| c.path.clone())
+                    .map(|c| self.path.join(&c.spec.name))
                     .collect(),
             });
-        tracing::info!(child = %self.children[i].path, strategy = ?self.strategy, count = affected.len(), "restarting");
+        tracing::info!(child = %self.child_path(i), strategy = ?self.strategy, count = affected.len(), "restarting");
         // Stop the others in reverse start order; temporary ones are dropped, never restarted.
         // Removing from the back keeps the positions of the earlier ones, and the survivors stay
         // together at the start of the range.
@@ -628,7 +627,7 @@ impl Supervisor {
         }
         match op {
             Op::WhichChildren(reply) => {
-                let _ = reply.send(Ok(self.children.iter().map(Child::info).collect()));
+                let _ = reply.send(Ok(self.children.iter().map(|c| c.info(&self.path)).collect()));
             }
             Op::CountChildren(reply) => {
                 let _ = reply.send(Ok(self.count()));
@@ -638,7 +637,7 @@ impl Supervisor {
                 let _ = reply.send(result);
             }
             Op::Info(reply) => {
-                let result = self.find(&target, depth).map(|i| self.children[i].info());
+                let result = self.find(&target, depth).map(|i| self.children[i].info(&self.path));
                 let _ = reply.send(result);
             }
             Op::Restart(reply) => {
@@ -664,10 +663,10 @@ impl Supervisor {
                     let child = &self.children[i];
                     match child.state {
                         State::Running(_) => Err(ChildError::Running {
-                            path: child.path.clone(),
+                            path: self.path.join(&child.spec.name),
                         }),
                         State::Restarting => Err(ChildError::Restarting {
-                            path: child.path.clone(),
+                            path: self.path.join(&child.spec.name),
                         }),
                         State::Stopped => {
                             self.remove(i);
@@ -702,7 +701,7 @@ impl Supervisor {
         let child = &self.children[i];
         if child.spec.child_type() != ChildType::Supervisor {
             return command.op.fail(ChildError::NotASupervisor {
-                path: child.path.clone(),
+                path: self.path.join(&child.spec.name),
             });
         }
         let State::Running(Running {
@@ -711,7 +710,7 @@ impl Supervisor {
         }) = &child.state
         else {
             return command.op.fail(ChildError::SupervisorNotRunning {
-                path: child.path.clone(),
+                path: self.path.join(&child.spec.name),
             });
         };
         let forwarded = Command {
@@ -720,7 +719,7 @@ impl Supervisor {
         };
         if let Err(mpsc::error::SendError(lost)) = commands.send(forwarded) {
             lost.op.fail(ChildError::SupervisorNotRunning {
-                path: child.path.clone(),
+                path: self.path.join(&child.spec.name),
             });
         }
     }
@@ -748,10 +747,10 @@ impl Supervisor {
         let child = &self.children[i];
         match child.state {
             State::Running(_) => Err(ChildError::Running {
-                path: child.path.clone(),
+                path: self.path.join(&child.spec.name),
             }),
             State::Restarting => Err(ChildError::Restarting {
-                path: child.path.clone(),
+                path: self.path.join(&child.spec.name),
             }),
             State::Stopped => self.start(i).await.map_err(|e| self.start_error(i, e)),
         }
@@ -760,7 +759,7 @@ impl Supervisor {
     fn start_error(&self, i: usize, error: StartError) -> ChildError {
         match error {
             StartError::ChildFailed { failure, .. } => ChildError::StartFailed {
-                path: self.children[i].path.clone(),
+                path: self.child_path(i),
                 failure,
             },
             StartError::Spec(e) => ChildError::Spec(e),
