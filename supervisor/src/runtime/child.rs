@@ -143,16 +143,21 @@ impl Run {
         Ok(())
     }
 
-    /// The run has ended: passes a chained stop on to the next child.
-    fn ended(&self, reason: ExitReason) {
+    /// The run has ended: passes a chained stop on to the next child. Returns whether the run
+    /// was being stopped, i.e. its supervisor already waits for it.
+    fn ended(&self, reason: &ExitReason) -> bool {
         let link = std::mem::replace(
             &mut *self.link.lock().unwrap_or_else(PoisonError::into_inner),
             Link::Ended(reason.clone()),
         );
-        if let Link::Chained(chain, k) = link
-            && let Some(chain) = chain.upgrade()
-        {
-            chain.ended(k, reason);
+        match link {
+            Link::Chained(chain, k) => {
+                if let Some(chain) = chain.upgrade() {
+                    chain.ended(k, reason.clone());
+                }
+                true
+            }
+            Link::Free | Link::Ended(_) => false,
         }
     }
 }
@@ -161,13 +166,29 @@ impl Run {
 /// it is aborted before it was ever polled (then without a reason: it was killed).
 struct EndGuard {
     run: Arc<Run>,
+    /// How the run ended, once it has.
     reason: Option<ExitReason>,
+    slot: usize,
+    key: u64,
+    exits: mpsc::UnboundedSender<ChildExit>,
 }
 
 impl Drop for EndGuard {
     fn drop(&mut self) {
-        let reason = self.reason.take().unwrap_or(ExitReason::Killed);
-        self.run.ended(reason);
+        let (reason, finished) = match self.reason.take() {
+            Some(reason) => (reason, true),
+            None => (ExitReason::Killed, false),
+        };
+        // A run ending by itself is reported to the supervisor's mailbox; one being stopped is
+        // joined by the supervisor, which needs no message.
+        if !self.run.ended(&reason) && finished {
+            let _ = self.exits.send(ChildExit {
+                slot: self.slot,
+                key: self.key,
+                generation: self.run.generation,
+                reason,
+            });
+        }
     }
 }
 
@@ -196,9 +217,9 @@ impl Future for CatchUnwind {
     }
 }
 
-/// Spawns one run of a child. Its exit is both the task's output (for a supervisor stopping it)
-/// and a message on `exits` (for a supervisor waiting for any child to exit), so no supervisor
-/// ever polls its children.
+/// Spawns one run of a child. Its exit is the task's output (for a supervisor stopping it) and,
+/// when it ends by itself, a message on `exits` (for a supervisor waiting for any child to
+/// exit), so no supervisor ever polls its children.
 pub(crate) fn spawn(
     fut: ChildFuture,
     run: Arc<Run>,
@@ -207,16 +228,16 @@ pub(crate) fn spawn(
     exits: mpsc::UnboundedSender<ChildExit>,
     span: tracing::Span,
 ) -> JoinHandle<ExitReason> {
-    let mut guard = EndGuard { run, reason: None };
+    let mut guard = EndGuard {
+        run,
+        reason: None,
+        slot,
+        key,
+        exits,
+    };
     tokio::spawn(
         async move {
             let reason = CatchUnwind(fut).await;
-            let _ = exits.send(ChildExit {
-                slot,
-                key,
-                generation: guard.run.generation,
-                reason: reason.clone(),
-            });
             guard.reason = Some(reason.clone());
             drop(guard);
             reason

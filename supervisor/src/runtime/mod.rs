@@ -191,7 +191,9 @@ struct Supervisor {
     max_restarts: u32,
     period: std::time::Duration,
     children: Vec<Child>,
-    by_name: HashMap<Arc<str>, usize>,
+    /// Child positions by name, built when a handle call first names a child: a tree that is
+    /// only started and stopped never pays for it.
+    by_name: Option<HashMap<Arc<str>, usize>>,
     next_key: u64,
     /// Completes when the supervisor is asked to stop. One future for its whole life, so the
     /// many waits on it register with the token once, not once per message.
@@ -220,7 +222,7 @@ impl Supervisor {
             max_restarts: spec.intensity.max_restarts,
             period: spec.intensity.period,
             children: Vec::with_capacity(spec.children.len()),
-            by_name: HashMap::with_capacity(spec.children.len()),
+            by_name: None,
             next_key: 0,
             shutdown_requested: Box::pin(async move { run.stop_requested().await }),
             events,
@@ -247,7 +249,9 @@ impl Supervisor {
         let index = self.children.len();
         let key = self.next_key;
         self.next_key += 1;
-        self.by_name.insert(spec.name.clone(), index);
+        if let Some(by_name) = &mut self.by_name {
+            by_name.insert(spec.name.clone(), index);
+        }
         self.children.push(Child {
             key,
             spec,
@@ -262,10 +266,27 @@ impl Supervisor {
     /// Removes a stopped child slot (a deleted spec, or a temporary child that ended).
     fn remove(&mut self, index: usize) {
         let child = self.children.remove(index);
-        self.by_name.remove(&child.spec.name);
-        for (i, c) in self.children.iter().enumerate().skip(index) {
-            self.by_name.insert(c.spec.name.clone(), i);
+        if let Some(by_name) = &mut self.by_name {
+            by_name.remove(&child.spec.name);
+            for (i, c) in self.children.iter().enumerate().skip(index) {
+                by_name.insert(c.spec.name.clone(), i);
+            }
         }
+    }
+
+    /// The position of the child called `name`.
+    fn index_of(&mut self, name: &str) -> Option<usize> {
+        let children = &self.children;
+        self.by_name
+            .get_or_insert_with(|| {
+                children
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (c.spec.name.clone(), i))
+                    .collect()
+            })
+            .get(name)
+            .copied()
     }
 
     /// The position of the child with `key`, which was at `slot` when it was started. Only a
@@ -682,18 +703,15 @@ impl Supervisor {
     }
 
     /// The index of the child named by `target[depth]`.
-    fn find(&self, target: &ChildRef, depth: usize) -> Result<usize, ChildError> {
+    fn find(&mut self, target: &ChildRef, depth: usize) -> Result<usize, ChildError> {
         let name = target.segment(depth).map(|s| &**s).unwrap_or("");
-        self.by_name
-            .get(name)
-            .copied()
-            .ok_or_else(|| ChildError::NotFound {
-                path: self.path.join(name),
-            })
+        self.index_of(name).ok_or_else(|| ChildError::NotFound {
+            path: self.path.join(name),
+        })
     }
 
     /// Passes a command on to the nested supervisor on its path.
-    fn forward(&self, command: Command) {
+    fn forward(&mut self, command: Command) {
         let i = match self.find(&command.target, command.depth) {
             Ok(i) => i,
             Err(e) => return command.op.fail(e),
@@ -772,7 +790,7 @@ impl Supervisor {
     async fn start_new_child(&mut self, spec: ChildSpec) -> Result<(), ChildError> {
         let path = self.path.join(&spec.name);
         check_name(&spec.name, || path.clone())?;
-        if let Some(&i) = self.by_name.get(&spec.name) {
+        if let Some(i) = self.index_of(&spec.name) {
             return Err(match self.children[i].state {
                 State::Running(_) => ChildError::AlreadyStarted { path },
                 _ => ChildError::AlreadyPresent { path },
