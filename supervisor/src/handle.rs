@@ -16,7 +16,7 @@ use crate::event::{EventBus, EventStream};
 use crate::exit::{ExitReason, Failure};
 use crate::path::{ChildKey, ChildPath, ChildRef};
 use crate::runtime::child::joined_reason;
-use crate::runtime::command::{Command, CommandSender, Op, Reply};
+use crate::runtime::command::{Command, CommandSender, Mail, Op, Reply};
 use crate::spec::{ChildSpec, ChildType, Restart, Shutdown};
 
 /// Where a child is in its life, as its supervisor sees it.
@@ -125,7 +125,7 @@ impl<K: ChildKey> TreeHandle<K> {
         let gone = || ChildError::SupervisorNotRunning {
             path: self.path.clone(),
         };
-        self.cmd.send(command).map_err(|_| gone())?;
+        self.cmd.send(Mail::Command(command)).map_err(|_| gone())?;
         rx.await.map_err(|_| gone())?
     }
 

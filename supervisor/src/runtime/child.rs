@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::task::{Context, Poll};
 
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use super::command::{CommandSender, Mail};
 use super::stop::StopChain;
 use crate::exit::{ExitReason, Failure};
 use crate::path::ChildPath;
@@ -31,6 +32,8 @@ pub(crate) struct Run {
     stop_notify: Notify,
     /// Made on first demand only: most workers never hand a token to tasks of their own.
     token: OnceLock<CancellationToken>,
+    /// A supervisor's mailbox, where a stop request is also posted.
+    mailbox: OnceLock<CommandSender>,
     link: Mutex<Link>,
 }
 
@@ -82,6 +85,7 @@ impl Run {
             stop_requested: AtomicBool::new(false),
             stop_notify: Notify::new(),
             token: OnceLock::new(),
+            mailbox: OnceLock::new(),
             link: Mutex::new(Link::Free),
         }
     }
@@ -106,6 +110,16 @@ impl Run {
         if let Some(token) = self.token.get() {
             token.cancel();
         }
+        if let Some(mailbox) = self.mailbox.get() {
+            let _ = mailbox.send(Mail::Stop);
+        }
+    }
+
+    /// Makes this a supervisor's run: a stop request is posted to its mailbox too, so its main
+    /// loop waits on its mailbox alone. A request made before is seen by
+    /// [`is_stop_requested`](Self::is_stop_requested).
+    pub(crate) fn post_stop_to(&self, mailbox: CommandSender) {
+        let _ = self.mailbox.set(mailbox);
     }
 
     pub(crate) fn is_stop_requested(&self) -> bool {
@@ -170,7 +184,7 @@ struct EndGuard {
     reason: Option<ExitReason>,
     slot: usize,
     key: u64,
-    exits: mpsc::UnboundedSender<ChildExit>,
+    exits: CommandSender,
 }
 
 impl Drop for EndGuard {
@@ -182,12 +196,12 @@ impl Drop for EndGuard {
         // A run ending by itself is reported to the supervisor's mailbox; one being stopped is
         // joined by the supervisor, which needs no message.
         if !self.run.ended(&reason) && finished {
-            let _ = self.exits.send(ChildExit {
+            let _ = self.exits.send(Mail::Exited(ChildExit {
                 slot: self.slot,
                 key: self.key,
                 generation: self.run.generation,
                 reason,
-            });
+            }));
         }
     }
 }
@@ -225,7 +239,7 @@ pub(crate) fn spawn(
     run: Arc<Run>,
     slot: usize,
     key: u64,
-    exits: mpsc::UnboundedSender<ChildExit>,
+    exits: CommandSender,
     span: tracing::Span,
 ) -> JoinHandle<ExitReason> {
     let mut guard = EndGuard {

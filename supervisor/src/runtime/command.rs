@@ -2,13 +2,30 @@
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::child::ChildExit;
 use crate::error::ChildError;
 use crate::handle::{ChildCounts, ChildInfo};
 use crate::path::ChildRef;
 use crate::spec::ChildSpec;
 
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, ChildError>>;
-pub(crate) type CommandSender = mpsc::UnboundedSender<Command>;
+
+/// A supervisor's mailbox: one channel, handled in arrival order as OTP's supervisor handles
+/// its messages.
+pub(crate) type CommandSender = mpsc::UnboundedSender<Mail>;
+
+/// What arrives in a supervisor's mailbox.
+pub(crate) enum Mail {
+    /// A request from a handle.
+    Command(Command),
+    /// A child ended by itself.
+    Exited(ChildExit),
+    /// Try a failed restart again (OTP's `try_again_restart`), sent by the supervisor to
+    /// itself so that the messages already queued come first.
+    TryAgain { slot: usize, key: u64 },
+    /// The supervisor is asked to shut down.
+    Stop,
+}
 
 /// A request travelling down the tree: `target` is relative to the root, and `depth` is how many
 /// of its segments the supervisors above have already consumed.
@@ -28,9 +45,6 @@ pub(crate) enum Op {
     Restart(Reply<()>),
     Terminate(Reply<()>),
     Delete(Reply<()>),
-    // Sent by a supervisor to itself: try a failed restart again (OTP's `try_again_restart`),
-    // after the messages already queued.
-    TryAgain { slot: usize, key: u64 },
 }
 
 impl Op {
@@ -50,7 +64,6 @@ impl Op {
             Op::StartChild(_, r) | Op::Restart(r) | Op::Terminate(r) | Op::Delete(r) => {
                 drop(r.send(Err(error)))
             }
-            Op::TryAgain { .. } => {}
         }
     }
 }

@@ -29,7 +29,7 @@ use crate::path::{ChildPath, ChildRef};
 use crate::spec::{ChildKind, ChildSpec, ChildType, Restart, Strategy, SupervisorSpec, check_name};
 use crate::worker::Context;
 use child::{ChildExit, Run};
-use command::{Command, CommandSender, Op};
+use command::{Command, CommandSender, Mail, Op};
 use intensity::RestartWindow;
 use stop::{StopChain, StopLink};
 
@@ -105,7 +105,7 @@ async fn supervise(
         sup.events
             .emit(|| sup.path.clone(), || EventKind::Ready { generation: 0 });
     }
-    let _ = ready.send(Ok(sup.cmd_tx.clone()));
+    let _ = ready.send(Ok(sup.mail_tx.clone()));
     sup.run().await
 }
 
@@ -199,10 +199,10 @@ struct Supervisor {
     /// many waits on it register with the token once, not once per message.
     shutdown_requested: Pin<Box<dyn Future<Output = ()> + Send>>,
     events: EventBus,
-    exit_tx: mpsc::UnboundedSender<ChildExit>,
-    exit_rx: mpsc::UnboundedReceiver<ChildExit>,
-    cmd_tx: CommandSender,
-    cmd_rx: mpsc::UnboundedReceiver<Command>,
+    /// The supervisor's own run: whether it was asked to stop before its main loop began.
+    run: Arc<Run>,
+    mail_tx: CommandSender,
+    mail_rx: mpsc::UnboundedReceiver<Mail>,
     /// Tasks of runs that already reported their exit; awaited before the supervisor ends so no
     /// task of the tree outlives it.
     reaping: Vec<JoinHandle<ExitReason>>,
@@ -213,8 +213,8 @@ struct Supervisor {
 
 impl Supervisor {
     fn new(spec: SupervisorSpec, run: Arc<Run>, events: EventBus) -> Self {
-        let (exit_tx, exit_rx) = mpsc::unbounded_channel();
-        let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+        let (mail_tx, mail_rx) = mpsc::unbounded_channel();
+        run.post_stop_to(mail_tx.clone());
         let mut sup = Supervisor {
             path: run.path().clone(),
             strategy: spec.strategy,
@@ -224,12 +224,14 @@ impl Supervisor {
             children: Vec::with_capacity(spec.children.len()),
             by_name: None,
             next_key: 0,
-            shutdown_requested: Box::pin(async move { run.stop_requested().await }),
+            shutdown_requested: {
+                let run = run.clone();
+                Box::pin(async move { run.stop_requested().await })
+            },
             events,
-            exit_tx,
-            exit_rx,
-            cmd_tx,
-            cmd_rx,
+            run: run.clone(),
+            mail_tx,
+            mail_rx,
             reaping: Vec::new(),
             reap_at: REAP_BATCH,
         };
@@ -340,7 +342,7 @@ impl Supervisor {
                 };
                 let fut = (worker.start)(ctx, init_tx);
                 let mut task =
-                    child::spawn(fut, run.clone(), i, child.key, self.exit_tx.clone(), span);
+                    child::spawn(fut, run.clone(), i, child.key, self.mail_tx.clone(), span);
                 events.emit(|| run.path().clone(), || EventKind::Started { generation });
                 tracing::debug!(child = %run.path(), generation, "child started");
                 if let Some(init_rx) = init_rx {
@@ -375,7 +377,7 @@ impl Supervisor {
                 let (ready_tx, ready_rx) = oneshot::channel();
                 let spec = (**spec).clone();
                 let fut = supervise_boxed(spec, run.clone(), events.clone(), ready_tx);
-                let task = child::spawn(fut, run.clone(), i, child.key, self.exit_tx.clone(), span);
+                let task = child::spawn(fut, run.clone(), i, child.key, self.mail_tx.clone(), span);
                 events.emit(|| run.path().clone(), || EventKind::Started { generation });
                 let outcome = tokio::select! {
                     biased;
@@ -486,27 +488,26 @@ impl Supervisor {
 
     /// The main loop, once all children have started.
     async fn run(mut self) -> ExitReason {
-        enum Next {
-            Shutdown,
-            Exit(ChildExit),
-            Command(Command),
-        }
-        let outcome = loop {
-            let next = tokio::select! {
-                biased;
-                _ = self.shutdown_requested.as_mut() => Next::Shutdown,
-                Some(exit) = self.exit_rx.recv() => Next::Exit(exit),
-                Some(command) = self.cmd_rx.recv() => Next::Command(command),
-            };
-            let result = match next {
-                Next::Shutdown => break ExitReason::Shutdown,
-                Next::Exit(exit) => self.on_exit(exit).await,
-                Next::Command(command) => self.on_command(command).await,
-            };
-            match result {
-                Ok(()) => {}
-                Err(Stop::Interrupted) => break ExitReason::Shutdown,
-                Err(Stop::Failed(failure)) => break ExitReason::Failed(failure),
+        // A stop request made before the mailbox was known is only in the flag.
+        let outcome = if self.run.is_stop_requested() {
+            ExitReason::Shutdown
+        } else {
+            loop {
+                // The supervisor holds a sender itself, so the mailbox never closes.
+                let Some(mail) = self.mail_rx.recv().await else {
+                    break ExitReason::Shutdown;
+                };
+                let result = match mail {
+                    Mail::Stop => break ExitReason::Shutdown,
+                    Mail::Exited(exit) => self.on_exit(exit).await,
+                    Mail::Command(command) => self.on_command(command).await,
+                    Mail::TryAgain { slot, key } => self.try_again(slot, key).await,
+                };
+                match result {
+                    Ok(()) => {}
+                    Err(Stop::Interrupted) => break ExitReason::Shutdown,
+                    Err(Stop::Failed(failure)) => break ExitReason::Failed(failure),
+                }
             }
         };
         tracing::info!(reason = %outcome, "supervisor shutting down");
@@ -612,11 +613,7 @@ impl Supervisor {
                     // to its mailbox, and the retry counts toward the intensity.
                     self.children[j].state = State::Restarting;
                     let key = self.children[j].key;
-                    let _ = self.cmd_tx.send(Command {
-                        target: ChildRef::from_segments(std::iter::empty::<&str>()),
-                        depth: 0,
-                        op: Op::TryAgain { slot: j, key },
-                    });
+                    let _ = self.mail_tx.send(Mail::TryAgain { slot: j, key });
                     break;
                 }
             }
@@ -624,16 +621,16 @@ impl Supervisor {
         Ok(())
     }
 
+    /// OTP's `try_again_restart`: a restart that failed to start its child, tried again.
+    async fn try_again(&mut self, slot: usize, key: u64) -> Result<(), Stop> {
+        match self.locate(slot, key) {
+            Some(i) if matches!(self.children[i].state, State::Restarting) => self.restart(i).await,
+            _ => Ok(()),
+        }
+    }
+
     async fn on_command(&mut self, command: Command) -> Result<(), Stop> {
         let Command { target, depth, op } = command;
-        if let Op::TryAgain { slot, key } = op {
-            return match self.locate(slot, key) {
-                Some(i) if matches!(self.children[i].state, State::Restarting) => {
-                    self.restart(i).await
-                }
-                _ => Ok(()),
-            };
-        }
         let remaining = target.len() - depth;
         let here = if op.targets_supervisor() { 0 } else { 1 };
         if remaining < here {
@@ -697,7 +694,6 @@ impl Supervisor {
                 });
                 let _ = reply.send(result);
             }
-            Op::TryAgain { .. } => {}
         }
         Ok(())
     }
@@ -735,7 +731,9 @@ impl Supervisor {
             depth: command.depth + 1,
             ..command
         };
-        if let Err(mpsc::error::SendError(lost)) = commands.send(forwarded) {
+        if let Err(mpsc::error::SendError(Mail::Command(lost))) =
+            commands.send(Mail::Command(forwarded))
+        {
             lost.op.fail(ChildError::SupervisorNotRunning {
                 path: self.path.join(&child.spec.name),
             });
