@@ -67,31 +67,57 @@ pub enum FailureKind {
 /// panic's payload).
 ///
 /// Cloning is cheap (a reference count), so failures travel in events and child states freely.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Failure {
     kind: FailureKind,
-    message: Arc<str>,
+    message: Message,
 }
+
+/// A failure's message: text, or an error formatted only when someone reads it, so a child that
+/// fails again and again is restarted without formatting every error.
+#[derive(Clone)]
+enum Message {
+    Text(Arc<str>),
+    Error(Arc<LazyMessage>),
+}
+
+struct LazyMessage {
+    error: crate::worker::BoxError,
+    text: std::sync::OnceLock<Box<str>>,
+}
+
+impl PartialEq for Failure {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.message() == other.message()
+    }
+}
+
+impl Eq for Failure {}
 
 impl Failure {
     /// A failure of the given kind with the given message.
     pub fn new(kind: FailureKind, message: impl Into<Arc<str>>) -> Self {
         Failure {
             kind,
-            message: message.into(),
+            message: Message::Text(message.into()),
+        }
+    }
+
+    /// A failure of kind [`FailureKind::Error`] that keeps `error` and formats it as
+    /// [`from_error`](Self::from_error) does when its message is first read.
+    pub(crate) fn from_boxed(error: crate::worker::BoxError) -> Self {
+        Failure {
+            kind: FailureKind::Error,
+            message: Message::Error(Arc::new(LazyMessage {
+                error,
+                text: std::sync::OnceLock::new(),
+            })),
         }
     }
 
     /// The failure of a worker that returned this error; the message includes its sources.
     pub fn from_error(error: &(dyn std::error::Error + 'static)) -> Self {
-        let mut message = error.to_string();
-        let mut source = error.source();
-        while let Some(s) = source {
-            message.push_str(": ");
-            message.push_str(&s.to_string());
-            source = s.source();
-        }
-        Failure::new(FailureKind::Error, message)
+        Failure::new(FailureKind::Error, error_chain(error))
     }
 
     /// The failure of a worker that panicked with this payload.
@@ -113,15 +139,20 @@ impl Failure {
 
     /// The failure's message.
     pub fn message(&self) -> &str {
-        &self.message
+        match &self.message {
+            Message::Text(text) => text,
+            Message::Error(lazy) => lazy
+                .text
+                .get_or_init(|| error_chain(&*lazy.error).into_boxed_str()),
+        }
     }
 }
 
 impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.kind {
-            FailureKind::Panic => write!(f, "panicked: {}", self.message),
-            _ => f.write_str(&self.message),
+            FailureKind::Panic => write!(f, "panicked: {}", self.message()),
+            _ => f.write_str(self.message()),
         }
     }
 }
@@ -130,7 +161,19 @@ impl fmt::Debug for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Failure")
             .field("kind", &self.kind)
-            .field("message", &&*self.message)
+            .field("message", &self.message())
             .finish()
     }
+}
+
+/// An error's message followed by those of its sources, separated by `: `.
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        message.push_str(": ");
+        message.push_str(&s.to_string());
+        source = s.source();
+    }
+    message
 }

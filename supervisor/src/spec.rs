@@ -174,7 +174,7 @@ impl ChildSpec {
             Box::pin(async move {
                 if let Some(reply) = init_reply {
                     if let Err(error) = worker.init(&ctx).await {
-                        let failure = Failure::from_error(&*error);
+                        let failure = Failure::from_boxed(error);
                         let _ = reply.send(Err(failure.clone()));
                         return ExitReason::Failed(failure);
                     }
@@ -183,7 +183,7 @@ impl ChildSpec {
                 match worker.run(&ctx).await {
                     Ok(()) if ctx.is_shutdown_requested() => ExitReason::Shutdown,
                     Ok(()) => ExitReason::Normal,
-                    Err(error) => ExitReason::Failed(Failure::from_error(&*error)),
+                    Err(error) => ExitReason::Failed(Failure::from_boxed(error)),
                 }
             })
         };
