@@ -4,10 +4,10 @@
 use std::marker::PhantomData;
 use std::ops::Deref;
 
+use std::sync::Arc;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
-use std::sync::Arc;
 
 use crate::runtime::child::Run;
 

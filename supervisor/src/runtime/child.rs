@@ -50,7 +50,13 @@ pub(crate) enum Link {
 impl Run {
     /// A run of the root supervisor.
     pub(crate) fn root(path: ChildPath) -> Arc<Self> {
-        Arc::new(Run::build(None, path.name().into(), OnceLock::from(path), 0, 0))
+        Arc::new(Run::build(
+            None,
+            path.name().into(),
+            OnceLock::from(path),
+            0,
+            0,
+        ))
     }
 
     /// A run of the child `name` of the supervisor at `parent`.

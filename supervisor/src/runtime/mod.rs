@@ -163,16 +163,13 @@ impl Child {
         }
     }
 
-    fn record_failure(&mut self, reason: &ExitReason) {
+    fn record_failure(&mut self, reason: &ExitReason, at: Instant) {
         let failure = match reason {
             ExitReason::Failed(f) => f.clone(),
             ExitReason::Killed => Failure::new(FailureKind::Error, "killed"),
             _ => return,
         };
-        self.last_failure = Some(FailureRecord {
-            failure,
-            at: Instant::now(),
-        });
+        self.last_failure = Some(FailureRecord { failure, at });
     }
 }
 
@@ -419,9 +416,12 @@ impl Supervisor {
 
     fn record_start_failure(&mut self, i: usize, failure: Failure) {
         tracing::error!(child = %self.child_path(i), %failure, "child failed to start");
-        self.events.emit(|| self.child_path(i), || EventKind::StartFailed {
-            failure: failure.clone(),
-        });
+        self.events.emit(
+            || self.child_path(i),
+            || EventKind::StartFailed {
+                failure: failure.clone(),
+            },
+        );
         self.children[i].last_failure = Some(FailureRecord {
             failure,
             at: Instant::now(),
@@ -511,7 +511,8 @@ impl Supervisor {
             }
         };
         tracing::info!(reason = %outcome, "supervisor shutting down");
-        self.events.emit(|| self.path.clone(), || EventKind::ShuttingDown);
+        self.events
+            .emit(|| self.path.clone(), || EventKind::ShuttingDown);
         self.stop_all().await;
         outcome
     }
@@ -543,24 +544,29 @@ impl Supervisor {
         } else {
             tracing::info!(child = %self.path.join(&child.spec.name), %reason, "child exited");
         }
-        child.record_failure(&reason);
+        // One clock read per exit, shared by the failure record and the intensity window.
+        let now = Instant::now();
+        child.record_failure(&reason, now);
         let restart = child.spec.restart;
-        self.events.emit(|| self.path.join(&child.spec.name), || EventKind::Exited {
-            reason: reason.clone(),
-        });
+        self.events.emit(
+            || self.path.join(&child.spec.name),
+            || EventKind::Exited {
+                reason: reason.clone(),
+            },
+        );
         if !restart.restarts_after(&reason) {
             if restart == Restart::Temporary {
                 self.remove(i);
             }
             return Ok(());
         }
-        self.restart(i).await
+        self.restart(i, now).await
     }
 
     /// One restart event for child `i` (which is not running): counts toward the intensity, then
     /// restarts the children the strategy names.
-    async fn restart(&mut self, i: usize) -> Result<(), Stop> {
-        if !self.window.add(Instant::now()) {
+    async fn restart(&mut self, i: usize, now: Instant) -> Result<(), Stop> {
+        if !self.window.add(now) {
             let failure = Failure::new(
                 FailureKind::IntensityExceeded,
                 format!(
@@ -570,11 +576,13 @@ impl Supervisor {
             );
             tracing::error!(child = %self.child_path(i), %failure, "supervisor giving up");
             let (max_restarts, period) = (self.max_restarts, self.period);
-            self.events
-                .emit(|| self.path.clone(), || EventKind::IntensityExceeded {
+            self.events.emit(
+                || self.path.clone(),
+                || EventKind::IntensityExceeded {
                     max_restarts,
                     period,
-                });
+                },
+            );
             return Err(Stop::Failed(failure));
         }
         let affected = match self.strategy {
@@ -583,14 +591,16 @@ impl Supervisor {
             Strategy::RestForOne => i..self.children.len(),
         };
         let crashed_key = self.children[i].key;
-        self.events
-            .emit(|| self.child_path(i), || EventKind::RestartDecided {
+        self.events.emit(
+            || self.child_path(i),
+            || EventKind::RestartDecided {
                 children: self.children[affected.clone()]
                     .iter()
                     .filter(|c| c.spec.restart != Restart::Temporary || c.key == crashed_key)
                     .map(|c| self.path.join(&c.spec.name))
                     .collect(),
-            });
+            },
+        );
         tracing::info!(child = %self.child_path(i), strategy = ?self.strategy, count = affected.len(), "restarting");
         // Stop the others in reverse start order; temporary ones are dropped, never restarted.
         // Removing from the back keeps the positions of the earlier ones, and the survivors stay
@@ -624,7 +634,9 @@ impl Supervisor {
     /// OTP's `try_again_restart`: a restart that failed to start its child, tried again.
     async fn try_again(&mut self, slot: usize, key: u64) -> Result<(), Stop> {
         match self.locate(slot, key) {
-            Some(i) if matches!(self.children[i].state, State::Restarting) => self.restart(i).await,
+            Some(i) if matches!(self.children[i].state, State::Restarting) => {
+                self.restart(i, Instant::now()).await
+            }
             _ => Ok(()),
         }
     }
@@ -645,7 +657,11 @@ impl Supervisor {
         }
         match op {
             Op::WhichChildren(reply) => {
-                let _ = reply.send(Ok(self.children.iter().map(|c| c.info(&self.path)).collect()));
+                let _ = reply.send(Ok(self
+                    .children
+                    .iter()
+                    .map(|c| c.info(&self.path))
+                    .collect()));
             }
             Op::CountChildren(reply) => {
                 let _ = reply.send(Ok(self.count()));
@@ -655,7 +671,9 @@ impl Supervisor {
                 let _ = reply.send(result);
             }
             Op::Info(reply) => {
-                let result = self.find(&target, depth).map(|i| self.children[i].info(&self.path));
+                let result = self
+                    .find(&target, depth)
+                    .map(|i| self.children[i].info(&self.path));
                 let _ = reply.send(result);
             }
             Op::Restart(reply) => {

@@ -106,8 +106,10 @@ impl StopChain {
     }
 
     fn announce(&self, k: usize, reason: ExitReason) {
-        self.events
-            .emit(|| self.links[k].run.path().clone(), || EventKind::Exited { reason });
+        self.events.emit(
+            || self.links[k].run.path().clone(),
+            || EventKind::Exited { reason },
+        );
     }
 
     /// Moves the head past runs that already ended, to the next one to ask.
