@@ -154,3 +154,34 @@ async fn dropping_the_tree_shuts_it_down() {
     let error = handle.which_children().await.unwrap_err();
     assert_eq!(error.to_string(), "supervisor `app` is not running");
 }
+
+#[tokio::test(start_paused = true)]
+async fn each_child_gets_its_full_timeout_from_the_moment_it_is_asked() {
+    let log = Log::default();
+    let child = |name: &str, step: Step, limit_ms: u64| {
+        ChildSpec::from_value(name, Scripted::<false>::new(&Script::new([step]), &log))
+            .shutdown(Shutdown::Timeout(Duration::from_millis(limit_ms)))
+    };
+    // Stopped d, c, b, a. d and b stop at once; c and a ignore the request and are killed, each
+    // when its own limit has passed since it was asked: c at 300 ms, a at 300 + 100 ms. a's
+    // deadline is nearer than b's, which was pending when a was asked.
+    let mut spec = SupervisorSpec::new("app")
+        .child(child("a", Step::Hang, 100))
+        .child(child("b", Step::Idle, 10_000))
+        .child(child("c", Step::Hang, 300))
+        .child(child("d", Step::Idle, 5_000));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let began = tokio::time::Instant::now();
+    tree.shutdown().await.unwrap();
+    assert_eq!(began.elapsed(), Duration::from_millis(400));
+    assert_eq!(
+        briefs(&drain(&mut events), &["exited"]),
+        [
+            "exited app/d shutdown",
+            "exited app/c killed",
+            "exited app/b shutdown",
+            "exited app/a killed",
+        ]
+    );
+}
