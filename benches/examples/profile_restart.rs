@@ -1,25 +1,28 @@
 //! One scenario alone, for a profiler: `valgrind --tool=callgrind target/release/examples/profile_restart`.
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("rt");
+    // current_thread unless `MULTI_THREAD` is set (then 2 workers, as in the benchmarks).
+    let rt = supervisor_benches::runtime(std::env::var_os("MULTI_THREAD").is_some());
     let which = std::env::args().nth(1).unwrap_or_else(|| "restart".into());
     // How many restarts or children; 20,000 unless a second argument says otherwise.
     let n: usize = std::env::args()
         .nth(2)
         .map_or(20_000, |n| n.parse().expect("a count"));
+    // Inside a spawned task, as the benchmarks run both sides (and as a supervisor runs).
     rt.block_on(async move {
-        let took = match which.as_str() {
-            "shutdown" => supervisor_benches::start_stop_ours(n, false).await.1,
-            "start" => supervisor_benches::start_stop_ours(n, false).await.0,
-            "start-init" => supervisor_benches::start_stop_ours(n, true).await.0,
-            "restart-baseline" => supervisor_benches::restart_baseline(n as u64).await,
-            "start-baseline" => supervisor_benches::start_stop_baseline(n).await.0,
-            "shutdown-baseline" => supervisor_benches::start_stop_baseline(n).await.1,
-            _ => supervisor_benches::restart_ours(n as u64).await,
-        };
-        println!("{which}: {took:?}");
+        tokio::spawn(async move {
+            let took = match which.as_str() {
+                "shutdown" => supervisor_benches::start_stop_ours(n, false).await.1,
+                "start" => supervisor_benches::start_stop_ours(n, false).await.0,
+                "start-init" => supervisor_benches::start_stop_ours(n, true).await.0,
+                "restart-baseline" => supervisor_benches::restart_baseline(n as u64).await,
+                "start-baseline" => supervisor_benches::start_stop_baseline(n).await.0,
+                "shutdown-baseline" => supervisor_benches::start_stop_baseline(n).await.1,
+                _ => supervisor_benches::restart_ours(n as u64).await,
+            };
+            println!("{which}: {took:?}");
+        })
+        .await
+        .expect("the scenario's task");
     });
 }

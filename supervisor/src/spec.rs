@@ -10,11 +10,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use crate::error::SpecError;
 use crate::event::{EventBus, EventStream};
 use crate::exit::{ExitReason, Failure};
 use crate::path::ChildPath;
+use crate::runtime::child::{self, SpawnArgs};
 use crate::worker::{Context, Worker};
 
 /// When a child is restarted after it exits (OTP's `restart`).
@@ -158,7 +160,9 @@ pub(crate) type InitReply = oneshot::Sender<Result<(), Failure>>;
 #[derive(Clone)]
 pub(crate) struct WorkerStart {
     pub(crate) has_init: bool,
-    pub(crate) start: Arc<dyn Fn(Context, Option<InitReply>) -> ChildFuture + Send + Sync>,
+    /// Spawns the run's task; the worker's future is built in it, unboxed.
+    pub(crate) start:
+        Arc<dyn Fn(Option<InitReply>, SpawnArgs) -> JoinHandle<ExitReason> + Send + Sync>,
 }
 
 impl ChildSpec {
@@ -169,23 +173,27 @@ impl ChildSpec {
         W: Worker,
         F: Fn() -> W + Send + Sync + 'static,
     {
-        let start = move |ctx: Context, init_reply: Option<InitReply>| -> ChildFuture {
+        let start = move |init_reply: Option<InitReply>, args: SpawnArgs| {
             let mut worker = factory();
-            Box::pin(async move {
-                if let Some(reply) = init_reply {
-                    if let Err(error) = worker.init(&ctx).await {
-                        let failure = Failure::from_boxed(error);
-                        let _ = reply.send(Err(failure.clone()));
-                        return ExitReason::Failed(failure);
+            let ctx = Context::new(args.run.clone());
+            child::spawn(
+                async move {
+                    if let Some(reply) = init_reply {
+                        if let Err(error) = worker.init(&ctx).await {
+                            let failure = Failure::from_boxed(error);
+                            let _ = reply.send(Err(failure.clone()));
+                            return ExitReason::Failed(failure);
+                        }
+                        let _ = reply.send(Ok(()));
                     }
-                    let _ = reply.send(Ok(()));
-                }
-                match worker.run(&ctx).await {
-                    Ok(()) if ctx.is_shutdown_requested() => ExitReason::Shutdown,
-                    Ok(()) => ExitReason::Normal,
-                    Err(error) => ExitReason::Failed(Failure::from_boxed(error)),
-                }
-            })
+                    match worker.run(&ctx).await {
+                        Ok(()) if ctx.is_shutdown_requested() => ExitReason::Shutdown,
+                        Ok(()) => ExitReason::Normal,
+                        Err(error) => ExitReason::Failed(Failure::from_boxed(error)),
+                    }
+                },
+                args,
+            )
         };
         ChildSpec {
             name: Arc::from(name.as_ref()),

@@ -4,6 +4,8 @@
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::{Pin, pin};
+
+use pin_project_lite::pin_project;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::task::{Context, Poll};
@@ -17,13 +19,12 @@ use super::command::{CommandSender, Mail};
 use super::stop::StopChain;
 use crate::exit::{ExitReason, Failure};
 use crate::path::ChildPath;
-use crate::spec::ChildFuture;
 
 /// What one run of a child shares with its supervisor: who it is, the request to stop, and its
 /// place in a stop in progress. One allocation per start, which `Context` clones cheaply.
 pub(crate) struct Run {
-    /// The parent's path and the child's name: the full path is only joined when asked for.
-    parent: Option<ChildPath>,
+    /// The supervisor and the child's name: the full path is only joined when asked for.
+    owner: Option<Arc<Owner>>,
     name: Arc<str>,
     path: OnceLock<ChildPath>,
     pub(crate) generation: u64,
@@ -35,6 +36,13 @@ pub(crate) struct Run {
     /// A supervisor's mailbox, where a stop request is also posted.
     mailbox: OnceLock<CommandSender>,
     link: Mutex<Link>,
+}
+
+/// What a supervisor shares with every run of its children: one reference count per start.
+pub(crate) struct Owner {
+    pub(crate) path: ChildPath,
+    /// Where a run that ends by itself reports its exit.
+    pub(crate) mailbox: CommandSender,
 }
 
 /// A run's part in a chained stop (see [`StopChain`]).
@@ -59,15 +67,15 @@ impl Run {
         ))
     }
 
-    /// A run of the child `name` of the supervisor at `parent`.
+    /// A run of the child `name` of the supervisor `owner`.
     pub(crate) fn new(
-        parent: &ChildPath,
+        owner: &Arc<Owner>,
         name: &Arc<str>,
         generation: u64,
         restarts: u64,
     ) -> Arc<Self> {
         Arc::new(Run::build(
-            Some(parent.clone()),
+            Some(owner.clone()),
             name.clone(),
             OnceLock::new(),
             generation,
@@ -76,14 +84,14 @@ impl Run {
     }
 
     fn build(
-        parent: Option<ChildPath>,
+        owner: Option<Arc<Owner>>,
         name: Arc<str>,
         path: OnceLock<ChildPath>,
         generation: u64,
         restarts: u64,
     ) -> Self {
         Run {
-            parent,
+            owner,
             name,
             path,
             generation,
@@ -98,8 +106,8 @@ impl Run {
 
     /// The child's full path.
     pub(crate) fn path(&self) -> &ChildPath {
-        self.path.get_or_init(|| match &self.parent {
-            Some(parent) => parent.join(&self.name),
+        self.path.get_or_init(|| match &self.owner {
+            Some(owner) => owner.path.join(&self.name),
             None => ChildPath::root(&self.name),
         })
     }
@@ -182,27 +190,25 @@ impl Run {
     }
 }
 
-/// Marks the run ended when the task's future goes away: on completion, on abort, and also when
-/// it is aborted before it was ever polled (then without a reason: it was killed).
-struct EndGuard {
+/// How a run's end is reported: to its place in a stop, or else (when it ended by itself) to
+/// its supervisor's mailbox.
+struct End {
     run: Arc<Run>,
-    /// How the run ended, once it has.
-    reason: Option<ExitReason>,
     slot: usize,
     key: u64,
-    exits: CommandSender,
 }
 
-impl Drop for EndGuard {
-    fn drop(&mut self) {
-        let (reason, finished) = match self.reason.take() {
-            Some(reason) => (reason, true),
-            None => (ExitReason::Killed, false),
-        };
+impl End {
+    /// `finished` tells whether the run's future completed, rather than being dropped
+    /// (aborted, possibly before its first poll).
+    fn report(self, reason: ExitReason, finished: bool) {
         // A run ending by itself is reported to the supervisor's mailbox; one being stopped is
         // joined by the supervisor, which needs no message.
-        if !self.run.ended(&reason) && finished {
-            let _ = self.exits.send(Mail::Exited(ChildExit {
+        if !self.run.ended(&reason)
+            && finished
+            && let Some(owner) = &self.run.owner
+        {
+            let _ = owner.mailbox.send(Mail::Exited(ChildExit {
                 slot: self.slot,
                 key: self.key,
                 generation: self.run.generation,
@@ -221,46 +227,78 @@ pub(crate) struct ChildExit {
     pub(crate) reason: ExitReason,
 }
 
-/// Polls a child's future with panics caught: a panic ends the run as a failure with the
-/// panic's message instead of unwinding into tokio.
-struct CatchUnwind(ChildFuture);
+pin_project! {
+    /// A child's task: its future, polled with panics caught (a panic ends the run as a failure
+    /// with the panic's message instead of unwinding into tokio), and the report of its end,
+    /// made also when the task is aborted (then as killed), even before its first poll.
+    ///
+    /// The worker's future is a field, not a box of its own: one allocation per start.
+    struct ChildTask<F> {
+        #[pin]
+        fut: Option<F>,
+        end: Option<End>,
+    }
 
-impl Future for CatchUnwind {
-    type Output = ExitReason;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ExitReason> {
-        let fut = &mut self.0;
-        match catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
-            Ok(poll) => poll,
-            Err(payload) => Poll::Ready(ExitReason::Failed(Failure::from_panic(&*payload))),
+    impl<F> PinnedDrop for ChildTask<F> {
+        fn drop(this: Pin<&mut Self>) {
+            let mut this = this.project();
+            // The worker's state goes first, so the run counts as ended only once it is gone.
+            this.fut.set(None);
+            if let Some(end) = this.end.take() {
+                end.report(ExitReason::Killed, false);
+            }
         }
     }
 }
 
+impl<F: Future<Output = ExitReason>> Future for ChildTask<F> {
+    type Output = ExitReason;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ExitReason> {
+        let mut this = self.project();
+        let Some(fut) = this.fut.as_mut().as_pin_mut() else {
+            return Poll::Pending;
+        };
+        let reason = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+            Ok(Poll::Pending) => return Poll::Pending,
+            Ok(Poll::Ready(reason)) => reason,
+            Err(payload) => ExitReason::Failed(Failure::from_panic(&*payload)),
+        };
+        this.fut.set(None);
+        if let Some(end) = this.end.take() {
+            end.report(reason.clone(), true);
+        }
+        Poll::Ready(reason)
+    }
+}
+
+/// Everything a child's task is spawned with but its future.
+pub(crate) struct SpawnArgs {
+    pub(crate) run: Arc<Run>,
+    /// The child's position and key in its supervisor, carried by its exit message.
+    pub(crate) slot: usize,
+    pub(crate) key: u64,
+    pub(crate) span: tracing::Span,
+}
+
 /// Spawns one run of a child. Its exit is the task's output (for a supervisor stopping it) and,
-/// when it ends by itself, a message on `exits` (for a supervisor waiting for any child to
+/// when it ends by itself, a message to its owner's mailbox (for a supervisor waiting for any child to
 /// exit), so no supervisor ever polls its children.
-pub(crate) fn spawn(
-    fut: ChildFuture,
-    run: Arc<Run>,
-    slot: usize,
-    key: u64,
-    exits: CommandSender,
-    span: tracing::Span,
-) -> JoinHandle<ExitReason> {
-    let mut guard = EndGuard {
+pub(crate) fn spawn<F>(fut: F, args: SpawnArgs) -> JoinHandle<ExitReason>
+where
+    F: Future<Output = ExitReason> + Send + 'static,
+{
+    let SpawnArgs {
         run,
-        reason: None,
         slot,
         key,
-        exits,
-    };
+        span,
+    } = args;
+    let end = End { run, slot, key };
     tokio::spawn(
-        async move {
-            let reason = CatchUnwind(fut).await;
-            guard.reason = Some(reason.clone());
-            drop(guard);
-            reason
+        ChildTask {
+            fut: Some(fut),
+            end: Some(end),
         }
         .instrument(span),
     )

@@ -27,8 +27,7 @@ use crate::exit::{ExitReason, Failure, FailureKind};
 use crate::handle::{ChildCounts, ChildInfo, FailureRecord, Phase, Tree};
 use crate::path::{ChildPath, ChildRef};
 use crate::spec::{ChildKind, ChildSpec, ChildType, Restart, Strategy, SupervisorSpec, check_name};
-use crate::worker::Context;
-use child::{ChildExit, Run};
+use child::{ChildExit, Owner, Run, SpawnArgs};
 use command::{Command, CommandSender, Mail, Op};
 use intensity::RestartWindow;
 use stop::{StopChain, StopLink};
@@ -199,6 +198,8 @@ struct Supervisor {
     /// The supervisor's own run: whether it was asked to stop before its main loop began.
     run: Arc<Run>,
     mail_tx: CommandSender,
+    /// Shared by the runs of its children: its path and mailbox.
+    owner: Arc<Owner>,
     mail_rx: mpsc::UnboundedReceiver<Mail>,
     /// Tasks of runs that already reported their exit; awaited before the supervisor ends so no
     /// task of the tree outlives it.
@@ -227,6 +228,10 @@ impl Supervisor {
             },
             events,
             run: run.clone(),
+            owner: Arc::new(Owner {
+                path: run.path().clone(),
+                mailbox: mail_tx.clone(),
+            }),
             mail_tx,
             mail_rx,
             reaping: Vec::new(),
@@ -324,22 +329,25 @@ impl Supervisor {
         let child = &mut self.children[i];
         let generation = child.starts;
         child.starts += 1;
-        let run = Run::new(&self.path, &child.spec.name, generation, child.restarts);
+        let run = Run::new(&self.owner, &child.spec.name, generation, child.restarts);
         // A root span: the path already says where the child sits in the tree.
         let span = tracing::info_span!(parent: None, "child", path = %run.path(), generation);
+        let args = SpawnArgs {
+            run: run.clone(),
+            slot: i,
+            key: child.key,
+            span,
+        };
         let events = &self.events;
         let (task, commands) = match &child.spec.kind {
             ChildKind::Worker(worker) => {
-                let ctx = Context::new(run.clone());
                 let (init_tx, init_rx) = if worker.has_init {
                     let (tx, rx) = oneshot::channel();
                     (Some(tx), Some(rx))
                 } else {
                     (None, None)
                 };
-                let fut = (worker.start)(ctx, init_tx);
-                let mut task =
-                    child::spawn(fut, run.clone(), i, child.key, self.mail_tx.clone(), span);
+                let mut task = (worker.start)(init_tx, args);
                 events.emit(|| run.path().clone(), || EventKind::Started { generation });
                 tracing::debug!(child = %run.path(), generation, "child started");
                 if let Some(init_rx) = init_rx {
@@ -374,7 +382,7 @@ impl Supervisor {
                 let (ready_tx, ready_rx) = oneshot::channel();
                 let spec = (**spec).clone();
                 let fut = supervise_boxed(spec, run.clone(), events.clone(), ready_tx);
-                let task = child::spawn(fut, run.clone(), i, child.key, self.mail_tx.clone(), span);
+                let task = child::spawn(fut, args);
                 events.emit(|| run.path().clone(), || EventKind::Started { generation });
                 let outcome = tokio::select! {
                     biased;
