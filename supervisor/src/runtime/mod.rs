@@ -127,7 +127,8 @@ struct Child {
     state: State,
     starts: u64,
     restarts: u64,
-    last_failure: Option<FailureRecord>,
+    /// Boxed: most children never fail, and a slot is kept for every child.
+    last_failure: Option<Box<FailureRecord>>,
 }
 
 enum State {
@@ -158,7 +159,7 @@ impl Child {
             shutdown: self.spec.shutdown,
             starts: self.starts,
             restart_count: self.restarts,
-            last_failure: self.last_failure.clone(),
+            last_failure: self.last_failure.as_deref().cloned(),
         }
     }
 
@@ -168,7 +169,17 @@ impl Child {
             ExitReason::Killed => Failure::new(FailureKind::Error, "killed"),
             _ => return,
         };
-        self.last_failure = Some(FailureRecord { failure, at });
+        self.set_last_failure(failure, at);
+    }
+
+    /// Records a failure, reusing the box of the previous one: a child failing again and again
+    /// allocates once.
+    fn set_last_failure(&mut self, failure: Failure, at: Instant) {
+        let record = FailureRecord { failure, at };
+        match &mut self.last_failure {
+            Some(last) => **last = record,
+            None => self.last_failure = Some(Box::new(record)),
+        }
     }
 }
 
@@ -430,10 +441,7 @@ impl Supervisor {
                 failure: failure.clone(),
             },
         );
-        self.children[i].last_failure = Some(FailureRecord {
-            failure,
-            at: Instant::now(),
-        });
+        self.children[i].set_last_failure(failure, Instant::now());
     }
 
     fn start_failed(&mut self, i: usize, failure: Failure) -> StartError {
