@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The compile time `supervision_tree!` adds to a crate: a binary declaring a 500-child tree
-# (10 nested supervisors of 50 workers) against the same binary building the same tree by hand
-# with the builder API. Each variant is rebuilt after touching its source, RUNS times; the
-# medians are whole-process `cargo build` timings (debug profile, dependencies already built).
+# What `supervision_tree!` costs a crate: a binary declaring a 500-child tree (10 nested
+# supervisors of 50 workers) against the same binary building the same tree by hand with the
+# builder API. Each variant is rebuilt after touching its source, RUNS times (debug profile,
+# dependencies already built); medians of rustc's macro-expansion pass (the expansion alone) and
+# of whole-process `cargo build` timings (the compile time added, expansion included).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -93,6 +94,21 @@ measure() { # crate
     echo $(( (t1 - t0) / 1000000 ))
   done | median
 }
+# The expansion alone: rustc's own timing of its macro-expansion pass (`-Z time-passes`, an
+# unstable flag, enabled on this stable compiler for the measurement only with
+# RUSTC_BOOTSTRAP=1). The pass expands every macro of the crate, so the by-hand variant's figure
+# (its other macros) is subtracted.
+expansion() { # crate
+  local dir="$work/$1"
+  for _ in $(seq "$runs"); do
+    touch "$dir/src/main.rs"
+    (cd "$dir" && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$work/target" cargo rustc -q -- -Z time-passes 2>&1) |
+      awk '$NF == "macro_expand_crate" { sub(";", "", $2); printf "%d\n", $2 * 1000 }'
+  done | median
+}
 declared_ms=$(measure macro_cost_declared)
 by_hand_ms=$(measure macro_cost_by_hand)
+declared_expand_ms=$(expansion macro_cost_declared)
+by_hand_expand_ms=$(expansion macro_cost_by_hand)
+echo "500-child tree, rustc's macro expansion pass (median of $runs, ms): declared with supervision_tree! $declared_expand_ms, built by hand $by_hand_expand_ms, the macro's expansion $((declared_expand_ms - by_hand_expand_ms))"
 echo "500-child tree, cargo build after touching main.rs (median of $runs, ms): declared with supervision_tree! $declared_ms, built by hand $by_hand_ms, added by the macro $((declared_ms - by_hand_ms))"
