@@ -9,8 +9,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 use crate::error::SpecError;
 use crate::event::{EventBus, EventStream};
@@ -152,17 +152,29 @@ pub(crate) enum ChildKind {
 /// The future of one run of a child, from its first poll to its exit.
 pub(crate) type ChildFuture = Pin<Box<dyn Future<Output = ExitReason> + Send>>;
 
-/// Where a child with an init phase reports how the phase ended.
-pub(crate) type InitReply = oneshot::Sender<Result<(), Failure>>;
-
-/// Builds the future of one run of a worker: a fresh worker from the spec's factory, its init
-/// phase (when it has one), then its run phase.
+/// How one run of a worker starts, built from the spec's factory for every start.
 #[derive(Clone)]
-pub(crate) struct WorkerStart {
-    pub(crate) has_init: bool,
-    /// Spawns the run's task; the worker's future is built in it, unboxed.
-    pub(crate) start:
-        Arc<dyn Fn(Option<InitReply>, SpawnArgs) -> JoinHandle<ExitReason> + Send + Sync>,
+pub(crate) enum WorkerStart {
+    /// Spawns the run's task at once; the worker's future lives in it, unboxed.
+    Spawn(Arc<dyn Fn(SpawnArgs) -> JoinHandle<ExitReason> + Send + Sync>),
+    /// Runs the init phase in the caller, the supervisor, which waits for it before it starts
+    /// the next sibling anyway; then spawns the run phase (see [`InitFuture`]).
+    Init(Arc<dyn Fn(SpawnArgs) -> InitFuture + Send + Sync>),
+}
+
+/// A worker's init phase, followed by the spawn of its run phase: the run's task once the init
+/// succeeded, or how the run ended without one (its init failed or panicked, or it was asked to
+/// stop during its init).
+pub(crate) type InitFuture =
+    Pin<Box<dyn Future<Output = Result<JoinHandle<ExitReason>, ExitReason>> + Send>>;
+
+/// A worker's run phase.
+async fn run_phase<W: Worker>(mut worker: W, ctx: Context) -> ExitReason {
+    match worker.run(&ctx).await {
+        Ok(()) if ctx.is_shutdown_requested() => ExitReason::Shutdown,
+        Ok(()) => ExitReason::Normal,
+        Err(error) => ExitReason::Failed(Failure::from_boxed(error)),
+    }
 }
 
 impl ChildSpec {
@@ -173,36 +185,31 @@ impl ChildSpec {
         W: Worker,
         F: Fn() -> W + Send + Sync + 'static,
     {
-        let start = move |init_reply: Option<InitReply>, args: SpawnArgs| {
-            let mut worker = factory();
-            let ctx = Context::new(args.run.clone());
-            child::spawn(
-                async move {
-                    if let Some(reply) = init_reply {
-                        if let Err(error) = worker.init(&ctx).await {
-                            let failure = Failure::from_boxed(error);
-                            let _ = reply.send(Err(failure.clone()));
-                            return ExitReason::Failed(failure);
-                        }
-                        let _ = reply.send(Ok(()));
+        let start = if W::HAS_INIT {
+            WorkerStart::Init(Arc::new(move |args: SpawnArgs| -> InitFuture {
+                let mut worker = factory();
+                Box::pin(async move {
+                    let ctx = Context::new(args.run.clone());
+                    let init = worker.init(&ctx).instrument(args.span.clone());
+                    match child::Caught::new(init).await {
+                        Ok(Ok(())) if ctx.is_shutdown_requested() => Err(ExitReason::Shutdown),
+                        Ok(Ok(())) => Ok(child::spawn(run_phase(worker, ctx), args)),
+                        Ok(Err(error)) => Err(ExitReason::Failed(Failure::from_boxed(error))),
+                        Err(panic) => Err(ExitReason::Failed(panic)),
                     }
-                    match worker.run(&ctx).await {
-                        Ok(()) if ctx.is_shutdown_requested() => ExitReason::Shutdown,
-                        Ok(()) => ExitReason::Normal,
-                        Err(error) => ExitReason::Failed(Failure::from_boxed(error)),
-                    }
-                },
-                args,
-            )
+                })
+            }))
+        } else {
+            WorkerStart::Spawn(Arc::new(move |args: SpawnArgs| {
+                let ctx = Context::new(args.run.clone());
+                child::spawn(run_phase(factory(), ctx), args)
+            }))
         };
         ChildSpec {
             name: Arc::from(name.as_ref()),
             restart: W::RESTART,
             shutdown: W::SHUTDOWN,
-            kind: ChildKind::Worker(WorkerStart {
-                has_init: W::HAS_INIT,
-                start: Arc::new(start),
-            }),
+            kind: ChildKind::Worker(start),
         }
     }
 
@@ -275,7 +282,10 @@ impl fmt::Debug for ChildSpec {
             .field("restart", &self.restart)
             .field("shutdown", &self.shutdown);
         match &self.kind {
-            ChildKind::Worker(w) => d.field("worker", &format_args!("has_init: {}", w.has_init)),
+            ChildKind::Worker(w) => d.field(
+                "worker",
+                &format_args!("has_init: {}", matches!(w, WorkerStart::Init(_))),
+            ),
             ChildKind::Supervisor(s) => d.field("supervisor", s),
         };
         d.finish()

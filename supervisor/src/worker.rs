@@ -63,6 +63,11 @@ pub trait Worker: Send + 'static {
 
     /// The init phase: runs before the next sibling starts, only when
     /// [`HAS_INIT`](Worker::HAS_INIT) is `true`.
+    ///
+    /// It is polled by the supervisor's own task, which waits for it anyway (as an OTP supervisor
+    /// waits in `start_link`); the run phase then gets a task of its own. If the supervisor is
+    /// asked to stop meanwhile, [`Context::shutdown_requested`] fires here too, the init gets
+    /// the child's shutdown timeout to return, and the run phase is not started.
     async fn init(&mut self, ctx: &Context) -> WorkerResult {
         let _ = ctx;
         Ok(())

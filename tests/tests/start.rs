@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use supervisor::{ChildSpec, FailureKind, StartError, SupervisorSpec, TreeError};
+use supervisor::{
+    ChildSpec, EventKind, FailureKind, Shutdown, StartError, SupervisorSpec, TreeError,
+};
 use supervisor_tests::{Log, Script, Scripted, Step, brief, briefs, drain};
 use tokio::sync::Notify;
 
@@ -42,9 +44,11 @@ async fn each_init_finishes_before_the_next_sibling_starts() {
             "ready app"
         ]
     );
-    assert_eq!(&log.entries()[..2], ["init app/a 0", "run app/a 0"]);
+    // Once `a` is ready, its run phase and `b`'s start go on concurrently, in no set order.
+    assert_eq!(log.entries()[0], "init app/a 0");
     assert!(log.entries().contains(&"init app/b 0".to_owned()));
     tree.shutdown().await.unwrap();
+    assert!(log.entries().contains(&"run app/a 0".to_owned()));
 }
 
 #[tokio::test(start_paused = true)]
@@ -178,4 +182,31 @@ async fn an_init_that_keeps_failing_on_restart_ends_in_escalation() {
     assert_eq!(failure.kind(), FailureKind::IntensityExceeded);
     // The first start, then three counted restart attempts, each failing in init.
     assert_eq!(log.with_prefix("init").len(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shutdown_during_an_init_stops_the_child_within_its_shutdown_timeout() {
+    let log = Log::default();
+    // a runs and fails; its restart waits in init on a gate that never opens, deaf to the
+    // request to stop.
+    let never = Arc::new(Notify::new());
+    let script = Script::new([Step::Fail, Step::GatedInit(never)]);
+    let mut spec = SupervisorSpec::new("app").child(
+        ChildSpec::from_value("a", Scripted::<true>::new(&script, &log))
+            .shutdown(Shutdown::Timeout(Duration::from_secs(2))),
+    );
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    supervisor_tests::until(&mut events, |e| {
+        matches!(e.kind, EventKind::Started { generation: 1 }) && e.path.as_str() == "app/a"
+    })
+    .await;
+    let asked = tokio::time::Instant::now();
+    tree.shutdown().await.unwrap();
+    // The init had its whole shutdown timeout, then it was killed.
+    assert_eq!(asked.elapsed(), Duration::from_secs(2));
+    let seen = briefs(&drain(&mut events), &["exited app/a", "ready app/a"]);
+    assert_eq!(seen, ["exited app/a killed"]);
+    assert_eq!(log.with_prefix("init"), ["init app/a 0", "init app/a 1"]);
+    assert_eq!(log.with_prefix("run"), ["run app/a 0"]);
 }

@@ -259,16 +259,50 @@ impl<F: Future<Output = ExitReason>> Future for ChildTask<F> {
         let Some(fut) = this.fut.as_mut().as_pin_mut() else {
             return Poll::Pending;
         };
-        let reason = match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
-            Ok(Poll::Pending) => return Poll::Pending,
-            Ok(Poll::Ready(reason)) => reason,
-            Err(payload) => ExitReason::Failed(Failure::from_panic(&*payload)),
+        let reason = match poll_caught(fut, cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(Ok(reason)) => reason,
+            Poll::Ready(Err(panic)) => ExitReason::Failed(panic),
         };
         this.fut.set(None);
         if let Some(end) = this.end.take() {
             end.report(reason.clone(), true);
         }
         Poll::Ready(reason)
+    }
+}
+
+/// Polls `fut` with a panic caught as a failure with the panic's message.
+fn poll_caught<F: Future>(
+    fut: Pin<&mut F>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<F::Output, Failure>> {
+    match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+        Ok(poll) => poll.map(Ok),
+        Err(payload) => Poll::Ready(Err(Failure::from_panic(&*payload))),
+    }
+}
+
+pin_project! {
+    /// A future whose panic is caught: it completes with `Err` and the panic's message instead
+    /// of unwinding into the task that polls it.
+    pub(crate) struct Caught<F> {
+        #[pin]
+        fut: F,
+    }
+}
+
+impl<F> Caught<F> {
+    pub(crate) fn new(fut: F) -> Self {
+        Caught { fut }
+    }
+}
+
+impl<F: Future> Future for Caught<F> {
+    type Output = Result<F::Output, Failure>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        poll_caught(self.project().fut, cx)
     }
 }
 

@@ -26,7 +26,10 @@ use crate::event::{EventBus, EventKind};
 use crate::exit::{ExitReason, Failure, FailureKind};
 use crate::handle::{ChildCounts, ChildInfo, FailureRecord, Phase, Tree};
 use crate::path::{ChildPath, ChildRef};
-use crate::spec::{ChildKind, ChildSpec, ChildType, Restart, Strategy, SupervisorSpec, check_name};
+use crate::spec::{
+    ChildKind, ChildSpec, ChildType, InitFuture, Restart, Strategy, SupervisorSpec, WorkerStart,
+    check_name,
+};
 use child::{ChildExit, Owner, Run, SpawnArgs};
 use command::{Command, CommandSender, Mail, Op};
 use intensity::RestartWindow;
@@ -351,43 +354,34 @@ impl Supervisor {
         };
         let events = &self.events;
         let (task, commands) = match &child.spec.kind {
-            ChildKind::Worker(worker) => {
-                let (init_tx, init_rx) = if worker.has_init {
-                    let (tx, rx) = oneshot::channel();
-                    (Some(tx), Some(rx))
-                } else {
-                    (None, None)
-                };
-                let mut task = (worker.start)(init_tx, args);
+            ChildKind::Worker(WorkerStart::Spawn(start)) => {
+                let task = start(args);
                 events.emit(|| run.path().clone(), || EventKind::Started { generation });
                 tracing::debug!(child = %run.path(), generation, "child started");
-                if let Some(init_rx) = init_rx {
-                    let outcome = tokio::select! {
-                        biased;
-                        outcome = init_rx => outcome,
-                        _ = self.shutdown_requested.as_mut() => {
-                            stop_one(task, run, child.spec.shutdown, &self.events).await;
-                            return Err(StartError::Interrupted { path: self.path.clone() });
-                        }
-                    };
-                    let failure = match outcome {
-                        Ok(Ok(())) => None,
-                        Ok(Err(failure)) => Some(failure),
-                        // The init phase panicked: the task's output says how.
-                        Err(_) => Some(match child::joined_reason((&mut task).await) {
-                            ExitReason::Failed(f) => f,
-                            other => Failure::new(FailureKind::Error, other.to_string()),
-                        }),
-                    };
-                    if let Some(failure) = failure {
-                        // Wait for the task's end, so a failed start leaves nothing running.
-                        if !task.is_finished() {
-                            let _ = task.await;
-                        }
+                (task, None)
+            }
+            ChildKind::Worker(WorkerStart::Init(start)) => {
+                let mut init = start(args);
+                events.emit(|| run.path().clone(), || EventKind::Started { generation });
+                tracing::debug!(child = %run.path(), generation, "child started, in its init phase");
+                let outcome = tokio::select! {
+                    biased;
+                    outcome = &mut init => outcome,
+                    _ = self.shutdown_requested.as_mut() => {
+                        stop_init(init, &run, child.spec.shutdown, &self.events).await;
+                        return Err(StartError::Interrupted { path: self.path.clone() });
+                    }
+                };
+                match outcome {
+                    Ok(task) => (task, None),
+                    Err(reason) => {
+                        let failure = match reason {
+                            ExitReason::Failed(failure) => failure,
+                            other => Failure::new(FailureKind::StartFailed, other.to_string()),
+                        };
                         return Err(self.start_failed(i, failure));
                     }
                 }
-                (task, None)
             }
             ChildKind::Supervisor(spec) => {
                 let (ready_tx, ready_rx) = oneshot::channel();
@@ -839,6 +833,34 @@ impl Supervisor {
             }
         }
     }
+}
+
+/// Stops a run in its init phase, which runs in the supervisor's task: asks it to stop and
+/// polls the init on for as long as its shutdown allows, then drops it (the run is killed).
+async fn stop_init(
+    mut init: InitFuture,
+    run: &Run,
+    shutdown: crate::spec::Shutdown,
+    events: &EventBus,
+) {
+    run.request_stop();
+    let finished = match shutdown {
+        crate::spec::Shutdown::Brutal => None,
+        crate::spec::Shutdown::Infinity => Some((&mut init).await),
+        crate::spec::Shutdown::Timeout(limit) => tokio::time::timeout(limit, &mut init).await.ok(),
+    };
+    let reason = match finished {
+        None => ExitReason::Killed,
+        Some(Err(reason)) => reason,
+        // Not reached: an init that ends after the request does not spawn its run phase.
+        Some(Ok(task)) => {
+            task.abort();
+            child::joined_reason(task.await)
+        }
+    };
+    drop(init);
+    tracing::debug!(child = %run.path(), %reason, "child stopped in its init phase");
+    events.emit(|| run.path().clone(), || EventKind::Exited { reason });
 }
 
 /// Stops one run that is not in the supervisor's children (yet) and waits for its end.
