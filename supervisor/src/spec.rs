@@ -168,12 +168,19 @@ pub(crate) enum WorkerStart {
 pub(crate) type InitFuture =
     Pin<Box<dyn Future<Output = Result<JoinHandle<ExitReason>, ExitReason>> + Send>>;
 
-/// A worker's run phase.
-async fn run_phase<W: Worker>(mut worker: W, ctx: Context) -> ExitReason {
-    match worker.run(&ctx).await {
-        Ok(()) if ctx.is_shutdown_requested() => ExitReason::Shutdown,
-        Ok(()) => ExitReason::Normal,
-        Err(error) => ExitReason::Failed(Failure::from_boxed(error)),
+/// A worker's run phase. Not an `async fn`: its arguments would be kept twice in the future
+/// (as arguments and as locals), which would no longer fit tokio's 256-byte task cell.
+#[allow(clippy::manual_async_fn)] // On purpose, see above.
+pub(crate) fn run_phase<W: Worker>(
+    mut worker: W,
+    ctx: Context,
+) -> impl Future<Output = ExitReason> + Send {
+    async move {
+        match worker.run(&ctx).await {
+            Ok(()) if ctx.is_shutdown_requested() => ExitReason::Shutdown,
+            Ok(()) => ExitReason::Normal,
+            Err(error) => ExitReason::Failed(Failure::from_boxed(error)),
+        }
     }
 }
 
