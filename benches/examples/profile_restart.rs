@@ -15,6 +15,8 @@ fn main() {
                 "shutdown" => supervisor_benches::start_stop_ours(n, false).await.1,
                 "start" => supervisor_benches::start_stop_ours(n, false).await.0,
                 "start-init" => supervisor_benches::start_stop_ours(n, true).await.0,
+                "ping-pong" => supervisor_benches::ping_pong_ours(n as u64).await,
+                "ping-pong-baseline" => supervisor_benches::ping_pong_baseline(n as u64).await,
                 "restart-baseline" => supervisor_benches::restart_baseline(n as u64).await,
                 "start-baseline" => supervisor_benches::start_stop_baseline(n).await.0,
                 "shutdown-baseline" => supervisor_benches::start_stop_baseline(n).await.1,

@@ -186,6 +186,39 @@ impl Child {
     }
 }
 
+/// A start after its part that needs no waiting (see `Supervisor::launch`).
+enum Launch {
+    /// The child is running.
+    Done,
+    /// The start waits for the child.
+    Waiting(Waiting),
+}
+
+struct Waiting {
+    run: Arc<Run>,
+    generation: u64,
+    on: WaitOn,
+}
+
+enum WaitOn {
+    /// A worker's init phase, which runs here.
+    Init(InitFuture),
+    /// A nested supervisor starting its own children; it says when it is ready.
+    Supervisor(
+        JoinHandle<ExitReason>,
+        oneshot::Receiver<Result<CommandSender, StartError>>,
+    ),
+}
+
+/// What a restart still has to do once it has been decided (see `Supervisor::restart`).
+enum Pending {
+    Nothing,
+    /// The start of a lone child, to wait for.
+    Start(usize, Waiting),
+    /// The children to stop and start again, in start order.
+    Group(std::ops::Range<usize>),
+}
+
 /// Why the supervisor must stop now.
 enum Stop {
     /// Its intensity was exceeded.
@@ -329,7 +362,11 @@ impl Supervisor {
     /// order.
     async fn start_all(&mut self) -> Result<(), StartError> {
         for i in 0..self.children.len() {
-            if let Err(error) = self.start(i).await {
+            let started = match self.launch(i) {
+                Launch::Done => Ok(()),
+                waiting => self.finish_start(i, waiting).await,
+            };
+            if let Err(error) = started {
                 self.stop_all().await;
                 return Err(error);
             }
@@ -339,7 +376,21 @@ impl Supervisor {
 
     /// Starts one run of child `i` and, if it has an init phase (or is a supervisor), waits for
     /// it to finish. A shutdown request while waiting aborts the start.
+    ///
+    /// Hot paths call [`launch`](Self::launch) and [`finish_start`](Self::finish_start)
+    /// themselves, so a child that needs no waiting never builds the waiting future (hundreds of
+    /// bytes, moved on every call).
     async fn start(&mut self, i: usize) -> Result<(), StartError> {
+        match self.launch(i) {
+            Launch::Done => Ok(()),
+            waiting => self.finish_start(i, waiting).await,
+        }
+    }
+
+    /// The part of a start that needs no waiting: a new run of child `i`, spawned (a worker
+    /// without an init phase is then running) or with its init phase or nested supervisor's
+    /// start to wait for.
+    fn launch(&mut self, i: usize) -> Launch {
         let child = &mut self.children[i];
         let generation = child.starts;
         child.starts += 1;
@@ -353,22 +404,49 @@ impl Supervisor {
             span,
         };
         let events = &self.events;
-        let (task, commands) = match &child.spec.kind {
+        let on = match &child.spec.kind {
             ChildKind::Worker(WorkerStart::Spawn(start)) => {
                 let task = start(args);
                 events.emit(|| run.path().clone(), || EventKind::Started { generation });
                 tracing::debug!(child = %run.path(), generation, "child started");
-                (task, None)
+                self.running(i, generation, task, run, None);
+                return Launch::Done;
             }
-            ChildKind::Worker(WorkerStart::Init(start)) => {
-                let mut init = start(args);
-                events.emit(|| run.path().clone(), || EventKind::Started { generation });
-                tracing::debug!(child = %run.path(), generation, "child started, in its init phase");
+            ChildKind::Worker(WorkerStart::Init(start)) => WaitOn::Init(start(args)),
+            ChildKind::Supervisor(spec) => {
+                let (ready_tx, ready_rx) = oneshot::channel();
+                let spec = (**spec).clone();
+                let fut = supervise_boxed(spec, run.clone(), events.clone(), ready_tx);
+                WaitOn::Supervisor(child::spawn(fut, args), ready_rx)
+            }
+        };
+        events.emit(|| run.path().clone(), || EventKind::Started { generation });
+        tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
+        Launch::Waiting(Waiting {
+            run,
+            generation,
+            on,
+        })
+    }
+
+    /// The waiting part of a start (see [`launch`](Self::launch)).
+    async fn finish_start(&mut self, i: usize, launch: Launch) -> Result<(), StartError> {
+        let Launch::Waiting(Waiting {
+            run,
+            generation,
+            on,
+        }) = launch
+        else {
+            return Ok(());
+        };
+        let shutdown = self.children[i].spec.shutdown;
+        let (task, commands) = match on {
+            WaitOn::Init(mut init) => {
                 let outcome = tokio::select! {
                     biased;
                     outcome = &mut init => outcome,
                     _ = self.shutdown_requested.as_mut() => {
-                        stop_init(init, &run, child.spec.shutdown, &self.events).await;
+                        stop_init(init, &run, shutdown, &self.events).await;
                         return Err(StartError::Interrupted { path: self.path.clone() });
                     }
                 };
@@ -383,17 +461,12 @@ impl Supervisor {
                     }
                 }
             }
-            ChildKind::Supervisor(spec) => {
-                let (ready_tx, ready_rx) = oneshot::channel();
-                let spec = (**spec).clone();
-                let fut = supervise_boxed(spec, run.clone(), events.clone(), ready_tx);
-                let task = child::spawn(fut, args);
-                events.emit(|| run.path().clone(), || EventKind::Started { generation });
+            WaitOn::Supervisor(task, ready_rx) => {
                 let outcome = tokio::select! {
                     biased;
                     outcome = ready_rx => outcome,
                     _ = self.shutdown_requested.as_mut() => {
-                        stop_one(task, run, child.spec.shutdown, &self.events).await;
+                        stop_one(task, run, shutdown, &self.events).await;
                         return Err(StartError::Interrupted { path: self.path.clone() });
                     }
                 };
@@ -416,6 +489,19 @@ impl Supervisor {
                 }
             }
         };
+        self.running(i, generation, task, run, commands);
+        Ok(())
+    }
+
+    /// Child `i` has started: it is ready and running.
+    fn running(
+        &mut self,
+        i: usize,
+        generation: u64,
+        task: JoinHandle<ExitReason>,
+        run: Arc<Run>,
+        commands: Option<CommandSender>,
+    ) {
         self.events
             .emit(|| run.path().clone(), || EventKind::Ready { generation });
         self.children[i].state = State::Running(Running {
@@ -424,7 +510,6 @@ impl Supervisor {
             run,
             commands,
         });
-        Ok(())
     }
 
     fn record_start_failure(&mut self, i: usize, failure: Failure) {
@@ -507,11 +592,24 @@ impl Supervisor {
                 let Some(mail) = self.mail_rx.recv().await else {
                     break ExitReason::Shutdown;
                 };
-                let result = match mail {
+                // Restarts are decided, and mostly done, without building a future: only one
+                // that waits (for a group of children, an init phase, a nested supervisor)
+                // builds the future of `finish_restart`.
+                let pending = match mail {
                     Mail::Stop => break ExitReason::Shutdown,
-                    Mail::Exited(exit) => self.on_exit(exit).await,
-                    Mail::Command(command) => self.on_command(command).await,
-                    Mail::TryAgain { slot, key } => self.try_again(slot, key).await,
+                    Mail::Exited(exit) => match self.on_exit(exit) {
+                        Some((i, now)) => self.restart(i, now),
+                        None => Ok(Pending::Nothing),
+                    },
+                    Mail::TryAgain { slot, key } => self.try_again(slot, key),
+                    Mail::Command(command) => {
+                        self.on_command(command).await.map(|()| Pending::Nothing)
+                    }
+                };
+                let result = match pending {
+                    Ok(Pending::Nothing) => Ok(()),
+                    Ok(pending) => self.finish_restart(pending).await,
+                    Err(stop) => Err(stop),
                 };
                 match result {
                     Ok(()) => {}
@@ -527,19 +625,18 @@ impl Supervisor {
         outcome
     }
 
-    /// A child's task ended by itself: decide, as OTP's `do_restart` does.
-    async fn on_exit(&mut self, exit: ChildExit) -> Result<(), Stop> {
-        let Some(i) = self.locate(exit.slot, exit.key) else {
-            return Ok(());
-        };
+    /// A child's task ended by itself: decide, as OTP's `do_restart` does. Returns the child to
+    /// restart, if any, and the time of its exit.
+    fn on_exit(&mut self, exit: ChildExit) -> Option<(usize, Instant)> {
+        let i = self.locate(exit.slot, exit.key)?;
         let child = &mut self.children[i];
         match &child.state {
             State::Running(run) if run.generation == exit.generation => {}
             // An exit of a run that was stopped on purpose, or already replaced.
-            _ => return Ok(()),
+            _ => return None,
         }
         let State::Running(run) = std::mem::replace(&mut child.state, State::Stopped) else {
-            return Ok(());
+            return None;
         };
         // The task ends right after reporting its exit, so it has usually finished by now:
         // releasing it at once reuses its memory while it is still in cache.
@@ -568,14 +665,16 @@ impl Supervisor {
             if restart == Restart::Temporary {
                 self.remove(i);
             }
-            return Ok(());
+            return None;
         }
-        self.restart(i, now).await
+        Some((i, now))
     }
 
     /// One restart event for child `i` (which is not running): counts toward the intensity, then
-    /// restarts the children the strategy names.
-    async fn restart(&mut self, i: usize, now: Instant) -> Result<(), Stop> {
+    /// restarts the children the strategy names. A lone child is started here, and is running
+    /// unless its start has to be waited for; the rest is left to
+    /// [`finish_restart`](Self::finish_restart).
+    fn restart(&mut self, i: usize, now: Instant) -> Result<Pending, Stop> {
         if !self.window.add(now) {
             let failure = Failure::new(
                 FailureKind::IntensityExceeded,
@@ -612,6 +711,27 @@ impl Supervisor {
             },
         );
         tracing::info!(child = %self.child_path(i), strategy = ?self.strategy, count = affected.len(), "restarting");
+        if affected.len() > 1 {
+            return Ok(Pending::Group(affected));
+        }
+        // Only the child itself, which is not running: nothing to stop.
+        self.children[i].restarts += 1;
+        Ok(match self.launch(i) {
+            Launch::Done => Pending::Nothing,
+            Launch::Waiting(waiting) => Pending::Start(i, waiting),
+        })
+    }
+
+    /// The part of a restart that waits: a lone child's start, or a group's stop and start.
+    async fn finish_restart(&mut self, pending: Pending) -> Result<(), Stop> {
+        let affected = match pending {
+            Pending::Nothing => return Ok(()),
+            Pending::Start(i, waiting) => {
+                let started = self.finish_start(i, Launch::Waiting(waiting)).await;
+                return self.restarted(i, started).map(|_| ());
+            }
+            Pending::Group(affected) => affected,
+        };
         // Stop the others in reverse start order; temporary ones are dropped, never restarted.
         // Removing from the back keeps the positions of the earlier ones, and the survivors stay
         // together at the start of the range.
@@ -625,29 +745,40 @@ impl Supervisor {
         }
         for j in affected.start..end {
             self.children[j].restarts += 1;
-            match self.start(j).await {
-                Ok(()) => {}
-                Err(StartError::Interrupted { .. }) => return Err(Stop::Interrupted),
-                Err(_) => {
-                    // OTP's try_again: the child waits as `restarting`, the supervisor goes back
-                    // to its mailbox, and the retry counts toward the intensity.
-                    self.children[j].state = State::Restarting;
-                    let key = self.children[j].key;
-                    let _ = self.mail_tx.send(Mail::TryAgain { slot: j, key });
-                    break;
-                }
+            let started = match self.launch(j) {
+                Launch::Done => Ok(()),
+                waiting => self.finish_start(j, waiting).await,
+            };
+            if !self.restarted(j, started)? {
+                break;
             }
         }
         Ok(())
     }
 
+    /// How a restart's start of child `j` went: whether it is running. A failed start is tried
+    /// again later (OTP's `try_again`): the child waits as `restarting`, the supervisor goes back
+    /// to its mailbox, and the retry counts toward the intensity.
+    fn restarted(&mut self, j: usize, started: Result<(), StartError>) -> Result<bool, Stop> {
+        match started {
+            Ok(()) => Ok(true),
+            Err(StartError::Interrupted { .. }) => Err(Stop::Interrupted),
+            Err(_) => {
+                self.children[j].state = State::Restarting;
+                let key = self.children[j].key;
+                let _ = self.mail_tx.send(Mail::TryAgain { slot: j, key });
+                Ok(false)
+            }
+        }
+    }
+
     /// OTP's `try_again_restart`: a restart that failed to start its child, tried again.
-    async fn try_again(&mut self, slot: usize, key: u64) -> Result<(), Stop> {
+    fn try_again(&mut self, slot: usize, key: u64) -> Result<Pending, Stop> {
         match self.locate(slot, key) {
             Some(i) if matches!(self.children[i].state, State::Restarting) => {
-                self.restart(i, Instant::now()).await
+                self.restart(i, Instant::now())
             }
-            _ => Ok(()),
+            _ => Ok(Pending::Nothing),
         }
     }
 
