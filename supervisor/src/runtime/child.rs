@@ -83,6 +83,36 @@ impl Run {
         ))
     }
 
+    /// [`new`](Self::new), in the allocation of `spare` if nothing else holds it any more: a
+    /// restarted child's previous run, whose task has ended.
+    pub(crate) fn new_in(
+        spare: Option<Arc<Run>>,
+        owner: &Arc<Owner>,
+        name: &Arc<str>,
+        generation: u64,
+        restarts: u64,
+    ) -> Arc<Self> {
+        if let Some(mut spare) = spare
+            && let Some(run) = Arc::get_mut(&mut spare)
+        {
+            // The same child keeps its joined path.
+            let path = if Arc::ptr_eq(&run.name, name) {
+                std::mem::take(&mut run.path)
+            } else {
+                OnceLock::new()
+            };
+            *run = Run::build(
+                Some(owner.clone()),
+                name.clone(),
+                path,
+                generation,
+                restarts,
+            );
+            return spare;
+        }
+        Run::new(owner, name, generation, restarts)
+    }
+
     fn build(
         owner: Option<Arc<Owner>>,
         name: Arc<str>,

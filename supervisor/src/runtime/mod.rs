@@ -247,6 +247,9 @@ struct Supervisor {
     mail_tx: CommandSender,
     /// Shared by the runs of its children: its path and mailbox.
     owner: Arc<Owner>,
+    /// The run of the child that last exited by itself, whose allocation the next start reuses
+    /// when its task has let go of it (a restart then allocates one block less).
+    spare_run: Option<Arc<Run>>,
     mail_rx: mpsc::UnboundedReceiver<Mail>,
     /// Tasks of runs that already reported their exit; awaited before the supervisor ends so no
     /// task of the tree outlives it.
@@ -279,6 +282,7 @@ impl Supervisor {
                 path: run.path().clone(),
                 mailbox: mail_tx.clone(),
             }),
+            spare_run: None,
             mail_tx,
             mail_rx,
             reaping: Vec::new(),
@@ -394,7 +398,14 @@ impl Supervisor {
         let child = &mut self.children[i];
         let generation = child.starts;
         child.starts += 1;
-        let run = Run::new(&self.owner, &child.spec.name, generation, child.restarts);
+        let spare = self.spare_run.take();
+        let run = Run::new_in(
+            spare,
+            &self.owner,
+            &child.spec.name,
+            generation,
+            child.restarts,
+        );
         // A root span: the path already says where the child sits in the tree.
         let span = tracing::info_span!(parent: None, "child", path = %run.path(), generation);
         let args = SpawnArgs {
@@ -643,6 +654,7 @@ impl Supervisor {
         if !run.task.is_finished() {
             self.reap(run.task);
         }
+        self.spare_run = Some(run.run);
         let child = &mut self.children[i];
 
         let reason = exit.reason;
