@@ -166,6 +166,11 @@ impl Run {
         let _ = self.mailbox.set(mailbox);
     }
 
+    /// A supervisor's mailbox, once its run has one.
+    pub(crate) fn mailbox(&self) -> Option<&CommandSender> {
+        self.mailbox.get()
+    }
+
     pub(crate) fn is_stop_requested(&self) -> bool {
         self.stop_requested.load(Ordering::SeqCst)
     }

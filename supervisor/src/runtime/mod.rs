@@ -141,11 +141,9 @@ enum State {
 }
 
 struct Running {
-    generation: u64,
     task: JoinHandle<ExitReason>,
+    /// Its generation, and a nested supervisor's mailbox.
     run: Arc<Run>,
-    /// A nested supervisor's command channel.
-    commands: Option<CommandSender>,
 }
 
 impl Child {
@@ -196,7 +194,6 @@ enum Launch {
 
 struct Waiting {
     run: Arc<Run>,
-    generation: u64,
     on: WaitOn,
 }
 
@@ -420,7 +417,7 @@ impl Supervisor {
                 let task = start(args);
                 events.emit(|| run.path().clone(), || EventKind::Started { generation });
                 tracing::debug!(child = %run.path(), generation, "child started");
-                self.running(i, generation, task, run, None);
+                self.running(i, task, run);
                 return Launch::Done;
             }
             ChildKind::Worker(WorkerStart::Init(start)) => WaitOn::Init(start(args)),
@@ -433,25 +430,16 @@ impl Supervisor {
         };
         events.emit(|| run.path().clone(), || EventKind::Started { generation });
         tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
-        Launch::Waiting(Waiting {
-            run,
-            generation,
-            on,
-        })
+        Launch::Waiting(Waiting { run, on })
     }
 
     /// The waiting part of a start (see [`launch`](Self::launch)).
     async fn finish_start(&mut self, i: usize, launch: Launch) -> Result<(), StartError> {
-        let Launch::Waiting(Waiting {
-            run,
-            generation,
-            on,
-        }) = launch
-        else {
+        let Launch::Waiting(Waiting { run, on }) = launch else {
             return Ok(());
         };
         let shutdown = self.children[i].spec.shutdown;
-        let (task, commands) = match on {
+        let task = match on {
             WaitOn::Init(mut init) => {
                 let outcome = tokio::select! {
                     biased;
@@ -462,7 +450,7 @@ impl Supervisor {
                     }
                 };
                 match outcome {
-                    Ok(task) => (task, None),
+                    Ok(task) => task,
                     Err(reason) => {
                         let failure = match reason {
                             ExitReason::Failed(failure) => failure,
@@ -482,7 +470,8 @@ impl Supervisor {
                     }
                 };
                 match outcome {
-                    Ok(Ok(commands)) => (task, Some(commands)),
+                    // Its mailbox is also in its run, where commands find it.
+                    Ok(Ok(_mailbox)) => task,
                     Ok(Err(error)) => {
                         let _ = task.await;
                         let failure = match &error {
@@ -500,27 +489,16 @@ impl Supervisor {
                 }
             }
         };
-        self.running(i, generation, task, run, commands);
+        self.running(i, task, run);
         Ok(())
     }
 
     /// Child `i` has started: it is ready and running.
-    fn running(
-        &mut self,
-        i: usize,
-        generation: u64,
-        task: JoinHandle<ExitReason>,
-        run: Arc<Run>,
-        commands: Option<CommandSender>,
-    ) {
+    fn running(&mut self, i: usize, task: JoinHandle<ExitReason>, run: Arc<Run>) {
+        let generation = run.generation;
         self.events
             .emit(|| run.path().clone(), || EventKind::Ready { generation });
-        self.children[i].state = State::Running(Running {
-            generation,
-            task,
-            run,
-            commands,
-        });
+        self.children[i].state = State::Running(Running { task, run });
     }
 
     fn record_start_failure(&mut self, i: usize, failure: Failure) {
@@ -642,7 +620,7 @@ impl Supervisor {
         let i = self.locate(exit.slot, exit.key)?;
         let child = &mut self.children[i];
         match &child.state {
-            State::Running(run) if run.generation == exit.generation => {}
+            State::Running(running) if running.run.generation == exit.generation => {}
             // An exit of a run that was stopped on purpose, or already replaced.
             _ => return None,
         }
@@ -889,11 +867,12 @@ impl Supervisor {
                 path: self.path.join(&child.spec.name),
             });
         }
-        let State::Running(Running {
-            commands: Some(commands),
-            ..
-        }) = &child.state
-        else {
+        let State::Running(Running { run, .. }) = &child.state else {
+            return command.op.fail(ChildError::SupervisorNotRunning {
+                path: self.path.join(&child.spec.name),
+            });
+        };
+        let Some(commands) = run.mailbox() else {
             return command.op.fail(ChildError::SupervisorNotRunning {
                 path: self.path.join(&child.spec.name),
             });
