@@ -8,13 +8,20 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use supervisor::Strategy;
 use supervisor_benches::*;
 
-/// Runs a scenario inside a spawned task, `iters` units at a time.
+/// Runs a scenario inside a spawned task, `iters` units at a time; afterwards (untimed) the
+/// runtime must report no task alive.
 fn timed<F, Fut>(rt: &tokio::runtime::Runtime, f: F) -> impl FnMut(u64) -> Duration
 where
     F: Fn(u64) -> Fut + Copy,
     Fut: std::future::Future<Output = Duration> + Send + 'static,
 {
-    move |iters| rt.block_on(async move { tokio::spawn(f(iters)).await.expect("scenario") })
+    move |iters| {
+        rt.block_on(async move {
+            let took = tokio::spawn(f(iters)).await.expect("scenario");
+            assert_no_task_alive().await;
+            took
+        })
+    }
 }
 
 fn restart(c: &mut Criterion) {

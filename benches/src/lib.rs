@@ -357,3 +357,17 @@ pub fn alive_tasks() -> usize {
         .metrics()
         .num_alive_tasks()
 }
+
+/// Panics unless the current runtime reports 0 alive tasks; call it from `block_on`, not from a
+/// task (which would count itself). A task whose `JoinHandle` has resolved may leave tokio's task
+/// list just after (on another worker), so the check allows up to 1 s, polled every millisecond,
+/// outside any timed part.
+pub async fn assert_no_task_alive() {
+    for _ in 0..1000 {
+        if alive_tasks() == 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
+    panic!("{} tasks still alive after a scenario", alive_tasks());
+}

@@ -96,23 +96,10 @@ where
                 b.push(base().await);
                 o.push(ours().await);
             }
-            settle().await;
+            assert_no_task_alive().await;
         }
     });
     (o, b)
-}
-
-/// Waits until the tasks of the last sample are gone, then insists that none is left. A task
-/// whose output was already joined may still be in the runtime's books for a moment, on another
-/// worker thread; a second is far more than that takes.
-async fn settle() {
-    for _ in 0..1000 {
-        if alive_tasks() == 0 {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-    panic!("{} tasks still alive after a scenario", alive_tasks());
 }
 
 fn rss_bytes() -> u64 {
@@ -158,7 +145,7 @@ fn memory(side: &str, n: usize) {
         for t in tasks {
             t.await.expect("join");
         }
-        settle().await;
+        assert_no_task_alive().await;
     });
 }
 
