@@ -155,8 +155,9 @@ pub(crate) type ChildFuture = Pin<Box<dyn Future<Output = ExitReason> + Send>>;
 /// How one run of a worker starts, built from the spec's factory for every start.
 #[derive(Clone)]
 pub(crate) enum WorkerStart {
-    /// Spawns the run's task at once; the worker's future lives in it, unboxed.
-    Spawn(Arc<dyn Fn(SpawnArgs) -> JoinHandle<ExitReason> + Send + Sync>),
+    /// Spawns the run's task at once; the worker's future lives in it, unboxed. Fails if the
+    /// factory panics.
+    Spawn(Arc<dyn Fn(SpawnArgs) -> Result<JoinHandle<ExitReason>, Failure> + Send + Sync>),
     /// Runs the init phase in the caller, the supervisor, which waits for it before it starts
     /// the next sibling anyway; then spawns the run phase (see [`InitFuture`]).
     Init(Arc<dyn Fn(SpawnArgs) -> InitFuture + Send + Sync>),
@@ -194,7 +195,12 @@ impl ChildSpec {
     {
         let start = if W::HAS_INIT {
             WorkerStart::Init(Arc::new(move |args: SpawnArgs| -> InitFuture {
-                let mut worker = factory();
+                let mut worker = match child::build(&factory) {
+                    Ok(worker) => worker,
+                    Err(panic) => {
+                        return Box::pin(std::future::ready(Err(ExitReason::Failed(panic))));
+                    }
+                };
                 Box::pin(async move {
                     let ctx = Context::new(args.run.clone());
                     let init = worker.init(&ctx).instrument(args.span.clone());
@@ -208,8 +214,9 @@ impl ChildSpec {
             }))
         } else {
             WorkerStart::Spawn(Arc::new(move |args: SpawnArgs| {
+                let worker = child::build(&factory)?;
                 let ctx = Context::new(args.run.clone());
-                child::spawn(run_phase(factory(), ctx), args)
+                Ok(child::spawn(run_phase(worker, ctx), args))
             }))
         };
         ChildSpec {

@@ -102,6 +102,36 @@ async fn a_panicking_init_is_a_failed_start_with_the_panic_message() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_panicking_factory_is_a_failed_start_of_its_child_not_a_crash_of_the_supervisor() {
+    // OTP calls a child's start function under `catch`: an exception is a failed start.
+    for has_init in [false, true] {
+        let log = Log::default();
+        let script = Script::default();
+        let child = if has_init {
+            ChildSpec::worker("a", move || -> Scripted<true> { panic!("no worker today") })
+        } else {
+            ChildSpec::worker("a", move || -> Scripted<false> {
+                panic!("no worker today")
+            })
+        };
+        let spec = SupervisorSpec::new("app")
+            .child(ChildSpec::from_value(
+                "before",
+                Scripted::<false>::new(&script, &log),
+            ))
+            .child(child);
+        let Err(StartError::ChildFailed { path, failure }) = spec.start().await else {
+            panic!("start must fail")
+        };
+        assert_eq!(path.as_str(), "app/a", "has_init: {has_init}");
+        assert_eq!(failure.kind(), FailureKind::Panic);
+        assert_eq!(failure.message(), "no worker today");
+        // The child started before it was stopped again, as for any failed start.
+        assert_eq!(log.entries(), ["run app/before 0", "stop app/before"]);
+    }
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_failed_init_deep_in_the_tree_names_its_full_path() {
     let log = Log::default();
     let w = |script: Script| Scripted::<true>::new(&script, &log);
@@ -182,6 +212,36 @@ async fn an_init_that_keeps_failing_on_restart_ends_in_escalation() {
     assert_eq!(failure.kind(), FailureKind::IntensityExceeded);
     // The first start, then three counted restart attempts, each failing in init.
     assert_eq!(log.with_prefix("init").len(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_factory_that_panics_on_restart_is_retried_and_ends_in_escalation() {
+    let log = Log::default();
+    // The first worker fails at once; every later call of the factory panics.
+    let script = Script::new([Step::Fail]);
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let factory = {
+        let (calls, log) = (calls.clone(), log.clone());
+        move || {
+            if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+                panic!("no worker today");
+            }
+            Scripted::<false>::new(&script, &log)
+        }
+    };
+    let mut spec = SupervisorSpec::new("app")
+        .intensity(3, Duration::from_secs(60))
+        .child(ChildSpec::worker("a", factory));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let Err(TreeError::Failed { failure, .. }) = tree.join().await else {
+        panic!("the root must fail")
+    };
+    assert_eq!(failure.kind(), FailureKind::IntensityExceeded);
+    // The first start, then three counted restart attempts, each a failed start.
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 4);
+    let failed = briefs(&drain(&mut events), &["start_failed"]);
+    assert_eq!(failed, ["start_failed app/a"; 3]);
 }
 
 #[tokio::test(start_paused = true)]

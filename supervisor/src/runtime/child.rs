@@ -307,6 +307,13 @@ impl<F: Future<Output = ExitReason>> Future for ChildTask<F> {
     }
 }
 
+/// A fresh worker from a spec's factory, which runs in the supervisor's task: a panic there is a
+/// failed start of the child (OTP calls a start function under `catch`), not a crash of the
+/// supervisor.
+pub(crate) fn build<W>(factory: &impl Fn() -> W) -> Result<W, Failure> {
+    catch_unwind(AssertUnwindSafe(factory)).map_err(|payload| Failure::from_panic(&*payload))
+}
+
 /// Polls `fut` with a panic caught as a failure with the panic's message.
 fn poll_caught<F: Future>(
     fut: Pin<&mut F>,

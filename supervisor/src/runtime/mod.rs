@@ -188,6 +188,8 @@ impl Child {
 enum Launch {
     /// The child is running.
     Done,
+    /// The child could not be started: its worker's factory panicked.
+    Failed(Failure),
     /// The start waits for the child.
     Waiting(Waiting),
 }
@@ -414,7 +416,10 @@ impl Supervisor {
         let events = &self.events;
         let on = match &child.spec.kind {
             ChildKind::Worker(WorkerStart::Spawn(start)) => {
-                let task = start(args);
+                let task = match start(args) {
+                    Ok(task) => task,
+                    Err(failure) => return Launch::Failed(failure),
+                };
                 events.emit(|| run.path().clone(), || EventKind::Started { generation });
                 tracing::debug!(child = %run.path(), generation, "child started");
                 self.running(i, task, run);
@@ -435,8 +440,10 @@ impl Supervisor {
 
     /// The waiting part of a start (see [`launch`](Self::launch)).
     async fn finish_start(&mut self, i: usize, launch: Launch) -> Result<(), StartError> {
-        let Launch::Waiting(Waiting { run, on }) = launch else {
-            return Ok(());
+        let Waiting { run, on } = match launch {
+            Launch::Done => return Ok(()),
+            Launch::Failed(failure) => return Err(self.start_failed(i, failure)),
+            Launch::Waiting(waiting) => waiting,
         };
         let shutdown = self.children[i].spec.shutdown;
         let task = match on {
@@ -708,6 +715,11 @@ impl Supervisor {
         self.children[i].restarts += 1;
         Ok(match self.launch(i) {
             Launch::Done => Pending::Nothing,
+            Launch::Failed(failure) => {
+                let error = self.start_failed(i, failure);
+                self.restarted(i, Err(error))?;
+                Pending::Nothing
+            }
             Launch::Waiting(waiting) => Pending::Start(i, waiting),
         })
     }
