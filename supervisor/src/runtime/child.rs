@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::{Pin, pin};
+use std::pin::Pin;
 
 use pin_project_lite::pin_project;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::task::{Context, Poll};
 
 use tokio::sync::Notify;
+use tokio::sync::futures::Notified;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -43,6 +44,35 @@ pub(crate) struct Owner {
     pub(crate) path: ChildPath,
     /// Where a run that ends by itself reports its exit.
     pub(crate) mailbox: CommandSender,
+}
+
+pin_project! {
+    /// Completes once its run is asked to stop. A named future rather than an `async fn`: it is
+    /// part of every idle worker's state, and this keeps it at the size of the `Notified` it
+    /// wraps plus a reference.
+    pub(crate) struct StopRequested<'a> {
+        run: &'a Run,
+        #[pin]
+        notified: Notified<'a>,
+    }
+}
+
+impl Future for StopRequested<'_> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        if this.run.is_stop_requested() || this.notified.poll(cx).is_ready() {
+            return Poll::Ready(());
+        }
+        // Read again now that the waiter is registered: a request made between the first read
+        // and the registration set the flag before it notified.
+        if this.run.is_stop_requested() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    }
 }
 
 /// A run's part in a chained stop (see [`StopChain`]).
@@ -176,14 +206,11 @@ impl Run {
     }
 
     /// Completes once the run is asked to stop.
-    pub(crate) async fn stop_requested(&self) {
-        let mut notified = pin!(self.stop_notify.notified());
-        // Registered before the flag is read, so a request between the two is not missed.
-        notified.as_mut().enable();
-        if self.is_stop_requested() {
-            return;
+    pub(crate) fn stop_requested(&self) -> StopRequested<'_> {
+        StopRequested {
+            run: self,
+            notified: self.stop_notify.notified(),
         }
-        notified.await;
     }
 
     /// A token cancelled with the stop request.
