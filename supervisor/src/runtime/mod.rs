@@ -1,9 +1,15 @@
 //! The supervisor: one task per supervisor that owns its children's state, starts them in order,
 //! restarts them by its strategy within its intensity, and stops them in reverse order.
 //!
-//! A supervisor never polls: it waits on three things at once, its own shutdown token, its
-//! children's exit messages and its command channel, and handles one at a time, as an OTP
-//! supervisor handles its mailbox.
+//! A supervisor never polls its children: it waits on one mailbox, where its children's exits,
+//! its handles' commands, its own retries and the request to stop arrive in order, and handles
+//! one message at a time, as an OTP supervisor handles its mailbox. Its children's tasks report
+//! to it (`child`); a stop of several children runs as a chain of their own tasks (`stop`).
+//!
+//! Starting a child is `launch` (spawn, or begin an init phase or a nested supervisor) and, only
+//! if the start has to be waited for, `finish_start`; a restart likewise is decided by `restart`
+//! and, only if it waits, finished by `finish_restart`. The common case, a worker without an init
+//! phase, so builds no future at all (see "Changes made for speed" in BENCHMARKS.md).
 
 pub(crate) mod child;
 pub(crate) mod command;
