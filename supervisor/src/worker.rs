@@ -103,7 +103,7 @@ impl Context {
     }
 
     /// Which start this is: 0 for the first, then one more for every restart (automatic or
-    /// through [`Tree::restart_child`](crate::Tree::restart_child)).
+    /// through [`TreeHandle::restart_child`](crate::TreeHandle::restart_child)).
     pub fn generation(&self) -> u64 {
         self.run.generation
     }
