@@ -159,8 +159,9 @@ pub(crate) enum WorkerStart {
     /// factory panics.
     Spawn(Arc<dyn Fn(SpawnArgs) -> Result<JoinHandle<ExitReason>, Failure> + Send + Sync>),
     /// Runs the init phase in the caller, the supervisor, which waits for it before it starts
-    /// the next sibling anyway; then spawns the run phase (see [`InitFuture`]).
-    Init(Arc<dyn Fn(SpawnArgs) -> InitFuture + Send + Sync>),
+    /// the next sibling anyway; then spawns the run phase (see [`InitFuture`]). Fails if the
+    /// factory panics.
+    Init(Arc<dyn Fn(SpawnArgs) -> Result<InitFuture, Failure> + Send + Sync>),
 }
 
 /// A worker's init phase, followed by the spawn of its run phase: the run's task once the init
@@ -194,24 +195,21 @@ impl ChildSpec {
         F: Fn() -> W + Send + Sync + 'static,
     {
         let start = if W::HAS_INIT {
-            WorkerStart::Init(Arc::new(move |args: SpawnArgs| -> InitFuture {
-                let mut worker = match child::build(&factory) {
-                    Ok(worker) => worker,
-                    Err(panic) => {
-                        return Box::pin(std::future::ready(Err(ExitReason::Failed(panic))));
-                    }
-                };
-                Box::pin(async move {
-                    let ctx = Context::new(args.run.clone());
-                    let init = worker.init(&ctx).instrument(args.span.clone());
-                    match child::Caught::new(init).await {
-                        Ok(Ok(())) if ctx.is_shutdown_requested() => Err(ExitReason::Shutdown),
-                        Ok(Ok(())) => Ok(child::spawn(run_phase(worker, ctx), args)),
-                        Ok(Err(error)) => Err(ExitReason::Failed(Failure::from_boxed(error))),
-                        Err(panic) => Err(ExitReason::Failed(panic)),
-                    }
-                })
-            }))
+            WorkerStart::Init(Arc::new(
+                move |args: SpawnArgs| -> Result<InitFuture, Failure> {
+                    let mut worker = child::build(&factory)?;
+                    Ok(Box::pin(async move {
+                        let ctx = Context::new(args.run.clone());
+                        let init = worker.init(&ctx).instrument(args.span.clone());
+                        match child::Caught::new(init).await {
+                            Ok(Ok(())) if ctx.is_shutdown_requested() => Err(ExitReason::Shutdown),
+                            Ok(Ok(())) => Ok(child::spawn(run_phase(worker, ctx), args)),
+                            Ok(Err(error)) => Err(ExitReason::Failed(Failure::from_boxed(error))),
+                            Err(panic) => Err(ExitReason::Failed(panic)),
+                        }
+                    }))
+                },
+            ))
         } else {
             WorkerStart::Spawn(Arc::new(move |args: SpawnArgs| {
                 let worker = child::build(&factory)?;

@@ -114,18 +114,25 @@ async fn a_panicking_factory_is_a_failed_start_of_its_child_not_a_crash_of_the_s
                 panic!("no worker today")
             })
         };
-        let spec = SupervisorSpec::new("app")
+        let mut spec = SupervisorSpec::new("app")
             .child(ChildSpec::from_value(
                 "before",
                 Scripted::<false>::new(&script, &log),
             ))
             .child(child);
+        let mut events = spec.subscribe();
         let Err(StartError::ChildFailed { path, failure }) = spec.start().await else {
             panic!("start must fail")
         };
         assert_eq!(path.as_str(), "app/a", "has_init: {has_init}");
         assert_eq!(failure.kind(), FailureKind::Panic);
         assert_eq!(failure.message(), "no worker today");
+        // No worker, so no start of one: only the failed start is reported.
+        let seen = briefs(
+            &drain(&mut events),
+            &["started app/a", "start_failed app/a"],
+        );
+        assert_eq!(seen, ["start_failed app/a"], "has_init: {has_init}");
         // The child started before it was stopped again, as for any failed start.
         assert_eq!(log.entries(), ["run app/before 0", "stop app/before"]);
     }

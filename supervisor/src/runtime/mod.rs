@@ -431,7 +431,10 @@ impl Supervisor {
                 self.running(i, task, run);
                 return Launch::Done;
             }
-            ChildKind::Worker(WorkerStart::Init(start)) => WaitOn::Init(start(args)),
+            ChildKind::Worker(WorkerStart::Init(start)) => match start(args) {
+                Ok(init) => WaitOn::Init(init),
+                Err(failure) => return Launch::Failed(failure),
+            },
             ChildKind::Supervisor(spec) => {
                 let (ready_tx, ready_rx) = oneshot::channel();
                 let spec = (**spec).clone();
