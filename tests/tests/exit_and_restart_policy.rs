@@ -4,7 +4,8 @@
 use std::time::Duration;
 
 use supervisor::{
-    ChildRef, ChildSpec, ExitReason, FailureKind, Phase, Restart, Shutdown, SupervisorSpec,
+    ChildRef, ChildSpec, EventKind, ExitReason, FailureKind, Phase, Restart, Shutdown,
+    SupervisorSpec,
 };
 use supervisor_tests::{Log, Script, Scripted, Step, brief, until};
 
@@ -166,4 +167,42 @@ async fn restart_policy_matrix_matches_otp() {
             "{policy:?} × {reason}"
         );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn children_after_a_removed_temporary_are_still_found_by_their_exits_and_names() {
+    let log = Log::default();
+    // `gone` (temporary) fails after 0.5 s and its slot is removed; `after`, started behind
+    // it, fails after 1 s: its exit must still find it, and so must a call by name.
+    let mut spec = SupervisorSpec::new("app")
+        .child(
+            ChildSpec::from_value(
+                "gone",
+                Scripted::<false>::new(
+                    &Script::new([Step::FailAfter(Duration::from_millis(500))]),
+                    &log,
+                ),
+            )
+            .restart(Restart::Temporary),
+        )
+        .child(ChildSpec::from_value(
+            "after",
+            Scripted::<false>::new(
+                &Script::new([Step::FailAfter(Duration::from_secs(1))]),
+                &log,
+            ),
+        ));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    // Named once before the removal, so the name index exists while `gone` is removed.
+    assert_eq!(tree.child("after".into()).await.unwrap().starts, 1);
+    supervisor_tests::until(&mut events, |e| {
+        matches!(e.kind, EventKind::Started { generation: 1 }) && e.path.as_str() == "app/after"
+    })
+    .await;
+    let info = tree.child("after".into()).await.unwrap();
+    assert_eq!((info.starts, info.restart_count), (2, 1));
+    assert!(tree.child("gone".into()).await.is_err());
+    assert_eq!(tree.which_children().await.unwrap().len(), 1);
+    tree.shutdown().await.unwrap();
 }

@@ -239,9 +239,9 @@ struct Supervisor {
     max_restarts: u32,
     period: std::time::Duration,
     children: Vec<Child>,
-    /// Child positions by name, built when a handle call first names a child: a tree that is
-    /// only started and stopped never pays for it.
-    by_name: Option<HashMap<Arc<str>, usize>>,
+    /// Child keys by name (keys, unlike positions, survive a removal), built when a handle call
+    /// first names a child: a tree that is only started and stopped never pays for it.
+    by_name: Option<HashMap<Arc<str>, u64>>,
     next_key: u64,
     /// Completes when the supervisor is asked to stop. One future for its whole life, so the
     /// many waits on it register with the token once, not once per message.
@@ -304,13 +304,14 @@ impl Supervisor {
         self.path.join(&self.children[i].spec.name)
     }
 
-    /// Appends a child slot, last in start order.
+    /// Appends a child slot, last in start order. Keys only grow, so the slots stay sorted by
+    /// key, which [`locate`](Self::locate) relies on.
     fn push(&mut self, spec: ChildSpec) -> usize {
         let index = self.children.len();
         let key = self.next_key;
         self.next_key += 1;
         if let Some(by_name) = &mut self.by_name {
-            by_name.insert(spec.name.clone(), index);
+            by_name.insert(spec.name.clone(), key);
         }
         self.children.push(Child {
             key,
@@ -323,38 +324,37 @@ impl Supervisor {
         index
     }
 
-    /// Removes a stopped child slot (a deleted spec, or a temporary child that ended).
+    /// Removes a stopped child slot (a deleted spec, or a temporary child that ended). The
+    /// name index holds keys, not positions, so nothing after it is reindexed.
     fn remove(&mut self, index: usize) {
         let child = self.children.remove(index);
         if let Some(by_name) = &mut self.by_name {
             by_name.remove(&child.spec.name);
-            for (i, c) in self.children.iter().enumerate().skip(index) {
-                by_name.insert(c.spec.name.clone(), i);
-            }
         }
     }
 
     /// The position of the child called `name`.
     fn index_of(&mut self, name: &str) -> Option<usize> {
         let children = &self.children;
-        self.by_name
+        let key = *self
+            .by_name
             .get_or_insert_with(|| {
                 children
                     .iter()
-                    .enumerate()
-                    .map(|(i, c)| (c.spec.name.clone(), i))
+                    .map(|c| (c.spec.name.clone(), c.key))
                     .collect()
             })
-            .get(name)
-            .copied()
+            .get(name)?;
+        self.locate(usize::MAX, key)
     }
 
-    /// The position of the child with `key`, which was at `slot` when it was started. Only a
-    /// removal before it moves it, so the search is rare.
+    /// The position of the child with `key`, which was at `slot` when it was started: still
+    /// there unless a child before it was removed, else found by binary search (the slots are
+    /// sorted by key).
     fn locate(&self, slot: usize, key: u64) -> Option<usize> {
         match self.children.get(slot) {
             Some(child) if child.key == key => Some(slot),
-            _ => self.children.iter().position(|c| c.key == key),
+            _ => self.children.binary_search_by_key(&key, |c| c.key).ok(),
         }
     }
 
