@@ -118,11 +118,22 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut events = spec.subscribe();
     let tree = spec.start().await?.with_keys::<ServiceChild>();
 
-    // Watch the upstream fail and the strategy restart it with the web layer behind it.
-    while upstream_runs.load(Ordering::SeqCst) <= config.upstream_failures {
+    // Watch the upstream fail and the strategy restart it with the web layer behind it, until
+    // the web layer is ready again after the upstream's last failure. (Waiting for an event,
+    // not for the upstream's run counter: the counter may move after the last event came.)
+    loop {
         let event = events.recv().await?;
-        if let EventKind::RestartDecided { children } = &event.kind {
-            tracing::info!(after = %event.path, ?children, "restart decided");
+        match &event.kind {
+            EventKind::RestartDecided { children } => {
+                tracing::info!(after = %event.path, ?children, "restart decided");
+            }
+            EventKind::Ready { generation }
+                if event.path.as_str() == "service/web"
+                    && *generation == u64::from(config.upstream_failures) =>
+            {
+                break;
+            }
+            _ => {}
         }
     }
     let upstream = tree.child(ServiceChild::Upstream).await?;

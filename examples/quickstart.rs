@@ -77,11 +77,17 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut events = spec.subscribe();
     let tree = spec.start().await?;
 
-    // Wait until the database has been restarted twice and is running for good.
-    while database.runs.load(Ordering::SeqCst) < 3 {
+    // Wait until the database has been restarted twice and the web layer behind it (restarted
+    // with it, rest_for_one) is ready again. Waiting for an event, not for the run counter: the
+    // counter may move after the last event came.
+    loop {
         let event = events.recv().await?;
-        if let EventKind::RestartDecided { children } = &event.kind {
-            tracing::info!(seq = event.seq, after = %event.path, ?children, "restart decided");
+        match &event.kind {
+            EventKind::RestartDecided { children } => {
+                tracing::info!(seq = event.seq, after = %event.path, ?children, "restart decided");
+            }
+            EventKind::Ready { generation: 2 } if event.path.as_str() == "app/web" => break,
+            _ => {}
         }
     }
     for child in tree.which_children().await? {
