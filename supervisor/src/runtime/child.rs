@@ -1,15 +1,16 @@
 //! One run of a child: the state it shares with its supervisor ([`Run`]), and spawning it as a
-//! tokio task with panics caught and the exit reported.
+//! tokio task ([`ChildTask`]) with panics caught and the exit reported. A worker's factory and
+//! init phase run in the supervisor's task, with their panics caught too ([`build`],
+//! [`Caught`]).
 
 use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
-
-use pin_project_lite::pin_project;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
 use std::task::{Context, Poll};
 
+use pin_project_lite::pin_project;
 use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
 use tokio::task::JoinHandle;
