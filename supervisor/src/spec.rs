@@ -170,6 +170,22 @@ pub(crate) enum WorkerStart {
 pub(crate) type InitFuture =
     Pin<Box<dyn Future<Output = Result<JoinHandle<ExitReason>, ExitReason>> + Send>>;
 
+impl ChildKind {
+    /// What a removed child's slot keeps instead of its spec's kind: a shared stand-in, so the
+    /// worker factory (and whatever it holds) is dropped when the child is removed.
+    pub(crate) fn removed() -> ChildKind {
+        static REMOVED: std::sync::LazyLock<ChildKind> = std::sync::LazyLock::new(|| {
+            ChildKind::Worker(WorkerStart::Spawn(Arc::new(|_: SpawnArgs| {
+                Err(Failure::new(
+                    crate::exit::FailureKind::StartFailed,
+                    "the child was removed",
+                ))
+            })))
+        });
+        REMOVED.clone()
+    }
+}
+
 /// A worker's run phase. Not an `async fn`: its arguments would be kept twice in the future
 /// (as arguments and as locals), which would no longer fit tokio's 256-byte task cell.
 #[allow(clippy::manual_async_fn)] // On purpose, see above.

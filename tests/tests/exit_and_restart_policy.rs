@@ -206,3 +206,92 @@ async fn children_after_a_removed_temporary_are_still_found_by_their_exits_and_n
     assert_eq!(tree.which_children().await.unwrap().len(), 1);
     tree.shutdown().await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn many_removed_temporaries_leave_the_others_found_and_listed() {
+    let log = Log::default();
+    // 40 temporary children fail after 0.5 s and are removed (enough for their slots to be
+    // compacted away); `after`, started behind them, fails after 1 s and must be restarted.
+    let mut spec = SupervisorSpec::new("app").intensity(10, Duration::from_secs(5));
+    for i in 0..40 {
+        spec = spec.child(
+            ChildSpec::from_value(
+                format!("t{i}"),
+                Scripted::<false>::new(
+                    &Script::new([Step::FailAfter(Duration::from_millis(500))]),
+                    &log,
+                ),
+            )
+            .restart(Restart::Temporary),
+        );
+    }
+    let mut spec = spec.child(ChildSpec::from_value(
+        "after",
+        Scripted::<false>::new(
+            &Script::new([Step::FailAfter(Duration::from_secs(1))]),
+            &log,
+        ),
+    ));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    assert_eq!(tree.count_children().await.unwrap().specs, 41);
+    supervisor_tests::until(&mut events, |e| {
+        matches!(e.kind, EventKind::Started { generation: 1 }) && e.path.as_str() == "app/after"
+    })
+    .await;
+    let counts = tree.count_children().await.unwrap();
+    assert_eq!((counts.specs, counts.active), (1, 1));
+    let listed: Vec<String> = tree
+        .which_children()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.path.to_string())
+        .collect();
+    assert_eq!(listed, ["app/after"]);
+    assert_eq!(tree.child("after".into()).await.unwrap().restart_count, 1);
+    assert!(tree.child("t7".into()).await.is_err());
+    // A removed name can be used again, for a new child last in start order.
+    tree.start_child(ChildSpec::from_value(
+        "t7",
+        Scripted::<false>::new(&Script::default(), &log),
+    ))
+    .await
+    .unwrap();
+    let listed: Vec<String> = tree
+        .which_children()
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.path.to_string())
+        .collect();
+    assert_eq!(listed, ["app/after", "app/t7"]);
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_removed_childs_factory_is_dropped_when_it_is_removed() {
+    let log = Log::default();
+    let held = std::sync::Arc::new(());
+    let factory = {
+        let (held, log) = (held.clone(), log.clone());
+        let script = Script::new([Step::Exit]);
+        move || {
+            let _ = &held;
+            Scripted::<false>::new(&script, &log)
+        }
+    };
+    let mut spec = SupervisorSpec::new("app")
+        .child(ChildSpec::worker("once", factory).restart(Restart::Temporary))
+        .child(ChildSpec::from_value(
+            "stays",
+            Scripted::<false>::new(&Script::default(), &log),
+        ));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    until(&mut events, |e| brief(e) == "exited app/once normal").await;
+    // The exit is handled before this call (the supervisor's mailbox is in order).
+    assert_eq!(tree.count_children().await.unwrap().specs, 1);
+    assert_eq!(std::sync::Arc::strong_count(&held), 1);
+    tree.shutdown().await.unwrap();
+}

@@ -45,6 +45,10 @@ use stop::{StopChain, StopLink};
 /// children are up, or why it could not start them.
 type ReadyReply = oneshot::Sender<Result<CommandSender, StartError>>;
 
+/// Tombstones of removed children are dropped once there are this many, and at least as many as
+/// live children.
+const COMPACT_AT: usize = 32;
+
 /// The reaping list is first swept of finished tasks when it reaches this length.
 const REAP_BATCH: usize = 64;
 
@@ -144,6 +148,9 @@ enum State {
     Running(Running),
     Restarting,
     Stopped,
+    /// The slot of a deleted spec or of a temporary child that ended, dropped at the next
+    /// compaction (see `Supervisor::remove`).
+    Removed,
 }
 
 struct Running {
@@ -160,7 +167,8 @@ impl Child {
             phase: match self.state {
                 State::Running(_) => Phase::Running,
                 State::Restarting => Phase::Restarting,
-                State::Stopped => Phase::Stopped,
+                // A removed slot is never listed.
+                State::Stopped | State::Removed => Phase::Stopped,
             },
             restart: self.spec.restart,
             shutdown: self.spec.shutdown,
@@ -243,6 +251,8 @@ struct Supervisor {
     /// first names a child: a tree that is only started and stopped never pays for it.
     by_name: Option<HashMap<Arc<str>, u64>>,
     next_key: u64,
+    /// How many slots are tombstones of removed children.
+    removed: usize,
     /// Completes when the supervisor is asked to stop. One future for its whole life, so the
     /// many waits on it register with the token once, not once per message.
     shutdown_requested: Pin<Box<dyn Future<Output = ()> + Send>>,
@@ -277,6 +287,7 @@ impl Supervisor {
             children: Vec::with_capacity(spec.children.len()),
             by_name: None,
             next_key: 0,
+            removed: 0,
             shutdown_requested: {
                 let run = run.clone();
                 Box::pin(async move { run.stop_requested().await })
@@ -324,27 +335,49 @@ impl Supervisor {
         index
     }
 
-    /// Removes a stopped child slot (a deleted spec, or a temporary child that ended). The
-    /// name index holds keys, not positions, so nothing after it is reindexed.
+    /// Removes a stopped child slot (a deleted spec, or a temporary child that ended) in O(1):
+    /// the slot stays as a tombstone, so no position moves while a message is being handled;
+    /// [`compact`](Self::compact) drops the tombstones between messages. The spec's worker
+    /// factory, which may hold the user's resources, is dropped at once.
     fn remove(&mut self, index: usize) {
-        let child = self.children.remove(index);
+        let child = &mut self.children[index];
         if let Some(by_name) = &mut self.by_name {
             by_name.remove(&child.spec.name);
         }
+        child.state = State::Removed;
+        child.spec.kind = ChildKind::removed();
+        child.last_failure = None;
+        self.removed += 1;
+    }
+
+    /// Drops the tombstones of removed slots once they are at least half of all slots, so
+    /// removals cost amortized O(1). Positions move: exits still find their child by key (see
+    /// [`locate`](Self::locate)), and the name index holds keys.
+    fn compact(&mut self) {
+        if self.removed >= COMPACT_AT && self.removed * 2 >= self.children.len() {
+            self.children.retain(|c| !matches!(c.state, State::Removed));
+            self.removed = 0;
+        }
+    }
+
+    /// The child slots that are not removed, with their positions, in start order.
+    fn live(&self) -> impl Iterator<Item = (usize, &Child)> {
+        self.children
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !matches!(c.state, State::Removed))
     }
 
     /// The position of the child called `name`.
     fn index_of(&mut self, name: &str) -> Option<usize> {
-        let children = &self.children;
-        let key = *self
-            .by_name
-            .get_or_insert_with(|| {
-                children
-                    .iter()
-                    .map(|c| (c.spec.name.clone(), c.key))
-                    .collect()
-            })
-            .get(name)?;
+        if self.by_name.is_none() {
+            let index = self
+                .live()
+                .map(|(_, c)| (c.spec.name.clone(), c.key))
+                .collect();
+            self.by_name = Some(index);
+        }
+        let key = *self.by_name.as_ref()?.get(name)?;
         self.locate(usize::MAX, key)
     }
 
@@ -593,6 +626,8 @@ impl Supervisor {
             ExitReason::Shutdown
         } else {
             loop {
+                // Between messages no position is held: tombstones may go.
+                self.compact();
                 // The supervisor holds a sender itself, so the mailbox never closes.
                 let Some(mail) = self.mail_rx.recv().await else {
                     break ExitReason::Shutdown;
@@ -711,6 +746,7 @@ impl Supervisor {
             || EventKind::RestartDecided {
                 children: self.children[affected.clone()]
                     .iter()
+                    .filter(|c| !matches!(c.state, State::Removed))
                     .filter(|c| c.spec.restart != Restart::Temporary || c.key == crashed_key)
                     .map(|c| self.path.join(&c.spec.name))
                     .collect(),
@@ -743,18 +779,19 @@ impl Supervisor {
             }
             Pending::Group(affected) => affected,
         };
-        // Stop the others in reverse start order; temporary ones are dropped, never restarted.
-        // Removing from the back keeps the positions of the earlier ones, and the survivors stay
-        // together at the start of the range.
-        let mut end = affected.end;
+        // Stop the others in reverse start order; temporary ones are dropped, never restarted
+        // (their slots become tombstones, so no position in the range moves).
         self.stop(affected.clone().rev()).await;
         for j in affected.clone().rev() {
-            if self.children[j].spec.restart == Restart::Temporary {
+            let child = &self.children[j];
+            if child.spec.restart == Restart::Temporary && !matches!(child.state, State::Removed) {
                 self.remove(j);
-                end -= 1;
             }
         }
-        for j in affected.start..end {
+        for j in affected {
+            if matches!(self.children[j].state, State::Removed) {
+                continue;
+            }
             self.children[j].restarts += 1;
             let started = match self.launch(j) {
                 Launch::Done => Ok(()),
@@ -809,11 +846,7 @@ impl Supervisor {
         }
         match op {
             Op::WhichChildren(reply) => {
-                let _ = reply.send(Ok(self
-                    .children
-                    .iter()
-                    .map(|c| c.info(&self.path))
-                    .collect()));
+                let _ = reply.send(Ok(self.live().map(|(_, c)| c.info(&self.path)).collect()));
             }
             Op::CountChildren(reply) => {
                 let _ = reply.send(Ok(self.count()));
@@ -860,6 +893,10 @@ impl Supervisor {
                             self.remove(i);
                             Ok(())
                         }
+                        // Not found by name: never reached.
+                        State::Removed => Err(ChildError::NotFound {
+                            path: self.path.join(&child.spec.name),
+                        }),
                     }
                 });
                 let _ = reply.send(result);
@@ -913,10 +950,10 @@ impl Supervisor {
 
     fn count(&self) -> ChildCounts {
         let mut counts = ChildCounts {
-            specs: self.children.len(),
+            specs: self.children.len() - self.removed,
             ..ChildCounts::default()
         };
-        for child in &self.children {
+        for (_, child) in self.live() {
             match child.spec.child_type() {
                 ChildType::Worker => counts.workers += 1,
                 ChildType::Supervisor => counts.supervisors += 1,
@@ -940,6 +977,10 @@ impl Supervisor {
                 path: self.path.join(&child.spec.name),
             }),
             State::Stopped => self.start(i).await.map_err(|e| self.start_error(i, e)),
+            // Not found by name: never reached.
+            State::Removed => Err(ChildError::NotFound {
+                path: self.path.join(&child.spec.name),
+            }),
         }
     }
 
