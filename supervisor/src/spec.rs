@@ -214,15 +214,21 @@ impl ChildSpec {
             WorkerStart::Init(Arc::new(
                 move |args: SpawnArgs| -> Result<InitFuture, Failure> {
                     let mut worker = child::build(&factory)?;
-                    Ok(Box::pin(async move {
+                    let phase = async move {
                         let ctx = Context::new(args.run.clone());
-                        let init = worker.init(&ctx).instrument(args.span.clone());
-                        match child::Caught::new(init).await {
-                            Ok(Ok(())) if ctx.is_shutdown_requested() => Err(ExitReason::Shutdown),
-                            Ok(Ok(())) => Ok(child::spawn(run_phase(worker, ctx), args)),
-                            Ok(Err(error)) => Err(ExitReason::Failed(Failure::from_boxed(error))),
-                            Err(panic) => Err(ExitReason::Failed(panic)),
+                        let init = worker.init(&ctx).instrument(args.span.clone()).await;
+                        match init {
+                            Ok(()) if ctx.is_shutdown_requested() => Err(ExitReason::Shutdown),
+                            Ok(()) => Ok(child::spawn(run_phase(worker, ctx), args)),
+                            Err(error) => Err(ExitReason::Failed(Failure::from_boxed(error))),
                         }
+                    };
+                    // It runs in the supervisor's task: a panic in the init phase, or in the
+                    // worker's `Drop` after a failed one, is the child's failed start.
+                    Ok(Box::pin(async move {
+                        child::Caught::new(phase)
+                            .await
+                            .unwrap_or_else(|panic| Err(ExitReason::Failed(panic)))
                     }))
                 },
             ))

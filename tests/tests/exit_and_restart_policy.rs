@@ -295,3 +295,73 @@ async fn a_removed_childs_factory_is_dropped_when_it_is_removed() {
     assert_eq!(std::sync::Arc::strong_count(&held), 1);
     tree.shutdown().await.unwrap();
 }
+
+/// A worker whose `Drop` panics: it runs `step`, then its state panics when dropped.
+struct PanicsOnDrop {
+    step: Step,
+}
+
+#[supervisor::async_trait]
+impl supervisor::Worker for PanicsOnDrop {
+    async fn run(&mut self, ctx: &supervisor::Context) -> supervisor::WorkerResult {
+        match self.step {
+            Step::Fail => Err("failed".into()),
+            _ => {
+                ctx.shutdown_requested().await;
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Drop for PanicsOnDrop {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("dropping the worker panicked");
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_worker_whose_drop_panics_still_has_its_exit_reported_and_its_stop_ended() {
+    // The first run fails and its drop panics: the exit must still reach the supervisor, as a
+    // failure with the panic's message, and the child be restarted.
+    let runs = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let factory = {
+        let runs = runs.clone();
+        move || {
+            let run = runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            PanicsOnDrop {
+                step: if run == 0 { Step::Fail } else { Step::Idle },
+            }
+        }
+    };
+    let mut spec = SupervisorSpec::new("app")
+        .child(ChildSpec::worker("w", factory))
+        .child(
+            ChildSpec::worker("brutal", || PanicsOnDrop { step: Step::Idle })
+                .shutdown(Shutdown::Brutal),
+        );
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let seen = until(&mut events, |e| {
+        matches!(e.kind, EventKind::Started { generation: 1 }) && e.path.as_str() == "app/w"
+    })
+    .await;
+    let failure = seen
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::Exited {
+                reason: ExitReason::Failed(f),
+            } if e.path.as_str() == "app/w" => Some(f.clone()),
+            _ => None,
+        })
+        .expect("w's exit");
+    assert_eq!(failure.kind(), FailureKind::Panic);
+    assert_eq!(failure.message(), "dropping the worker panicked");
+    // Stopping both (one asked, one aborted), their drops panic again: the stop still ends.
+    tokio::time::timeout(supervisor_tests::PATIENCE, tree.shutdown())
+        .await
+        .expect("the shutdown must end")
+        .unwrap();
+}

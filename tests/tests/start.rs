@@ -277,3 +277,47 @@ async fn a_shutdown_during_an_init_stops_the_child_within_its_shutdown_timeout()
     assert_eq!(log.with_prefix("init"), ["init app/a 0", "init app/a 1"]);
     assert_eq!(log.with_prefix("run"), ["run app/a 0"]);
 }
+
+/// A worker with an init phase that fails, whose `Drop` then panics.
+struct FailsInitThenPanicsOnDrop;
+
+#[supervisor::async_trait]
+impl supervisor::Worker for FailsInitThenPanicsOnDrop {
+    const HAS_INIT: bool = true;
+
+    async fn init(&mut self, _ctx: &supervisor::Context) -> supervisor::WorkerResult {
+        Err("init failed".into())
+    }
+
+    async fn run(&mut self, _ctx: &supervisor::Context) -> supervisor::WorkerResult {
+        Ok(())
+    }
+}
+
+impl Drop for FailsInitThenPanicsOnDrop {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("dropping the worker panicked");
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_panic_in_the_drop_of_a_worker_after_a_failed_init_is_its_failed_start() {
+    // The init phase runs in the supervisor's task: the panic must not take it down.
+    let log = Log::default();
+    let spec = SupervisorSpec::new("app")
+        .child(ChildSpec::from_value(
+            "before",
+            Scripted::<false>::new(&Script::default(), &log),
+        ))
+        .child(ChildSpec::worker("w", || FailsInitThenPanicsOnDrop));
+    let Err(StartError::ChildFailed { path, failure }) = spec.start().await else {
+        panic!("start must fail")
+    };
+    assert_eq!(path.as_str(), "app/w");
+    assert_eq!(failure.kind(), FailureKind::Panic);
+    assert_eq!(failure.message(), "dropping the worker panicked");
+    // The sibling started before it was stopped again, as for any failed start.
+    assert_eq!(log.entries(), ["run app/before 0", "stop app/before"]);
+}

@@ -305,10 +305,15 @@ pin_project! {
     impl<F> PinnedDrop for ChildTask<F> {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
-            // The worker's state goes first, so the run counts as ended only once it is gone.
-            this.fut.set(None);
+            // The worker's state goes first, so the run counts as ended only once it is gone;
+            // a panic in its `Drop` must not skip the report, or a stop would wait forever.
+            let dropped = drop_caught(this.fut.as_mut());
             if let Some(end) = this.end.take() {
-                end.report(ExitReason::Killed, false);
+                let reason = match dropped {
+                    Ok(()) => ExitReason::Killed,
+                    Err(panic) => ExitReason::Failed(panic),
+                };
+                end.report(reason, false);
             }
         }
     }
@@ -322,12 +327,15 @@ impl<F: Future<Output = ExitReason>> Future for ChildTask<F> {
         let Some(fut) = this.fut.as_mut().as_pin_mut() else {
             return Poll::Pending;
         };
-        let reason = match poll_caught(fut, cx) {
+        let mut reason = match poll_caught(fut, cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(Ok(reason)) => reason,
             Poll::Ready(Err(panic)) => ExitReason::Failed(panic),
         };
-        this.fut.set(None);
+        // A panic in the worker's `Drop` is the run's failure: it must not skip the report.
+        if let Err(panic) = drop_caught(this.fut.as_mut()) {
+            reason = ExitReason::Failed(panic);
+        }
         if let Some(end) = this.end.take() {
             end.report(reason.clone(), true);
         }
@@ -340,6 +348,13 @@ impl<F: Future<Output = ExitReason>> Future for ChildTask<F> {
 /// supervisor.
 pub(crate) fn build<W>(factory: &impl Fn() -> W) -> Result<W, Failure> {
     catch_unwind(AssertUnwindSafe(factory)).map_err(|payload| Failure::from_panic(&*payload))
+}
+
+/// Drops the future in `slot` with a panic in a `Drop` caught as a failure with its message. The
+/// slot is empty afterwards either way.
+fn drop_caught<F>(mut slot: Pin<&mut Option<F>>) -> Result<(), Failure> {
+    catch_unwind(AssertUnwindSafe(|| slot.set(None)))
+        .map_err(|payload| Failure::from_panic(&*payload))
 }
 
 /// Polls `fut` with a panic caught as a failure with the panic's message.

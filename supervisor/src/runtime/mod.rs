@@ -1042,7 +1042,11 @@ async fn stop_init(
             child::joined_reason(task.await)
         }
     };
-    drop(init);
+    // Dropped here, in the supervisor's task: a panic in the worker's `Drop` is its failure.
+    let reason = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(init))) {
+        Ok(()) => reason,
+        Err(payload) => ExitReason::Failed(Failure::from_panic(&*payload)),
+    };
     tracing::debug!(child = %run.path(), %reason, "child stopped in its init phase");
     events.emit(|| run.path().clone(), || EventKind::Exited { reason });
 }
