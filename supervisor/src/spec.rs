@@ -205,6 +205,10 @@ pub(crate) fn run_phase<W: Worker>(
 impl ChildSpec {
     /// A worker child; `factory` builds a fresh worker for every start and restart. The restart
     /// policy and shutdown default to the worker's [`Worker::RESTART`] and [`Worker::SHUTDOWN`].
+    ///
+    /// The factory runs in the supervisor's task. If it panics, that start of the child fails
+    /// (with the panic's message), as OTP treats an exception in a start function; a failed
+    /// restart is retried and counts toward the intensity.
     pub fn worker<W, F>(name: impl AsRef<str>, factory: F) -> Self
     where
         W: Worker,
