@@ -217,3 +217,8 @@ pub fn briefs(events: &[Event], kinds: &[&str]) -> Vec<String> {
         .filter(|b| kinds.iter().any(|k| b.starts_with(k)))
         .collect()
 }
+
+/// The paths of children as listed by `which_children`, in its order.
+pub fn paths(children: &[supervisor::ChildInfo]) -> Vec<String> {
+    children.iter().map(|c| c.path.to_string()).collect()
+}

@@ -169,40 +169,45 @@ async fn restart_policy_matrix_matches_otp() {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn children_after_a_removed_temporary_are_still_found_by_their_exits_and_names() {
-    let log = Log::default();
-    // `gone` (temporary) fails after 0.5 s and its slot is removed; `after`, started behind
-    // it, fails after 1 s: its exit must still find it, and so must a call by name.
-    let mut spec = SupervisorSpec::new("app")
-        .child(
-            ChildSpec::from_value(
-                "gone",
-                Scripted::<false>::new(
-                    &Script::new([Step::FailAfter(Duration::from_millis(500))]),
-                    &log,
-                ),
-            )
-            .restart(Restart::Temporary),
-        )
-        .child(ChildSpec::from_value(
-            "after",
-            Scripted::<false>::new(
-                &Script::new([Step::FailAfter(Duration::from_secs(1))]),
-                &log,
-            ),
-        ));
-    let mut events = spec.subscribe();
-    let tree = spec.start().await.unwrap();
-    // Named once before the removal, so the name index exists while `gone` is removed.
-    assert_eq!(tree.child("after".into()).await.unwrap().starts, 1);
-    supervisor_tests::until(&mut events, |e| {
+/// `n` temporary children `t0`, `t1`… that fail after 0.5 s and are removed, then `after`,
+/// started behind them, which fails after 1 s and is restarted.
+fn temporaries_then_after(n: usize, log: &Log) -> SupervisorSpec {
+    let fails_after = |delay| Scripted::<false>::new(&Script::new([Step::FailAfter(delay)]), log);
+    let mut spec = SupervisorSpec::new("app").intensity(10, Duration::from_secs(5));
+    for i in 0..n {
+        spec = spec.child(
+            ChildSpec::from_value(format!("t{i}"), fails_after(Duration::from_millis(500)))
+                .restart(Restart::Temporary),
+        );
+    }
+    spec.child(ChildSpec::from_value(
+        "after",
+        fails_after(Duration::from_secs(1)),
+    ))
+}
+
+/// Waits for the restart of `after`.
+async fn after_restarted(events: &mut supervisor::EventStream) {
+    until(events, |e| {
         matches!(e.kind, EventKind::Started { generation: 1 }) && e.path.as_str() == "app/after"
     })
     .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn children_after_a_removed_temporary_are_still_found_by_their_exits_and_names() {
+    let log = Log::default();
+    // `t0`'s slot is removed before `after` fails: its exit must still find it, and so must a
+    // call by name.
+    let mut spec = temporaries_then_after(1, &log);
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    // Named once before the removal, so the name index exists while `t0` is removed.
+    assert_eq!(tree.child("after".into()).await.unwrap().starts, 1);
+    after_restarted(&mut events).await;
     let info = tree.child("after".into()).await.unwrap();
     assert_eq!((info.starts, info.restart_count), (2, 1));
-    assert!(tree.child("gone".into()).await.is_err());
+    assert!(tree.child("t0".into()).await.is_err());
     assert_eq!(tree.which_children().await.unwrap().len(), 1);
     tree.shutdown().await.unwrap();
 }
@@ -210,44 +215,15 @@ async fn children_after_a_removed_temporary_are_still_found_by_their_exits_and_n
 #[tokio::test(start_paused = true)]
 async fn many_removed_temporaries_leave_the_others_found_and_listed() {
     let log = Log::default();
-    // 40 temporary children fail after 0.5 s and are removed (enough for their slots to be
-    // compacted away); `after`, started behind them, fails after 1 s and must be restarted.
-    let mut spec = SupervisorSpec::new("app").intensity(10, Duration::from_secs(5));
-    for i in 0..40 {
-        spec = spec.child(
-            ChildSpec::from_value(
-                format!("t{i}"),
-                Scripted::<false>::new(
-                    &Script::new([Step::FailAfter(Duration::from_millis(500))]),
-                    &log,
-                ),
-            )
-            .restart(Restart::Temporary),
-        );
-    }
-    let mut spec = spec.child(ChildSpec::from_value(
-        "after",
-        Scripted::<false>::new(
-            &Script::new([Step::FailAfter(Duration::from_secs(1))]),
-            &log,
-        ),
-    ));
+    // 40 removed temporaries: enough for their slots to be compacted away.
+    let mut spec = temporaries_then_after(40, &log);
     let mut events = spec.subscribe();
     let tree = spec.start().await.unwrap();
     assert_eq!(tree.count_children().await.unwrap().specs, 41);
-    supervisor_tests::until(&mut events, |e| {
-        matches!(e.kind, EventKind::Started { generation: 1 }) && e.path.as_str() == "app/after"
-    })
-    .await;
+    after_restarted(&mut events).await;
     let counts = tree.count_children().await.unwrap();
     assert_eq!((counts.specs, counts.active), (1, 1));
-    let listed: Vec<String> = tree
-        .which_children()
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.path.to_string())
-        .collect();
+    let listed = supervisor_tests::paths(&tree.which_children().await.unwrap());
     assert_eq!(listed, ["app/after"]);
     assert_eq!(tree.child("after".into()).await.unwrap().restart_count, 1);
     assert!(tree.child("t7".into()).await.is_err());
@@ -258,13 +234,7 @@ async fn many_removed_temporaries_leave_the_others_found_and_listed() {
     ))
     .await
     .unwrap();
-    let listed: Vec<String> = tree
-        .which_children()
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.path.to_string())
-        .collect();
+    let listed = supervisor_tests::paths(&tree.which_children().await.unwrap());
     assert_eq!(listed, ["app/after", "app/t7"]);
     tree.shutdown().await.unwrap();
 }

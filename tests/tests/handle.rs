@@ -150,13 +150,7 @@ async fn start_child_appends_a_new_child_last_and_reports_otp_errors() {
     let log = Log::default();
     let tree = tree_spec(&log).start().await.unwrap();
     tree.start_child(idle("metrics", &log)).await.unwrap();
-    let names: Vec<String> = tree
-        .which_children()
-        .await
-        .unwrap()
-        .iter()
-        .map(|c| c.path.to_string())
-        .collect();
+    let names = supervisor_tests::paths(&tree.which_children().await.unwrap());
     assert_eq!(names, ["app/db", "app/web", "app/cache", "app/metrics"]);
     // Same name while running: already_started; while stopped: already_present.
     let e = tree.start_child(idle("metrics", &log)).await.unwrap_err();
