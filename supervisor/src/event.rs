@@ -135,7 +135,8 @@ impl EventBus {
     }
 }
 
-/// A subscription to a tree's events, from [`TreeHandle::subscribe`](crate::TreeHandle::subscribe) or
+/// A subscription to a tree's events, from
+/// [`TreeHandle::subscribe`](crate::TreeHandle::subscribe) or
 /// [`SupervisorSpec::subscribe`](crate::SupervisorSpec::subscribe).
 #[derive(Debug)]
 pub struct EventStream {

@@ -217,7 +217,7 @@ impl ChildSpec {
         let start = if W::HAS_INIT {
             WorkerStart::Init(Arc::new(
                 move |args: SpawnArgs| -> Result<InitFuture, Failure> {
-                    let mut worker = child::build(&factory)?;
+                    let mut worker = child::caught(&factory)?;
                     let phase = async move {
                         let ctx = Context::new(args.run.clone());
                         let init = worker.init(&ctx).instrument(args.span.clone()).await;
@@ -238,7 +238,7 @@ impl ChildSpec {
             ))
         } else {
             WorkerStart::Spawn(Arc::new(move |args: SpawnArgs| {
-                let worker = child::build(&factory)?;
+                let worker = child::caught(&factory)?;
                 let ctx = Context::new(args.run.clone());
                 Ok(child::spawn(run_phase(worker, ctx), args))
             }))

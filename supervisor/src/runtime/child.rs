@@ -1,6 +1,6 @@
 //! One run of a child: the state it shares with its supervisor ([`Run`]), and spawning it as a
 //! tokio task ([`ChildTask`]) with panics caught and the exit reported. A worker's factory and
-//! init phase run in the supervisor's task, with their panics caught too ([`build`],
+//! init phase run in the supervisor's task, with their panics caught too ([`caught`],
 //! [`Caught`]).
 
 use std::future::Future;
@@ -343,28 +343,27 @@ impl<F: Future<Output = ExitReason>> Future for ChildTask<F> {
     }
 }
 
-/// A fresh worker from a spec's factory, which runs in the supervisor's task: a panic there is a
-/// failed start of the child (OTP calls a start function under `catch`), not a crash of the
-/// supervisor.
-pub(crate) fn build<W>(factory: &impl Fn() -> W) -> Result<W, Failure> {
-    catch_unwind(AssertUnwindSafe(factory)).map_err(|payload| Failure::from_panic(&*payload))
+/// Runs `f` with a panic caught as a failure with the panic's message. For the worker code that
+/// runs in a supervisor's or a child's task around the user's: a spec's factory (a panic there
+/// is a failed start, as OTP calls a start function under `catch`), a poll, a `Drop`.
+pub(crate) fn caught<T>(f: impl FnOnce() -> T) -> Result<T, Failure> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| Failure::from_panic(&*payload))
 }
 
-/// Drops the future in `slot` with a panic in a `Drop` caught as a failure with its message. The
-/// slot is empty afterwards either way.
+/// Drops the future in `slot` with a panic in a `Drop` caught. The slot is empty afterwards
+/// either way.
 fn drop_caught<F>(mut slot: Pin<&mut Option<F>>) -> Result<(), Failure> {
-    catch_unwind(AssertUnwindSafe(|| slot.set(None)))
-        .map_err(|payload| Failure::from_panic(&*payload))
+    caught(|| slot.set(None))
 }
 
-/// Polls `fut` with a panic caught as a failure with the panic's message.
+/// Polls `fut` with a panic caught.
 fn poll_caught<F: Future>(
     fut: Pin<&mut F>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<F::Output, Failure>> {
-    match catch_unwind(AssertUnwindSafe(|| fut.poll(cx))) {
+    match caught(|| fut.poll(cx)) {
         Ok(poll) => poll.map(Ok),
-        Err(payload) => Poll::Ready(Err(Failure::from_panic(&*payload))),
+        Err(panic) => Poll::Ready(Err(panic)),
     }
 }
 
@@ -401,8 +400,8 @@ pub(crate) struct SpawnArgs {
 }
 
 /// Spawns one run of a child. Its exit is the task's output (for a supervisor stopping it) and,
-/// when it ends by itself, a message to its owner's mailbox (for a supervisor waiting for any child to
-/// exit), so no supervisor ever polls its children.
+/// when it ends by itself, a message to its owner's mailbox (for a supervisor waiting for any
+/// child to exit), so no supervisor ever polls its children.
 pub(crate) fn spawn<F>(fut: F, args: SpawnArgs) -> JoinHandle<ExitReason>
 where
     F: Future<Output = ExitReason> + Send + 'static,

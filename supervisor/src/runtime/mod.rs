@@ -378,7 +378,7 @@ impl Supervisor {
             self.by_name = Some(index);
         }
         let key = *self.by_name.as_ref()?.get(name)?;
-        self.locate(usize::MAX, key)
+        self.position(key)
     }
 
     /// The position of the child with `key`, which was at `slot` when it was started: still
@@ -387,8 +387,13 @@ impl Supervisor {
     fn locate(&self, slot: usize, key: u64) -> Option<usize> {
         match self.children.get(slot) {
             Some(child) if child.key == key => Some(slot),
-            _ => self.children.binary_search_by_key(&key, |c| c.key).ok(),
+            _ => self.position(key),
         }
+    }
+
+    /// The position of the child with `key`: the slots are sorted by key.
+    fn position(&self, key: u64) -> Option<usize> {
+        self.children.binary_search_by_key(&key, |c| c.key).ok()
     }
 
     /// Keeps the task of a run that reported its exit until it has ended.
@@ -1043,9 +1048,9 @@ async fn stop_init(
         }
     };
     // Dropped here, in the supervisor's task: a panic in the worker's `Drop` is its failure.
-    let reason = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || drop(init))) {
+    let reason = match child::caught(move || drop(init)) {
         Ok(()) => reason,
-        Err(payload) => ExitReason::Failed(Failure::from_panic(&*payload)),
+        Err(panic) => ExitReason::Failed(panic),
     };
     tracing::debug!(child = %run.path(), %reason, "child stopped in its init phase");
     events.emit(|| run.path().clone(), || EventKind::Exited { reason });
