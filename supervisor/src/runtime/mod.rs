@@ -578,25 +578,25 @@ impl Supervisor {
     /// each with its shutdown spec and ended before the next is asked, and reports how each
     /// ended.
     async fn stop(&mut self, order: impl IntoIterator<Item = usize>) {
-        let mut links = Vec::new();
-        let mut tasks = Vec::new();
+        let order = order.into_iter();
+        let mut links = Vec::with_capacity(order.size_hint().0);
+        let mut stopped = Vec::with_capacity(order.size_hint().0);
         for i in order {
             let child = &mut self.children[i];
             if let State::Running(run) = std::mem::replace(&mut child.state, State::Stopped) {
                 links.push(StopLink {
                     run: run.run,
-                    abort: run.task.abort_handle(),
+                    task: run.task,
                     shutdown: child.spec.shutdown,
                 });
-                tasks.push((i, run.task));
+                stopped.push(i);
             }
         }
         if links.is_empty() {
             return;
         }
-        StopChain::run(links, &self.events).await;
-        for (i, task) in tasks {
-            let reason = child::joined_reason(task.await);
+        let reasons = StopChain::run(links, &self.events).await;
+        for (i, reason) in stopped.into_iter().zip(reasons) {
             self.report_stopped(i, &reason);
         }
     }
@@ -1063,15 +1063,13 @@ async fn stop_one(
     shutdown: crate::spec::Shutdown,
     events: &EventBus,
 ) {
-    let abort = task.abort_handle();
     StopChain::run(
         vec![StopLink {
             run,
-            abort,
+            task,
             shutdown,
         }],
         events,
     )
     .await;
-    let _ = task.await;
 }

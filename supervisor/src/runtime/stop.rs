@@ -5,12 +5,14 @@
 //! stop and asks the first; when a run ends, its own task asks the next (see `Run::ended`), so
 //! each child costs one wake-up of its own task, as in a bare cancel-and-join. The supervisor
 //! only keeps the time: one timer for the child being stopped, re-armed only when it fires
-//! early or a child with a nearer deadline comes up.
+//! early or a child with a nearer deadline comes up. Nor does it join the stopped tasks: a run
+//! reports its end (with its reason) only once its worker's state is dropped, which is what a
+//! stop waits for; the task's own teardown that follows is tokio's.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
-use tokio::task::AbortHandle;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::child::Run;
@@ -21,7 +23,8 @@ use crate::spec::Shutdown;
 /// One child to stop.
 pub(crate) struct StopLink {
     pub(crate) run: Arc<Run>,
-    pub(crate) abort: AbortHandle,
+    /// Aborted if the run outlives its shutdown timeout; dropped, not joined, with the chain.
+    pub(crate) task: JoinHandle<ExitReason>,
     pub(crate) shutdown: Shutdown,
 }
 
@@ -39,7 +42,8 @@ pub(crate) struct StopChain {
 struct ChainState {
     /// The position of the child being stopped; `links.len()` once all have ended.
     head: usize,
-    ended: Vec<bool>,
+    /// How each run ended, once it has.
+    ended: Vec<Option<ExitReason>>,
     /// When the child at `head` was asked to stop.
     asked_at: Instant,
     /// Whether the child at `head` was aborted after its timeout.
@@ -55,16 +59,16 @@ enum Ask {
 }
 
 impl StopChain {
-    /// Stops `links` in order and returns once every one of their runs has ended (their tasks
-    /// may still be finishing: join them for their exit reasons).
-    pub(crate) async fn run(links: Vec<StopLink>, events: &EventBus) {
+    /// Stops `links` in order and returns once every one of their runs has ended, with how
+    /// each ended, in the order of `links`.
+    pub(crate) async fn run(links: Vec<StopLink>, events: &EventBus) -> Vec<ExitReason> {
         let n = links.len();
         let chain = Arc::new(StopChain {
             links,
             events: events.clone(),
             state: Mutex::new(ChainState {
                 head: 0,
-                ended: vec![false; n],
+                ended: std::iter::repeat_with(|| None).take(n).collect(),
                 asked_at: Instant::now(),
                 killed: false,
                 armed: None,
@@ -75,8 +79,8 @@ impl StopChain {
             let mut state = chain.lock();
             for (k, link) in chain.links.iter().enumerate() {
                 if let Err(reason) = link.run.chain(Arc::downgrade(&chain), k) {
-                    state.ended[k] = true;
-                    chain.announce(k, reason);
+                    chain.announce(k, reason.clone());
+                    state.ended[k] = Some(reason);
                 }
             }
         }
@@ -84,6 +88,11 @@ impl StopChain {
         let ask = chain.advance(&mut chain.lock(), false);
         chain.act(ask);
         chain.keep_time().await;
+        // Every run has ended, so every entry is set.
+        std::mem::take(&mut chain.lock().ended)
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     fn lock(&self) -> MutexGuard<'_, ChainState> {
@@ -92,10 +101,10 @@ impl StopChain {
 
     /// The run at position `k` has ended; if it was the one being stopped, asks the next.
     pub(crate) fn ended(&self, k: usize, reason: ExitReason) {
-        self.announce(k, reason);
+        self.announce(k, reason.clone());
         let ask = {
             let mut state = self.lock();
-            state.ended[k] = true;
+            state.ended[k] = Some(reason);
             if state.head != k {
                 return;
             }
@@ -114,7 +123,7 @@ impl StopChain {
 
     /// Moves the head past runs that already ended, to the next one to ask.
     fn advance(&self, state: &mut ChainState, from_a_child: bool) -> Ask {
-        while state.head < self.links.len() && state.ended[state.head] {
+        while state.head < self.links.len() && state.ended[state.head].is_some() {
             state.head += 1;
         }
         if state.head == self.links.len() {
@@ -139,7 +148,7 @@ impl StopChain {
             Ask::Stop(k) => {
                 let link = &self.links[k];
                 match link.shutdown {
-                    Shutdown::Brutal => link.abort.abort(),
+                    Shutdown::Brutal => link.task.abort(),
                     Shutdown::Timeout(_) | Shutdown::Infinity => link.run.request_stop(),
                 }
             }
@@ -173,7 +182,7 @@ impl StopChain {
             };
             if let Some(k) = kill {
                 // After the kill OTP waits without limit; the abort ends the run.
-                self.links[k].abort.abort();
+                self.links[k].task.abort();
             }
             match deadline {
                 Some(at) => {
