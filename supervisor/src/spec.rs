@@ -2,7 +2,6 @@
 //! in start order) and [`ChildSpec`] (a worker or a nested supervisor, with its restart policy and
 //! shutdown), checked by [`SupervisorSpec::validate`] and run by [`SupervisorSpec::start`].
 
-use std::collections::HashSet;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -447,7 +446,8 @@ impl SupervisorSpec {
                 period: self.intensity.period,
             });
         }
-        let mut seen = HashSet::with_capacity(self.children.len());
+        let mut seen =
+            foldhash::HashSet::with_capacity_and_hasher(self.children.len(), Default::default());
         for child in &self.children {
             // Paths are joined only for an error or a nested supervisor: a flat tree of many
             // workers is checked without allocating.

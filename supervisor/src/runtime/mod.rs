@@ -16,7 +16,6 @@ pub(crate) mod command;
 mod intensity;
 mod stop;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use std::future::Future;
@@ -249,7 +248,7 @@ struct Supervisor {
     children: Vec<Child>,
     /// Child keys by name (keys, unlike positions, survive a removal), built when a handle call
     /// first names a child: a tree that is only started and stopped never pays for it.
-    by_name: Option<HashMap<Arc<str>, u64>>,
+    by_name: Option<foldhash::HashMap<Arc<str>, u64>>,
     next_key: u64,
     /// How many slots are tombstones of removed children.
     removed: usize,
