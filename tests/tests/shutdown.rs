@@ -185,3 +185,62 @@ async fn each_child_gets_its_full_timeout_from_the_moment_it_is_asked() {
         ]
     );
 }
+
+/// A worker that waits for the stop request in three places at once: its own run (with a
+/// future it polled before), and two tasks it spawned with clones of its context. It ends
+/// once all three have seen the request.
+#[derive(Clone)]
+struct ManyWaiters(Log);
+
+#[supervisor::async_trait]
+impl supervisor::Worker for ManyWaiters {
+    async fn run(&mut self, ctx: &supervisor::Context) -> supervisor::WorkerResult {
+        // A wait given up before the request: it must not keep later waiters from waking.
+        let given_up =
+            tokio::time::timeout(Duration::from_millis(1), ctx.shutdown_requested()).await;
+        assert!(given_up.is_err(), "no stop was requested yet");
+        // The run's own wait is registered first; the helpers' come after it.
+        let mut own = std::pin::pin!(ctx.shutdown_requested());
+        tokio::select! {
+            biased;
+            _ = &mut own => panic!("no stop was requested yet"),
+            _ = std::future::ready(()) => {}
+        }
+        let helpers: Vec<_> = (0..2)
+            .map(|k| {
+                let (ctx, log) = (ctx.clone(), self.0.clone());
+                tokio::spawn(async move {
+                    ctx.shutdown_requested().await;
+                    log.push(format!("helper {k} saw the request"));
+                })
+            })
+            .collect();
+        own.await;
+        self.0.push("run saw the request".to_owned());
+        for helper in helpers {
+            helper.await.expect("helper");
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_waiter_on_the_stop_request_is_woken() {
+    let log = Log::default();
+    let spec =
+        SupervisorSpec::new("app").child(ChildSpec::from_value("many", ManyWaiters(log.clone())));
+    let tree = spec.start().await.unwrap();
+    // Let the helpers start waiting.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    tree.shutdown().await.unwrap();
+    let mut seen = log.entries();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "helper 0 saw the request",
+            "helper 1 saw the request",
+            "run saw the request"
+        ]
+    );
+}

@@ -8,7 +8,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use pin_project_lite::pin_project;
 use tokio::sync::Notify;
@@ -32,6 +32,12 @@ pub(crate) struct Run {
     pub(crate) generation: u64,
     pub(crate) restarts: u64,
     stop_requested: AtomicBool,
+    /// Whether a waiter ever waited in `stop_notify`, so that a request without one skips it.
+    listed: AtomicBool,
+    /// The one waiter most runs have (the worker awaiting `Context::shutdown_requested`) waits
+    /// here: a waker in a slot, far cheaper to register and to wake than a place in a list.
+    stop_slot: Mutex<WakerSlot>,
+    /// Where any further waiters (clones of the `Context` in other tasks) wait.
     stop_notify: Notify,
     /// Made on first demand only: most workers never hand a token to tasks of their own.
     token: OnceLock<CancellationToken>,
@@ -47,32 +53,81 @@ pub(crate) struct Owner {
     pub(crate) mailbox: CommandSender,
 }
 
-pin_project! {
-    /// Completes once its run is asked to stop. A named future rather than an `async fn`: it is
-    /// part of every idle worker's state, and this keeps it at the size of the `Notified` it
-    /// wraps plus a reference.
-    pub(crate) struct StopRequested<'a> {
-        run: &'a Run,
-        #[pin]
-        notified: Notified<'a>,
-    }
+/// The slot of a run's first waiter for its stop request.
+#[derive(Default)]
+struct WakerSlot {
+    held: bool,
+    waker: Option<Waker>,
+}
+
+/// Completes once its run is asked to stop. A named future rather than an `async fn`: it is
+/// part of every idle worker's state, and this keeps it at three words.
+pub(crate) struct StopRequested<'a> {
+    run: &'a Run,
+    wait: Wait<'a>,
+}
+
+enum Wait<'a> {
+    /// Not polled yet.
+    Unpolled,
+    /// Holds the run's waker slot.
+    Slot,
+    /// Another waiter holds the slot: this one waits in the run's `Notify` (boxed: a
+    /// `Notified` is eight words, and only a second waiter needs one).
+    Listed(Pin<Box<Notified<'a>>>),
+    Done,
 }
 
 impl Future for StopRequested<'_> {
     type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = self.project();
-        if this.run.is_stop_requested() || this.notified.poll(cx).is_ready() {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        if matches!(this.wait, Wait::Done) {
             return Poll::Ready(());
         }
-        // Read again now that the waiter is registered: a request made between the first read
-        // and the registration set the flag before it notified.
-        if this.run.is_stop_requested() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
+        if !this.run.is_stop_requested() {
+            if matches!(this.wait, Wait::Unpolled) {
+                this.wait = if this.run.hold_slot() {
+                    Wait::Slot
+                } else {
+                    // Before the `Notified` exists, so that a request either sees this (and
+                    // notifies) or was made before (and the flag read below sees it).
+                    this.run.listed.store(true, Ordering::SeqCst);
+                    Wait::Listed(Box::pin(this.run.stop_notify.notified()))
+                };
+            }
+            let notified = match &mut this.wait {
+                Wait::Slot => {
+                    this.run.park_in_slot(cx.waker());
+                    false
+                }
+                Wait::Listed(notified) => notified.as_mut().poll(cx).is_ready(),
+                Wait::Unpolled | Wait::Done => false,
+            };
+            // Read again now that the waiter is registered: a request made in between set the
+            // flag before it looked for waiters.
+            if !notified && !this.run.is_stop_requested() {
+                return Poll::Pending;
+            }
         }
+        this.leave();
+        Poll::Ready(())
+    }
+}
+
+impl StopRequested<'_> {
+    /// Gives the slot or the list place up, for another waiter.
+    fn leave(&mut self) {
+        if let Wait::Slot = std::mem::replace(&mut self.wait, Wait::Done) {
+            self.run.release_slot();
+        }
+    }
+}
+
+impl Drop for StopRequested<'_> {
+    fn drop(&mut self) {
+        self.leave();
     }
 }
 
@@ -158,6 +213,8 @@ impl Run {
             generation,
             restarts,
             stop_requested: AtomicBool::new(false),
+            listed: AtomicBool::new(false),
+            stop_slot: Mutex::default(),
             stop_notify: Notify::new(),
             token: OnceLock::new(),
             mailbox: OnceLock::new(),
@@ -181,7 +238,15 @@ impl Run {
     /// Asks the run to stop: `Context::shutdown_requested` completes and its token is cancelled.
     pub(crate) fn request_stop(&self) {
         self.stop_requested.store(true, Ordering::SeqCst);
-        self.stop_notify.notify_waiters();
+        // Taken under the slot's lock, after the flag: a waiter that registers later reads the
+        // flag after its own lock, so it sees the request.
+        let waker = self.lock_slot().waker.take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        if self.listed.load(Ordering::SeqCst) {
+            self.stop_notify.notify_waiters();
+        }
         if let Some(token) = self.token.get() {
             token.cancel();
         }
@@ -210,8 +275,39 @@ impl Run {
     pub(crate) fn stop_requested(&self) -> StopRequested<'_> {
         StopRequested {
             run: self,
-            notified: self.stop_notify.notified(),
+            wait: Wait::Unpolled,
         }
+    }
+
+    fn lock_slot(&self) -> std::sync::MutexGuard<'_, WakerSlot> {
+        self.stop_slot
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes the waker slot for a waiter, unless another waiter holds it.
+    fn hold_slot(&self) -> bool {
+        let mut slot = self.lock_slot();
+        !std::mem::replace(&mut slot.held, true)
+    }
+
+    /// Leaves the waker of the slot's holder, as of its latest poll.
+    fn park_in_slot(&self, waker: &Waker) {
+        let mut slot = self.lock_slot();
+        match &mut slot.waker {
+            Some(parked) if parked.will_wake(waker) => {}
+            parked => *parked = Some(waker.clone()),
+        }
+    }
+
+    fn release_slot(&self) {
+        let waker = {
+            let mut slot = self.lock_slot();
+            slot.held = false;
+            slot.waker.take()
+        };
+        // Dropped outside the lock: a waker's drop may free its task.
+        drop(waker);
     }
 
     /// A token cancelled with the stop request.
