@@ -23,27 +23,39 @@ use crate::exit::{ExitReason, Failure};
 use crate::path::ChildPath;
 
 /// What one run of a child shares with its supervisor: who it is, the request to stop, and its
-/// place in a stop in progress. One allocation per start, which `Context` clones cheaply.
+/// place in a stop in progress. One allocation per start, which `Context` clones cheaply; it is
+/// kept small (120 bytes), as every idle child holds one.
 pub(crate) struct Run {
     /// The supervisor and the child's name: the full path is only joined when asked for.
     owner: Option<Arc<Owner>>,
     name: Arc<str>,
-    path: OnceLock<ChildPath>,
     pub(crate) generation: u64,
     pub(crate) restarts: u64,
     stop_requested: AtomicBool,
-    /// Whether a waiter ever waited in `stop_notify`, so that a request without one skips it.
-    listed: AtomicBool,
+    /// Whether the extras hold something a stop request must reach: a waiter in their
+    /// `Notify`, a token or a mailbox. Set after that is in place, and read by a request after
+    /// it set its flag (both sequentially consistent): either the request sees it, or the
+    /// side that set it sees the request.
+    attached: AtomicBool,
     /// The one waiter most runs have (the worker awaiting `Context::shutdown_requested`) waits
     /// here: a waker in a slot, far cheaper to register and to wake than a place in a list.
     stop_slot: Mutex<WakerSlot>,
-    /// Where any further waiters (clones of the `Context` in other tasks) wait.
-    stop_notify: Notify,
-    /// Made on first demand only: most workers never hand a token to tasks of their own.
+    link: Mutex<Link>,
+    extras: OnceLock<Box<Extras>>,
+}
+
+/// The parts of a run that few runs use, made on first demand.
+#[derive(Default)]
+struct Extras {
+    /// The joined path, for events, logs and `Context::path`.
+    path: OnceLock<ChildPath>,
+    /// Where waiters for the stop request beyond the first (clones of the `Context` in other
+    /// tasks) wait.
+    notify: Notify,
+    /// For a worker that hands a token to tasks of its own.
     token: OnceLock<CancellationToken>,
     /// A supervisor's mailbox, where a stop request is also posted.
     mailbox: OnceLock<CommandSender>,
-    link: Mutex<Link>,
 }
 
 /// What a supervisor shares with every run of its children: one reference count per start.
@@ -91,10 +103,10 @@ impl Future for StopRequested<'_> {
                 this.wait = if this.run.hold_slot() {
                     Wait::Slot
                 } else {
-                    // Before the `Notified` exists, so that a request either sees this (and
-                    // notifies) or was made before (and the flag read below sees it).
-                    this.run.listed.store(true, Ordering::SeqCst);
-                    Wait::Listed(Box::pin(this.run.stop_notify.notified()))
+                    // Made before `attached` is set: a request that sees it notifies this one.
+                    let notified = Box::pin(this.run.extras().notify.notified());
+                    this.run.attach();
+                    Wait::Listed(notified)
                 };
             }
             let notified = match &mut this.wait {
@@ -144,10 +156,14 @@ pub(crate) enum Link {
 impl Run {
     /// A run of the root supervisor.
     pub(crate) fn root(path: ChildPath) -> Arc<Self> {
+        let extras = Extras {
+            path: OnceLock::from(path.clone()),
+            ..Extras::default()
+        };
         Arc::new(Run::build(
             None,
             path.name().into(),
-            OnceLock::from(path),
+            OnceLock::from(Box::new(extras)),
             0,
             0,
         ))
@@ -181,16 +197,21 @@ impl Run {
         if let Some(mut spare) = spare
             && let Some(run) = Arc::get_mut(&mut spare)
         {
-            // The same child keeps its joined path.
-            let path = if Arc::ptr_eq(&run.name, name) {
-                std::mem::take(&mut run.path)
-            } else {
-                OnceLock::new()
+            // The same child keeps its joined path, and the allocation of its extras.
+            let extras = match run.extras.take() {
+                Some(mut extras) if Arc::ptr_eq(&run.name, name) => {
+                    *extras = Extras {
+                        path: std::mem::take(&mut extras.path),
+                        ..Extras::default()
+                    };
+                    OnceLock::from(extras)
+                }
+                _ => OnceLock::new(),
             };
             *run = Run::build(
                 Some(owner.clone()),
                 name.clone(),
-                path,
+                extras,
                 generation,
                 restarts,
             );
@@ -202,29 +223,30 @@ impl Run {
     fn build(
         owner: Option<Arc<Owner>>,
         name: Arc<str>,
-        path: OnceLock<ChildPath>,
+        extras: OnceLock<Box<Extras>>,
         generation: u64,
         restarts: u64,
     ) -> Self {
         Run {
             owner,
             name,
-            path,
             generation,
             restarts,
             stop_requested: AtomicBool::new(false),
-            listed: AtomicBool::new(false),
+            attached: AtomicBool::new(false),
             stop_slot: Mutex::default(),
-            stop_notify: Notify::new(),
-            token: OnceLock::new(),
-            mailbox: OnceLock::new(),
             link: Mutex::new(Link::Free),
+            extras,
         }
+    }
+
+    fn extras(&self) -> &Extras {
+        self.extras.get_or_init(Box::default)
     }
 
     /// The child's full path.
     pub(crate) fn path(&self) -> &ChildPath {
-        self.path.get_or_init(|| match &self.owner {
+        self.extras().path.get_or_init(|| match &self.owner {
             Some(owner) => owner.path.join(&self.name),
             None => ChildPath::root(&self.name),
         })
@@ -244,13 +266,18 @@ impl Run {
         if let Some(waker) = waker {
             waker.wake();
         }
-        if self.listed.load(Ordering::SeqCst) {
-            self.stop_notify.notify_waiters();
+        if !self.attached.load(Ordering::SeqCst) {
+            return;
         }
-        if let Some(token) = self.token.get() {
+        // Made before `attached` was set.
+        let Some(extras) = self.extras.get() else {
+            return;
+        };
+        extras.notify.notify_waiters();
+        if let Some(token) = extras.token.get() {
             token.cancel();
         }
-        if let Some(mailbox) = self.mailbox.get() {
+        if let Some(mailbox) = extras.mailbox.get() {
             let _ = mailbox.send(Mail::Stop);
         }
     }
@@ -259,12 +286,18 @@ impl Run {
     /// loop waits on its mailbox alone. A request made before is seen by
     /// [`is_stop_requested`](Self::is_stop_requested).
     pub(crate) fn post_stop_to(&self, mailbox: CommandSender) {
-        let _ = self.mailbox.set(mailbox);
+        let _ = self.extras().mailbox.set(mailbox);
+        self.attach();
+    }
+
+    /// Something a stop request must reach is now in the extras (see `attached`).
+    fn attach(&self) {
+        self.attached.store(true, Ordering::SeqCst);
     }
 
     /// A supervisor's mailbox, once its run has one.
     pub(crate) fn mailbox(&self) -> Option<&CommandSender> {
-        self.mailbox.get()
+        self.extras.get()?.mailbox.get()
     }
 
     pub(crate) fn is_stop_requested(&self) -> bool {
@@ -312,7 +345,8 @@ impl Run {
 
     /// A token cancelled with the stop request.
     pub(crate) fn token(&self) -> &CancellationToken {
-        let token = self.token.get_or_init(CancellationToken::new);
+        let token = self.extras().token.get_or_init(CancellationToken::new);
+        self.attach();
         // A request made while the token was being created may not have seen it.
         if self.is_stop_requested() {
             token.cancel();
