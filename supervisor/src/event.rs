@@ -2,7 +2,7 @@
 //! tree.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use tokio::sync::broadcast;
@@ -90,7 +90,9 @@ pub(crate) struct EventBus {
 }
 
 struct BusInner {
-    tx: broadcast::Sender<Event>,
+    /// Made by the first subscription: its buffer (`CAPACITY` slots, 384 KiB) is not worth
+    /// allocating for a tree nobody listens to.
+    tx: OnceLock<broadcast::Sender<Event>>,
     seq: Mutex<u64>,
     /// Live subscriptions, counted here so that a tree nobody listens to pays one atomic load
     /// per event instead of the channel's lock.
@@ -99,10 +101,9 @@ struct BusInner {
 
 impl EventBus {
     pub(crate) fn new() -> Self {
-        let (tx, _) = broadcast::channel(CAPACITY);
         EventBus {
             inner: Arc::new(BusInner {
-                tx,
+                tx: OnceLock::new(),
                 seq: Mutex::new(0),
                 subscribers: Arc::new(AtomicUsize::new(0)),
             }),
@@ -110,23 +111,28 @@ impl EventBus {
     }
 
     pub(crate) fn subscribe(&self) -> EventStream {
+        let tx = self.inner.tx.get_or_init(|| broadcast::channel(CAPACITY).0);
+        let rx = tx.subscribe();
         self.inner.subscribers.fetch_add(1, Ordering::AcqRel);
         EventStream {
-            rx: self.inner.tx.subscribe(),
+            rx,
             subscribers: self.inner.subscribers.clone(),
         }
     }
 
-    /// Sends an event if anyone listens; the kind is built only then.
     /// Sends an event if anyone listens; the path and kind are only computed then.
     pub(crate) fn emit(&self, path: impl FnOnce() -> ChildPath, kind: impl FnOnce() -> EventKind) {
         if self.inner.subscribers.load(Ordering::Acquire) == 0 {
             return;
         }
+        // A subscriber made the channel before it was counted.
+        let Some(tx) = self.inner.tx.get() else {
+            return;
+        };
         let kind = kind();
         let mut seq = self.inner.seq.lock().unwrap_or_else(|e| e.into_inner());
         *seq += 1;
-        let _ = self.inner.tx.send(Event {
+        let _ = tx.send(Event {
             seq: *seq,
             at: Instant::now(),
             path: path(),
