@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use supervisor::Strategy;
 use supervisor_benches::*;
 
@@ -114,4 +114,8 @@ criterion_group! {
     config = Criterion::default().measurement_time(Duration::from_secs(3)).warm_up_time(Duration::from_secs(1));
     targets = restart, start_and_shutdown, ping_pong, group_restart
 }
-criterion_main!(benches);
+fn main() {
+    supervisor_benches::with_fixed_malloc_settings();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -14,6 +14,35 @@ use supervisor::{ChildSpec, Context, Strategy, SupervisorSpec, Worker, WorkerRes
 use tokio::sync::{Notify, mpsc};
 use tokio_util::sync::CancellationToken;
 
+/// glibc's heap settings every measurement runs with: the heap is never trimmed, and blocks of
+/// up to 32 MiB come from the heap rather than from fresh mappings.
+pub const MALLOC_SETTINGS: &str =
+    "glibc.malloc.trim_threshold=4294967295:glibc.malloc.mmap_threshold=33554432";
+
+/// Runs this program again, with [`MALLOC_SETTINGS`], unless it already runs with them, and
+/// exits with its status; returns only in the process that runs with them.
+///
+/// By default glibc adapts both thresholds as blocks are freed, and gives the top of the heap
+/// back to the system once enough of it is free; a sample after such a trim pays the page
+/// faults of regrowing the heap, whichever side it measures. On this machine the baseline's
+/// start of 10,000 tasks then took up to 0.5 µs a task in some samples instead of 0.2 (in
+/// fourteen `measure --quick` runs alternating the two settings: four of seven with glibc's
+/// defaults, none of seven with the fixed settings). Fixed thresholds keep the heap as the previous sample left it,
+/// on both sides. Other C libraries ignore the variable.
+pub fn with_fixed_malloc_settings() {
+    const VAR: &str = "GLIBC_TUNABLES";
+    if std::env::var(VAR).is_ok_and(|v| v == MALLOC_SETTINGS) {
+        return;
+    }
+    let exe = std::env::current_exe().expect("this program's path");
+    let status = std::process::Command::new(exe)
+        .args(std::env::args_os().skip(1))
+        .env(VAR, MALLOC_SETTINGS)
+        .status()
+        .expect("run this program again");
+    std::process::exit(status.code().unwrap_or(1));
+}
+
 /// Counts events and wakes a waiter when a target is reached.
 #[derive(Clone, Default)]
 pub struct Countdown {

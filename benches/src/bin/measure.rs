@@ -150,6 +150,7 @@ fn memory(side: &str, n: usize) {
 }
 
 fn main() {
+    with_fixed_malloc_settings();
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--memory") {
         memory(&args[2], args[3].parse().expect("n"));
