@@ -186,14 +186,7 @@ pub async fn start_stop_baseline(n: usize) -> (Duration, Duration) {
     let countdown = Countdown::new(n as u64);
     let token = CancellationToken::new();
     let began = Instant::now();
-    let mut tasks = Vec::with_capacity(n);
-    for _ in 0..n {
-        let (c, t) = (countdown.clone(), token.clone());
-        tasks.push(tokio::spawn(async move {
-            c.tick();
-            t.cancelled().await;
-        }));
-    }
+    let tasks = spawn_idle_tasks(n, &countdown, &token);
     countdown.wait().await;
     let started = began.elapsed();
     let began = Instant::now();
@@ -202,6 +195,23 @@ pub async fn start_stop_baseline(n: usize) -> (Duration, Duration) {
         task.await.expect("join");
     }
     (started, began.elapsed())
+}
+
+/// The baseline's idle children: `n` bare tasks that count themselves and await `token`.
+pub fn spawn_idle_tasks(
+    n: usize,
+    countdown: &Countdown,
+    token: &CancellationToken,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    (0..n)
+        .map(|_| {
+            let (c, t) = (countdown.clone(), token.clone());
+            tokio::spawn(async move {
+                c.tick();
+                t.cancelled().await;
+            })
+        })
+        .collect()
 }
 
 /// Restart of a supervisor of `n` idle children after its first child fails, under `strategy`:
@@ -251,17 +261,7 @@ impl Worker for FailOnSignal {
 /// token, join them all, and spawn `n` again, until all run.
 pub async fn group_restart_baseline(n: usize) -> Duration {
     let countdown = Countdown::new(n as u64);
-    let spawn_all = |token: &CancellationToken| {
-        (0..n)
-            .map(|_| {
-                let (c, t) = (countdown.clone(), token.clone());
-                tokio::spawn(async move {
-                    c.tick();
-                    t.cancelled().await;
-                })
-            })
-            .collect::<Vec<_>>()
-    };
+    let spawn_all = |token: &CancellationToken| spawn_idle_tasks(n, &countdown, token);
     let token = CancellationToken::new();
     let tasks = spawn_all(&token);
     countdown.wait().await;

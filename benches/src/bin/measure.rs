@@ -124,16 +124,7 @@ fn memory(side: &str, n: usize) {
             (Some(spec.start().await.expect("start")), Vec::new())
         } else {
             drop(spec);
-            let tasks: Vec<_> = (0..n)
-                .map(|_| {
-                    let (c, t) = (countdown.clone(), token.clone());
-                    tokio::spawn(async move {
-                        c.tick();
-                        t.cancelled().await;
-                    })
-                })
-                .collect();
-            (None, tasks)
+            (None, spawn_idle_tasks(n, &countdown, &token))
         };
         countdown.wait().await;
         let after = rss_bytes();
