@@ -12,7 +12,6 @@ use supervisor_benches::*;
 /// Samples of one scenario: ours and the baseline, paired.
 struct Row {
     name: String,
-    unit: &'static str,
     per: f64,
     ours: Vec<Duration>,
     base: Vec<Duration>,
@@ -40,8 +39,8 @@ fn spread(mut v: Vec<f64>) -> (f64, f64) {
 
 impl Row {
     fn print(&self) -> bool {
-        let scale =
-            |d: &Duration| d.as_secs_f64() * if self.unit == "ns" { 1e9 } else { 1e6 } / self.per;
+        // Nanoseconds per restart, child or round trip.
+        let scale = |d: &Duration| d.as_secs_f64() * 1e9 / self.per;
         let ours: Vec<f64> = self.ours.iter().map(scale).collect();
         let base: Vec<f64> = self.base.iter().map(scale).collect();
         let ratios: Vec<f64> = ours.iter().zip(&base).map(|(o, b)| o / b).collect();
@@ -51,13 +50,12 @@ impl Row {
         let ratio = median(ratios);
         let met = ratio <= self.limit;
         println!(
-            "| {} | {:.1} {u} [{olo:.1}–{ohi:.1}] | {:.1} {u} [{blo:.1}–{bhi:.1}] | **{ratio:.2}×** [{rlo:.2}–{rhi:.2}] | {} | {} |",
+            "| {} | {:.1} ns [{olo:.1}–{ohi:.1}] | {:.1} ns [{blo:.1}–{bhi:.1}] | **{ratio:.2}×** [{rlo:.2}–{rhi:.2}] | {} | {} |",
             self.name,
             median(ours),
             median(base),
             self.target,
             if met { "met" } else { "missed" },
-            u = self.unit,
         );
         met
     }
@@ -162,7 +160,6 @@ fn main() {
         );
         rows.push(Row {
             name: format!("restart a failing child ({label})"),
-            unit: "ns",
             per: n as f64,
             ours,
             base,
@@ -208,7 +205,6 @@ fn main() {
         stop_b.extend(b);
         rows.push(Row {
             name: format!("start {n} idle children"),
-            unit: "µs",
             per: n as f64,
             ours: start_o,
             base: start_b,
@@ -217,7 +213,6 @@ fn main() {
         });
         rows.push(Row {
             name: format!("shutdown {n} idle children"),
-            unit: "µs",
             per: n as f64,
             ours: stop_o,
             base: stop_b,
@@ -240,7 +235,6 @@ fn main() {
     );
     rows.push(Row {
         name: format!("start {n} children with an init phase"),
-        unit: "µs",
         per: n as f64,
         ours: o,
         base: b,
@@ -257,7 +251,6 @@ fn main() {
     );
     rows.push(Row {
         name: "ping-pong round trip".into(),
-        unit: "ns",
         per: n as f64,
         ours: o,
         base: b,
@@ -278,7 +271,6 @@ fn main() {
             );
             rows.push(Row {
                 name: format!("{label} restart of {n} children"),
-                unit: "µs",
                 per: n as f64,
                 ours: o,
                 base: b,
