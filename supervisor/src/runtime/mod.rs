@@ -596,7 +596,9 @@ impl Supervisor {
         }
         let reasons = StopChain::run(links, &self.events).await;
         for (i, reason) in stopped.into_iter().zip(reasons) {
-            self.report_stopped(i, &reason);
+            if let Some(reason) = reason {
+                self.report_stopped(i, &reason);
+            }
         }
     }
 
