@@ -254,15 +254,16 @@ impl<K: ChildKey> Tree<K> {
         }
     }
 
-    /// Shuts the whole tree down, children in reverse start order, and waits until every task
-    /// of it has ended.
+    /// Shuts the whole tree down, children in reverse start order, and waits until every child
+    /// of it has ended: its worker returned (or was aborted after its shutdown timeout) and was
+    /// dropped. tokio may take a moment more to retire the finished tasks themselves.
     pub async fn shutdown(self) -> Result<(), TreeError> {
         self.handle.root.request_stop();
         self.join().await
     }
 
     /// Waits until the tree ends: `Ok` after a requested shutdown, `Err` when the root failed
-    /// (its intensity was exceeded). When it returns, no task of the tree is running.
+    /// (its intensity was exceeded). When it returns, no worker of the tree is running.
     pub async fn join(mut self) -> Result<(), TreeError> {
         let path = self.handle.path.clone();
         let Some(task) = self.task.take() else {
