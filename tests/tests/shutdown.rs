@@ -187,36 +187,59 @@ async fn each_child_gets_its_full_timeout_from_the_moment_it_is_asked() {
 }
 
 /// A worker that waits for the stop request in three places at once: its own run (with a
-/// future it polled before), and two tasks it spawned with clones of its context. It ends
-/// once all three have seen the request.
+/// future it polled before), and two tasks it spawned with clones of its context. Each wait
+/// says on `waiting` once it is registered; the worker ends once all three have seen the
+/// request.
 #[derive(Clone)]
-struct ManyWaiters(Log);
+struct ManyWaiters {
+    log: Log,
+    waiting: tokio::sync::mpsc::UnboundedSender<()>,
+}
+
+/// Polls `wait` once (it must not be ready yet), then says so on `waiting`.
+async fn register(
+    wait: &mut (impl std::future::Future<Output = ()> + Unpin),
+    waiting: &tokio::sync::mpsc::UnboundedSender<()>,
+) {
+    tokio::select! {
+        biased;
+        _ = wait => panic!("no stop was requested yet"),
+        _ = std::future::ready(()) => {}
+    }
+    waiting.send(()).expect("the test listens");
+}
 
 #[supervisor::async_trait]
 impl supervisor::Worker for ManyWaiters {
     async fn run(&mut self, ctx: &supervisor::Context) -> supervisor::WorkerResult {
-        // A wait given up before the request: it must not keep later waiters from waking.
-        let given_up =
-            tokio::time::timeout(Duration::from_millis(1), ctx.shutdown_requested()).await;
-        assert!(given_up.is_err(), "no stop was requested yet");
+        let name = ctx.name().to_owned();
+        // A wait given up (dropped at the end of this block) before the request: it must not
+        // keep later waiters from waking.
+        {
+            let mut given_up = std::pin::pin!(ctx.shutdown_requested());
+            tokio::select! {
+                biased;
+                _ = &mut given_up => panic!("no stop was requested yet"),
+                _ = std::future::ready(()) => {}
+            }
+        }
         // The run's own wait is registered first; the helpers' come after it.
         let mut own = std::pin::pin!(ctx.shutdown_requested());
-        tokio::select! {
-            biased;
-            _ = &mut own => panic!("no stop was requested yet"),
-            _ = std::future::ready(()) => {}
-        }
+        register(&mut own, &self.waiting).await;
         let helpers: Vec<_> = (0..2)
             .map(|k| {
-                let (ctx, log) = (ctx.clone(), self.0.clone());
+                let (ctx, log, waiting) = (ctx.clone(), self.log.clone(), self.waiting.clone());
+                let name = name.clone();
                 tokio::spawn(async move {
-                    ctx.shutdown_requested().await;
-                    log.push(format!("helper {k} saw the request"));
+                    let mut wait = std::pin::pin!(ctx.shutdown_requested());
+                    register(&mut wait, &waiting).await;
+                    wait.await;
+                    log.push(format!("{name}: helper {k} saw the request"));
                 })
             })
             .collect();
         own.await;
-        self.0.push("run saw the request".to_owned());
+        self.log.push(format!("{name}: run saw the request"));
         for helper in helpers {
             helper.await.expect("helper");
         }
@@ -224,23 +247,48 @@ impl supervisor::Worker for ManyWaiters {
     }
 }
 
-#[tokio::test(start_paused = true)]
-async fn every_waiter_on_the_stop_request_is_woken() {
+/// Starts a tree of `children` [`ManyWaiters`], waits until every wait is registered, shuts it
+/// down, and checks that every wait saw the request.
+async fn stop_many_waiters(children: usize) {
     let log = Log::default();
-    let spec =
-        SupervisorSpec::new("app").child(ChildSpec::from_value("many", ManyWaiters(log.clone())));
+    let (waiting, mut registered) = tokio::sync::mpsc::unbounded_channel();
+    let worker = ManyWaiters {
+        log: log.clone(),
+        waiting,
+    };
+    let spec = SupervisorSpec::new("app")
+        .children((0..children).map(|i| ChildSpec::from_value(format!("w{i}"), worker.clone())));
+    drop(worker);
     let tree = spec.start().await.unwrap();
-    // Let the helpers start waiting.
-    tokio::time::sleep(Duration::from_millis(10)).await;
+    for _ in 0..children * 3 {
+        registered.recv().await.expect("a wait registered");
+    }
     tree.shutdown().await.unwrap();
     let mut seen = log.entries();
     seen.sort();
-    assert_eq!(
-        seen,
-        [
-            "helper 0 saw the request",
-            "helper 1 saw the request",
-            "run saw the request"
-        ]
-    );
+    let mut expected: Vec<String> = (0..children)
+        .flat_map(|i| {
+            [
+                format!("w{i}: helper 0 saw the request"),
+                format!("w{i}: helper 1 saw the request"),
+                format!("w{i}: run saw the request"),
+            ]
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_waiter_on_the_stop_request_is_woken() {
+    stop_many_waiters(1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_waiter_is_woken_on_a_multi_thread_runtime_too() {
+    // Many rounds, so that requests and registrations meet in every order the two workers
+    // allow.
+    for _ in 0..50 {
+        stop_many_waiters(4).await;
+    }
 }
