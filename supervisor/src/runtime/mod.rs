@@ -16,10 +16,10 @@ pub(crate) mod command;
 mod intensity;
 mod stop;
 
-use std::sync::Arc;
-
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Poll, Waker};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -468,10 +468,32 @@ impl Supervisor {
                 self.running(i, task, run);
                 return Launch::Done;
             }
-            ChildKind::Worker(WorkerStart::Init(start)) => match start(args) {
-                Ok(init) => WaitOn::Init(init),
-                Err(failure) => return Launch::Failed(failure),
-            },
+            ChildKind::Worker(WorkerStart::Init(start)) => {
+                let mut init = match start(args) {
+                    Ok(init) => init,
+                    Err(failure) => return Launch::Failed(failure),
+                };
+                events.emit(|| run.path().clone(), || EventKind::Started { generation });
+                // Most inits finish at their first poll: tried here, so that no waiting future
+                // is built for them. Without a waker: one that is not done is polled again, with
+                // the supervisor's, by `finish_start`.
+                let mut no_waker = std::task::Context::from_waker(Waker::noop());
+                return match init.as_mut().poll(&mut no_waker) {
+                    Poll::Ready(Ok(task)) => {
+                        tracing::debug!(child = %run.path(), generation, "child started");
+                        self.running(i, task, run);
+                        Launch::Done
+                    }
+                    Poll::Ready(Err(reason)) => Launch::Failed(init_failure(reason)),
+                    Poll::Pending => {
+                        tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
+                        Launch::Waiting(Waiting {
+                            run,
+                            on: WaitOn::Init(init),
+                        })
+                    }
+                };
+            }
             ChildKind::Supervisor(spec) => {
                 let (ready_tx, ready_rx) = oneshot::channel();
                 let spec = (**spec).clone();
@@ -504,13 +526,7 @@ impl Supervisor {
                 };
                 match outcome {
                     Ok(task) => task,
-                    Err(reason) => {
-                        let failure = match reason {
-                            ExitReason::Failed(failure) => failure,
-                            other => Failure::new(FailureKind::StartFailed, other.to_string()),
-                        };
-                        return Err(self.start_failed(i, failure));
-                    }
+                    Err(reason) => return Err(self.start_failed(i, init_failure(reason))),
                 }
             }
             WaitOn::Supervisor(task, ready_rx) => {
@@ -1055,6 +1071,14 @@ async fn stop_init(
     };
     tracing::debug!(child = %run.path(), %reason, "child stopped in its init phase");
     events.emit(|| run.path().clone(), || EventKind::Exited { reason });
+}
+
+/// The failure of a start whose init phase ended the run.
+fn init_failure(reason: ExitReason) -> Failure {
+    match reason {
+        ExitReason::Failed(failure) => failure,
+        other => Failure::new(FailureKind::StartFailed, other.to_string()),
+    }
 }
 
 /// Stops one run that is not in the supervisor's children (yet) and waits for its end.
