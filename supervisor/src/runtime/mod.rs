@@ -201,7 +201,8 @@ impl Child {
 enum Launch {
     /// The child is running.
     Done,
-    /// The child could not be started: its worker's factory panicked.
+    /// The child could not be started: its worker's factory panicked, or its init phase
+    /// failed at its first poll.
     Failed(Failure),
     /// The start waits for the child.
     Waiting(Waiting),
@@ -434,8 +435,8 @@ impl Supervisor {
     }
 
     /// The part of a start that needs no waiting: a new run of child `i`, spawned (a worker
-    /// without an init phase is then running) or with its init phase or nested supervisor's
-    /// start to wait for.
+    /// without an init phase, or whose init finished at its first poll, is then running) or
+    /// with its init phase or nested supervisor's start to wait for.
     fn launch(&mut self, i: usize) -> Launch {
         let child = &mut self.children[i];
         let generation = child.starts;
@@ -457,7 +458,7 @@ impl Supervisor {
             span,
         };
         let events = &self.events;
-        let on = match &child.spec.kind {
+        match &child.spec.kind {
             ChildKind::Worker(WorkerStart::Spawn(start)) => {
                 let task = match start(args) {
                     Ok(task) => task,
@@ -466,7 +467,7 @@ impl Supervisor {
                 events.emit(|| run.path().clone(), || EventKind::Started { generation });
                 tracing::debug!(child = %run.path(), generation, "child started");
                 self.running(i, task, run);
-                return Launch::Done;
+                Launch::Done
             }
             ChildKind::Worker(WorkerStart::Init(start)) => {
                 let mut init = match start(args) {
@@ -478,7 +479,7 @@ impl Supervisor {
                 // is built for them. Without a waker: one that is not done is polled again, with
                 // the supervisor's, by `finish_start`.
                 let mut no_waker = std::task::Context::from_waker(Waker::noop());
-                return match init.as_mut().poll(&mut no_waker) {
+                match init.as_mut().poll(&mut no_waker) {
                     Poll::Ready(Ok(task)) => {
                         tracing::debug!(child = %run.path(), generation, "child started");
                         self.running(i, task, run);
@@ -492,18 +493,21 @@ impl Supervisor {
                             on: WaitOn::Init(init),
                         })
                     }
-                };
+                }
             }
             ChildKind::Supervisor(spec) => {
                 let (ready_tx, ready_rx) = oneshot::channel();
                 let spec = (**spec).clone();
                 let fut = supervise_boxed(spec, run.clone(), events.clone(), ready_tx);
-                WaitOn::Supervisor(child::spawn(fut, args), ready_rx)
+                let task = child::spawn(fut, args);
+                events.emit(|| run.path().clone(), || EventKind::Started { generation });
+                tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
+                Launch::Waiting(Waiting {
+                    run,
+                    on: WaitOn::Supervisor(task, ready_rx),
+                })
             }
-        };
-        events.emit(|| run.path().clone(), || EventKind::Started { generation });
-        tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
-        Launch::Waiting(Waiting { run, on })
+        }
     }
 
     /// The waiting part of a start (see [`launch`](Self::launch)).
