@@ -27,8 +27,8 @@ pub const MALLOC_SETTINGS: &str =
 /// faults of regrowing the heap, whichever side it measures. On this machine the baseline's
 /// start of 10,000 tasks then took up to 0.5 µs a task in some samples instead of 0.2 (in
 /// fourteen `measure --quick` runs alternating the two settings: four of seven with glibc's
-/// defaults, none of seven with the fixed settings). Fixed thresholds keep the heap as the previous sample left it,
-/// on both sides. Other C libraries ignore the variable.
+/// defaults, none of seven with the fixed settings). Fixed thresholds keep the heap as the
+/// previous sample left it, on both sides. Other C libraries ignore the variable.
 pub fn with_fixed_malloc_settings() {
     const VAR: &str = "GLIBC_TUNABLES";
     if std::env::var(VAR).is_ok_and(|v| v == MALLOC_SETTINGS) {

@@ -222,3 +222,15 @@ pub fn briefs(events: &[Event], kinds: &[&str]) -> Vec<String> {
 pub fn paths(children: &[supervisor::ChildInfo]) -> Vec<String> {
     children.iter().map(|c| c.path.to_string()).collect()
 }
+
+/// Panics when dropped (outside an unwinding): a field of a test worker whose `Drop` must
+/// panic, to check that the panic is the run's failure and loses nothing.
+pub struct PanicsWhenDropped;
+
+impl Drop for PanicsWhenDropped {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            panic!("dropping the worker panicked");
+        }
+    }
+}

@@ -388,7 +388,7 @@ impl End {
     /// (aborted, possibly before its first poll).
     fn report(self, reason: ExitReason, finished: bool) {
         // A run ending by itself is reported to the supervisor's mailbox; one being stopped is
-        // joined by the supervisor, which needs no message.
+        // reported to its stop chain (by `ended`), where the supervisor waits for it.
         if !self.run.ended(&reason)
             && finished
             && let Some(owner) = &self.run.owner

@@ -159,6 +159,11 @@ struct Running {
 }
 
 impl Child {
+    /// Whether this slot is a tombstone (see `Supervisor::remove`).
+    fn is_removed(&self) -> bool {
+        matches!(self.state, State::Removed)
+    }
+
     fn info(&self, parent: &ChildPath) -> ChildInfo {
         ChildInfo {
             path: parent.join(&self.spec.name),
@@ -355,7 +360,7 @@ impl Supervisor {
     /// [`locate`](Self::locate)), and the name index holds keys.
     fn compact(&mut self) {
         if self.removed >= COMPACT_AT && self.removed * 2 >= self.children.len() {
-            self.children.retain(|c| !matches!(c.state, State::Removed));
+            self.children.retain(|c| !c.is_removed());
             self.removed = 0;
         }
     }
@@ -365,7 +370,7 @@ impl Supervisor {
         self.children
             .iter()
             .enumerate()
-            .filter(|(_, c)| !matches!(c.state, State::Removed))
+            .filter(|(_, c)| !c.is_removed())
     }
 
     /// The position of the child called `name`.
@@ -772,7 +777,7 @@ impl Supervisor {
             || EventKind::RestartDecided {
                 children: self.children[affected.clone()]
                     .iter()
-                    .filter(|c| !matches!(c.state, State::Removed))
+                    .filter(|c| !c.is_removed())
                     .filter(|c| c.spec.restart != Restart::Temporary || c.key == crashed_key)
                     .map(|c| self.path.join(&c.spec.name))
                     .collect(),
@@ -810,12 +815,12 @@ impl Supervisor {
         self.stop(affected.clone().rev()).await;
         for j in affected.clone().rev() {
             let child = &self.children[j];
-            if child.spec.restart == Restart::Temporary && !matches!(child.state, State::Removed) {
+            if child.spec.restart == Restart::Temporary && !child.is_removed() {
                 self.remove(j);
             }
         }
         for j in affected {
-            if matches!(self.children[j].state, State::Removed) {
+            if self.children[j].is_removed() {
                 continue;
             }
             self.children[j].restarts += 1;
