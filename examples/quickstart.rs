@@ -18,7 +18,6 @@ struct Database {
     runs: Arc<AtomicU32>,
 }
 
-#[supervisor::async_trait]
 impl Worker for Database {
     const HAS_INIT: bool = true;
 
@@ -43,7 +42,6 @@ impl Worker for Database {
 #[derive(Clone)]
 struct Acceptor;
 
-#[supervisor::async_trait]
 impl Worker for Acceptor {
     async fn run(&mut self, ctx: &Context) -> WorkerResult {
         ctx.shutdown_requested().await;

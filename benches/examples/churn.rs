@@ -14,7 +14,6 @@ use tokio::sync::Notify;
 #[derive(Clone)]
 struct Gated(Arc<Notify>, Countdown);
 
-#[supervisor::async_trait]
 impl Worker for Gated {
     async fn run(&mut self, _ctx: &Context) -> WorkerResult {
         self.0.notified().await;

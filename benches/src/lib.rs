@@ -82,7 +82,6 @@ impl Countdown {
 #[derive(Clone)]
 pub struct FailFast(pub Countdown);
 
-#[supervisor::async_trait]
 impl Worker for FailFast {
     async fn run(&mut self, _ctx: &Context) -> WorkerResult {
         self.0.tick();
@@ -94,7 +93,6 @@ impl Worker for FailFast {
 #[derive(Clone)]
 pub struct Idle(pub Countdown);
 
-#[supervisor::async_trait]
 impl Worker for Idle {
     async fn run(&mut self, ctx: &Context) -> WorkerResult {
         self.0.tick();
@@ -107,7 +105,6 @@ impl Worker for Idle {
 #[derive(Clone)]
 pub struct IdleWithInit(pub Countdown);
 
-#[supervisor::async_trait]
 impl Worker for IdleWithInit {
     const HAS_INIT: bool = true;
 
@@ -246,7 +243,6 @@ pub async fn group_restart_ours(n: usize, strategy: Strategy) -> Duration {
 #[derive(Clone)]
 struct FailOnSignal(Countdown, Arc<Notify>);
 
-#[supervisor::async_trait]
 impl Worker for FailOnSignal {
     async fn run(&mut self, ctx: &Context) -> WorkerResult {
         self.0.tick();
@@ -309,7 +305,6 @@ type Ends<A, B> = Arc<std::sync::Mutex<Option<(mpsc::Receiver<A>, mpsc::Sender<B
 #[derive(Clone)]
 struct Ponger(Ends<u64, u64>);
 
-#[supervisor::async_trait]
 impl Worker for Ponger {
     async fn run(&mut self, _ctx: &Context) -> WorkerResult {
         let taken = self.0.lock().expect("lock").take();
@@ -328,7 +323,6 @@ impl Worker for Ponger {
 #[derive(Clone)]
 struct Pinger(Ends<u64, u64>, u64, Countdown);
 
-#[supervisor::async_trait]
 impl Worker for Pinger {
     async fn run(&mut self, ctx: &Context) -> WorkerResult {
         let taken = self.0.lock().expect("lock").take();

@@ -226,6 +226,13 @@ fn from_fn(f: ItemFn, opts: &Options, errors: &mut Errors) -> TokenStream {
         .map(|(f, ty)| quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> ::core::clone::Clone::clone(&self.#f)))
         .collect();
     let consts = consts(opts);
+    // Spanned on the fn's own return type: a future that is not `Send` is reported there.
+    let result = match &f.sig.output {
+        syn::ReturnType::Type(_, ty) => {
+            quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> ::core::result::Result<(), #krate::BoxError>)
+        }
+        syn::ReturnType::Default => quote!(#krate::WorkerResult),
+    };
     let struct_doc = format!(
         "The worker that runs [`{fn_name}`]; every start and restart calls it with clones of these fields."
     );
@@ -255,11 +262,10 @@ fn from_fn(f: ItemFn, opts: &Options, errors: &mut Errors) -> TokenStream {
             }
         }
 
-        #[#krate::__private::async_trait]
         impl #krate::Worker for #struct_name {
             #consts
 
-            async fn run(&mut self, ctx: &#krate::Context) -> #krate::WorkerResult {
+            async fn run(&mut self, ctx: &#krate::Context) -> #result {
                 let this = ::core::clone::Clone::clone(self);
                 #fn_name(ctx, #(this.#fields),*).await
             }
@@ -321,7 +327,6 @@ fn from_impl(mut item: ItemImpl, opts: &Options, errors: &mut Errors) -> TokenSt
     quote! {
         #inherent
 
-        #[#krate::__private::async_trait]
         impl #impl_generics #krate::Worker for #self_ty #where_clause {
             #has_init
             #consts

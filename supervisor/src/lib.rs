@@ -12,7 +12,6 @@
 //! #[derive(Clone)]
 //! struct Heartbeat;
 //!
-//! #[supervisor::async_trait]
 //! impl Worker for Heartbeat {
 //!     async fn run(&mut self, ctx: &Context) -> WorkerResult {
 //!         ctx.shutdown_requested().await;
@@ -71,9 +70,6 @@ pub use path::{ChildKey, ChildPath, ChildRef};
 pub use spec::{ChildSpec, ChildType, Intensity, Restart, Shutdown, Strategy, SupervisorSpec};
 pub use worker::{BoxError, Context, Worker, WorkerResult};
 
-/// Re-exported so that worker implementations need no extra dependency.
-pub use async_trait::async_trait;
-
 #[cfg(feature = "macros")]
 pub use supervisor_macros::worker;
 
@@ -125,7 +121,6 @@ macro_rules! supervision_tree {
 /// What the macros' generated code names. Not a public API: it may change in any release.
 #[doc(hidden)]
 pub mod __private {
-    pub use async_trait::async_trait;
     #[cfg(feature = "macros")]
     pub use supervisor_macros::supervision_tree;
 

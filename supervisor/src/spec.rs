@@ -121,7 +121,6 @@ pub enum ChildType {
 /// #[derive(Clone)]
 /// struct Cache;
 ///
-/// #[supervisor::async_trait]
 /// impl Worker for Cache {
 ///     async fn run(&mut self, ctx: &Context) -> WorkerResult {
 ///         ctx.shutdown_requested().await;
@@ -338,7 +337,6 @@ impl fmt::Debug for ChildSpec {
 /// #[derive(Clone)]
 /// struct Idle;
 ///
-/// #[supervisor::async_trait]
 /// impl Worker for Idle {
 ///     async fn run(&mut self, ctx: &Context) -> WorkerResult {
 ///         ctx.shutdown_requested().await;

@@ -26,12 +26,16 @@ pub type WorkerResult = Result<(), BoxError>;
 /// `init/1`. Returning `Ok` from `init` is how a worker reports that it is ready; an `Err` is a
 /// failed start.
 ///
+/// The methods return `impl Future + Send`, so an impl writes them as plain `async fn`s; the
+/// compiler checks that their futures can be sent to another thread, as a tokio task's must.
+/// The future of `run` lives in the child's task itself, not in a box of its own: a start
+/// allocates the task, as a bare `tokio::spawn` does, and the run's state.
+///
 /// ```
 /// use supervisor::{Context, Worker, WorkerResult};
 ///
 /// struct Ticker { ticks: u64 }
 ///
-/// #[supervisor::async_trait]
 /// impl Worker for Ticker {
 ///     async fn run(&mut self, ctx: &Context) -> WorkerResult {
 ///         let mut interval = tokio::time::interval(std::time::Duration::from_secs(1));
@@ -44,7 +48,6 @@ pub type WorkerResult = Result<(), BoxError>;
 ///     }
 /// }
 /// ```
-#[async_trait::async_trait]
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a supervisor worker",
     label = "this type does not implement `supervisor::Worker`",
@@ -68,14 +71,14 @@ pub trait Worker: Send + 'static {
     /// waits in `start_link`); the run phase then gets a task of its own. If the supervisor is
     /// asked to stop meanwhile, [`Context::shutdown_requested`] fires here too, the init gets
     /// the child's shutdown timeout to return, and the run phase is not started.
-    async fn init(&mut self, ctx: &Context) -> WorkerResult {
+    fn init(&mut self, ctx: &Context) -> impl Future<Output = WorkerResult> + Send {
         let _ = ctx;
-        Ok(())
+        std::future::ready(Ok(()))
     }
 
     /// The run phase: the worker's work. Return `Ok(())` when done (a normal exit), `Err` on
     /// failure; return promptly once [`Context::shutdown_requested`] fires.
-    async fn run(&mut self, ctx: &Context) -> WorkerResult;
+    fn run(&mut self, ctx: &Context) -> impl Future<Output = WorkerResult> + Send;
 }
 
 /// What a running child knows about itself: its path, which start this is, and whether it has

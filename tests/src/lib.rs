@@ -97,7 +97,6 @@ impl<const INIT: bool> Scripted<INIT> {
     }
 }
 
-#[supervisor::async_trait]
 impl<const INIT: bool> Worker for Scripted<INIT> {
     const HAS_INIT: bool = INIT;
 
@@ -141,7 +140,6 @@ impl<const INIT: bool> Worker for Scripted<INIT> {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Idle;
 
-#[supervisor::async_trait]
 impl Worker for Idle {
     async fn run(&mut self, ctx: &Context) -> WorkerResult {
         ctx.shutdown_requested().await;

@@ -272,7 +272,6 @@ struct PanicsOnDrop {
     _drop: PanicsWhenDropped,
 }
 
-#[supervisor::async_trait]
 impl supervisor::Worker for PanicsOnDrop {
     async fn run(&mut self, ctx: &supervisor::Context) -> supervisor::WorkerResult {
         match self.step {

@@ -209,7 +209,6 @@ async fn register(
     waiting.send(()).expect("the test listens");
 }
 
-#[supervisor::async_trait]
 impl supervisor::Worker for ManyWaiters {
     async fn run(&mut self, ctx: &supervisor::Context) -> supervisor::WorkerResult {
         let name = ctx.name().to_owned();

@@ -165,7 +165,6 @@ struct Introspect(Arc<Mutex<Vec<Seen>>>);
 /// Path, name, generation, restart count, shutdown requested.
 type Seen = (String, String, u64, u64, bool);
 
-#[supervisor::async_trait]
 impl Worker for Introspect {
     async fn run(&mut self, ctx: &Context) -> WorkerResult {
         let seen = (

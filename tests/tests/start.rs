@@ -281,7 +281,6 @@ async fn a_shutdown_during_an_init_stops_the_child_within_its_shutdown_timeout()
 /// A worker with an init phase that fails, whose `Drop` then panics.
 struct FailsInitThenPanicsOnDrop(PanicsWhenDropped);
 
-#[supervisor::async_trait]
 impl supervisor::Worker for FailsInitThenPanicsOnDrop {
     const HAS_INIT: bool = true;
 

@@ -15,7 +15,6 @@ use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
-use tracing::Instrument;
 
 use super::command::{CommandSender, Mail};
 use super::stop::StopChain;
@@ -422,11 +421,16 @@ pin_project! {
         #[pin]
         fut: Option<F>,
         end: Option<End>,
+        // The child's span, entered for every poll and for the drop of the worker's future;
+        // boxed, and only when some subscriber wants it: a span takes five words, and every
+        // idle child's task would carry them (`tracing::Instrumented` keeps it inline).
+        span: Option<Box<tracing::Span>>,
     }
 
     impl<F> PinnedDrop for ChildTask<F> {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
+            let _entered = this.span.as_deref().map(tracing::Span::enter);
             // The worker's state goes first, so the run counts as ended only once it is gone;
             // a panic in its `Drop` must not skip the report, or a stop would wait forever.
             let dropped = drop_caught(this.fut.as_mut());
@@ -446,6 +450,7 @@ impl<F: Future<Output = ExitReason>> Future for ChildTask<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ExitReason> {
         let mut this = self.project();
+        let _entered = this.span.as_deref().map(tracing::Span::enter);
         let Some(fut) = this.fut.as_mut().as_pin_mut() else {
             return Poll::Pending;
         };
@@ -535,13 +540,11 @@ where
         span,
     } = args;
     let end = End { run, slot, key };
-    tokio::spawn(
-        ChildTask {
-            fut: Some(fut),
-            end: Some(end),
-        }
-        .instrument(span),
-    )
+    tokio::spawn(ChildTask {
+        fut: Some(fut),
+        end: Some(end),
+        span: (!span.is_disabled()).then(|| Box::new(span)),
+    })
 }
 
 /// The exit reason of a joined task; an aborted task was killed.
@@ -560,7 +563,6 @@ mod tests {
 
     struct Idle(#[allow(dead_code)] [usize; 3]);
 
-    #[async_trait::async_trait]
     impl Worker for Idle {
         async fn run(&mut self, ctx: &WorkerContext) -> WorkerResult {
             ctx.shutdown_requested().await;
@@ -579,8 +581,8 @@ mod tests {
                 slot: 0,
                 key: 0,
             }),
-        }
-        .instrument(tracing::Span::none());
+            span: None,
+        };
         // A tokio task cell (1.54, x86_64) is the future plus 104 bytes (header, scheduler,
         // id, stage tag, trailer), rounded up to 128 bytes: a future of up to 152 bytes takes
         // 256, one of 160 already takes 384. Measured with the allocation sizes of a start.

@@ -1,0 +1,133 @@
+//! A child's logs carry its span, `child{path=… generation=…}`: in its init phase, in every poll
+//! of its run, and while its worker is dropped (also when its task is aborted); a supervisor's
+//! carry `supervisor{path=…}`.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use supervisor::{ChildSpec, Context, Shutdown, SupervisorSpec, Worker, WorkerResult};
+use tracing_subscriber::fmt::MakeWriter;
+
+/// Everything the subscriber wrote.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    fn lines(&self) -> Vec<String> {
+        let bytes = self.0.lock().unwrap().clone();
+        String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Captured {
+    type Writer = Captured;
+
+    fn make_writer(&'a self) -> Captured {
+        self.clone()
+    }
+}
+
+/// Logs from its init, from its run before and after waiting (two polls), and from its `Drop`.
+struct Chatty;
+
+impl Worker for Chatty {
+    const HAS_INIT: bool = true;
+
+    async fn init(&mut self, _ctx: &Context) -> WorkerResult {
+        tracing::info!("in init");
+        Ok(())
+    }
+
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        tracing::info!("run begins");
+        ctx.shutdown_requested().await;
+        tracing::info!("run ends");
+        Ok(())
+    }
+}
+
+impl Drop for Chatty {
+    fn drop(&mut self) {
+        tracing::info!("dropped");
+    }
+}
+
+/// Never ends by itself; stopped brutally, its task is aborted and its future dropped there.
+struct Stubborn;
+
+impl Worker for Stubborn {
+    async fn run(&mut self, _ctx: &Context) -> WorkerResult {
+        std::future::pending().await
+    }
+}
+
+impl Drop for Stubborn {
+    fn drop(&mut self) {
+        tracing::info!("aborted");
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_childs_logs_carry_its_span_in_init_run_and_drop() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .without_time()
+        .with_target(false)
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+
+    let tree = SupervisorSpec::new("app")
+        .child(ChildSpec::worker("chatty", || Chatty))
+        .child(ChildSpec::worker("stubborn", || Stubborn).shutdown(Shutdown::Brutal))
+        .start()
+        .await
+        .unwrap();
+    // Let the run begin before it is asked to stop, so its logs come from two polls.
+    tokio::task::yield_now().await;
+    tree.shutdown().await.unwrap();
+
+    let lines = captured.lines();
+    let chatty = "child{path=app/chatty generation=0}";
+    let stubborn = "child{path=app/stubborn generation=0}";
+    for (message, span) in [
+        ("in init", chatty),
+        ("run begins", chatty),
+        ("run ends", chatty),
+        ("dropped", chatty),
+        ("aborted", stubborn),
+    ] {
+        let line = lines
+            .iter()
+            .find(|l| l.ends_with(message))
+            .unwrap_or_else(|| panic!("no log `{message}` in {lines:#?}"));
+        assert!(
+            line.contains(span),
+            "`{message}` logged outside {span}: {line}"
+        );
+    }
+    let supervisor_line = lines
+        .iter()
+        .find(|l| l.contains("supervisor shutting down"))
+        .unwrap_or_else(|| panic!("no supervisor log in {lines:#?}"));
+    assert!(
+        supervisor_line.contains("supervisor{path=app}"),
+        "{supervisor_line}"
+    );
+}
