@@ -191,27 +191,42 @@ impl Run {
         if let Some(mut spare) = spare
             && let Some(run) = Arc::get_mut(&mut spare)
         {
-            // The same child keeps its joined path, and the allocation of its extras.
-            let extras = match run.extras.take() {
-                Some(mut extras) if Arc::ptr_eq(&run.name, name) => {
-                    *extras = Extras {
-                        path: std::mem::take(&mut extras.path),
-                        ..Extras::default()
-                    };
-                    OnceLock::from(extras)
-                }
-                _ => OnceLock::new(),
-            };
-            *run = Run::build(
-                Some(owner.clone()),
-                name.clone(),
-                extras,
-                generation,
-                restarts,
-            );
+            if Arc::ptr_eq(&run.name, name) {
+                run.restart(generation, restarts);
+            } else {
+                *run = Run::build(
+                    Some(owner.clone()),
+                    name.clone(),
+                    OnceLock::new(),
+                    generation,
+                    restarts,
+                );
+            }
             return spare;
         }
         Run::new(owner, name, generation, restarts)
+    }
+
+    /// Makes an ended run of a child, which nothing else holds, its next run. The owner and
+    /// name stay (not cloned again: every reference count is an atomic operation on the
+    /// restart path), and so do the joined path and the allocation of the extras.
+    fn restart(&mut self, generation: u64, restarts: u64) {
+        self.generation = generation;
+        self.restarts = restarts;
+        *self.stop_requested.get_mut() = false;
+        *self.attached.get_mut() = false;
+        *self.slot_held.get_mut() = false;
+        *self
+            .stop_slot
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+        *self.link.get_mut().unwrap_or_else(PoisonError::into_inner) = Link::Free;
+        if let Some(extras) = self.extras.get_mut() {
+            **extras = Extras {
+                path: std::mem::take(&mut extras.path),
+                ..Extras::default()
+            };
+        }
     }
 
     fn build(
