@@ -186,6 +186,37 @@ async fn each_child_gets_its_full_timeout_from_the_moment_it_is_asked() {
     );
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_child_that_fails_before_its_turn_is_reported_at_its_turn_and_not_restarted() {
+    let log = Log::default();
+    let child = |name: &str, step: Step| {
+        ChildSpec::from_value(name, Scripted::<false>::new(&Script::new([step]), &log))
+            .shutdown(Shutdown::Timeout(Duration::from_millis(500)))
+    };
+    // Stopped c, b, a. c ignores the request and is killed at 500 ms; meanwhile, at 100 ms, a
+    // fails by itself. As in OTP, the supervisor learns of it when a's turn comes (after b),
+    // with a's own reason, and restarts nothing: it is shutting down.
+    let mut spec = SupervisorSpec::new("app")
+        .child(child("a", Step::FailAfter(Duration::from_millis(100))))
+        .child(child("b", Step::Idle))
+        .child(child("c", Step::Hang));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let began = tokio::time::Instant::now();
+    tree.shutdown().await.unwrap();
+    assert_eq!(began.elapsed(), Duration::from_millis(500));
+    let events = drain(&mut events);
+    assert_eq!(
+        briefs(&events, &["exited", "restart"]),
+        [
+            "exited app/c killed",
+            "exited app/b shutdown",
+            "exited app/a failed",
+        ]
+    );
+    assert_eq!(log.with_prefix("run").len(), 3, "nothing was started again");
+}
+
 /// A worker that waits for the stop request in three places at once: its own run (with a
 /// future it polled before), and two tasks it spawned with clones of its context. Each wait
 /// says on `waiting` once it is registered; the worker ends once all three have seen the

@@ -9,7 +9,7 @@
 //! reports its end (with its reason) only once its worker's state is dropped, which is what a
 //! stop waits for; the task's own teardown that follows is tokio's.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -30,6 +30,8 @@ pub(crate) struct StopLink {
 
 /// A stop in progress of several runs, in order.
 pub(crate) struct StopChain {
+    /// Itself, for the runs it is put into.
+    me: Weak<StopChain>,
     links: Vec<StopLink>,
     /// Each child's exit is announced as it happens, so the events keep the stop order.
     events: EventBus,
@@ -63,7 +65,8 @@ impl StopChain {
     /// each ended, in the order of `links` (every entry is set then).
     pub(crate) async fn run(links: Vec<StopLink>, events: &EventBus) -> Vec<Option<ExitReason>> {
         let n = links.len();
-        let chain = Arc::new(StopChain {
+        let chain = Arc::new_cyclic(|me| StopChain {
+            me: me.clone(),
             links,
             events: events.clone(),
             state: Mutex::new(ChainState {
@@ -75,15 +78,6 @@ impl StopChain {
             }),
             progress: Notify::new(),
         });
-        {
-            let mut state = chain.lock();
-            for (k, link) in chain.links.iter().enumerate() {
-                if let Err(reason) = link.run.chain(Arc::downgrade(&chain), k) {
-                    chain.announce(k, reason.clone());
-                    state.ended[k] = Some(reason);
-                }
-            }
-        }
         // The first child is asked as if a child before it had just ended.
         let ask = chain.advance(&mut chain.lock(), false);
         chain.act(ask);
@@ -117,13 +111,27 @@ impl StopChain {
         );
     }
 
-    /// Moves the head past runs that already ended, to the next one to ask.
+    /// Moves the head past runs that already ended, to the next one to ask, which is put into
+    /// the chain only now: as OTP's supervisor learns of a child's earlier exit only when its
+    /// turn comes, and a long stop touches each run's state once, when it asks it.
     fn advance(&self, state: &mut ChainState, from_a_child: bool) -> Ask {
-        while state.head < self.links.len() && state.ended[state.head].is_some() {
+        loop {
+            let head = state.head;
+            if head == self.links.len() {
+                return Ask::Done;
+            }
+            if state.ended[head].is_none() {
+                match self.links[head].run.chain(self.me.clone(), head) {
+                    Ok(()) => break,
+                    // It ended by itself before its turn (its exit message, which the
+                    // supervisor may still read, is ignored: the child is no longer running).
+                    Err(reason) => {
+                        self.announce(head, reason.clone());
+                        state.ended[head] = Some(reason);
+                    }
+                }
+            }
             state.head += 1;
-        }
-        if state.head == self.links.len() {
-            return Ask::Done;
         }
         state.killed = false;
         if let Shutdown::Timeout(limit) = self.links[state.head].shutdown {
