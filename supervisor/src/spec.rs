@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::task::JoinHandle;
-use tracing::Instrument;
 
 use crate::error::SpecError;
 use crate::event::{EventBus, EventStream};
@@ -218,7 +217,8 @@ impl ChildSpec {
                     let mut worker = child::caught(&factory)?;
                     let phase = async move {
                         let ctx = Context::new(args.run.clone());
-                        let init = worker.init(&ctx).instrument(args.span.clone()).await;
+                        let init =
+                            child::InSpan::new(args.span.as_deref(), worker.init(&ctx)).await;
                         match init {
                             Ok(()) if ctx.is_shutdown_requested() => Err(ExitReason::Shutdown),
                             Ok(()) => Ok(child::spawn(run_phase(worker, ctx), args)),

@@ -538,7 +538,40 @@ pub(crate) struct SpawnArgs {
     /// The child's position and key in its supervisor, carried by its exit message.
     pub(crate) slot: usize,
     pub(crate) key: u64,
-    pub(crate) span: tracing::Span,
+    /// The child's span, when some subscriber wants it (see [`child_span`]).
+    pub(crate) span: Option<Box<tracing::Span>>,
+}
+
+/// A child's span, boxed, or nothing when no subscriber wants it: five words that every start
+/// would otherwise move around and every idle child's task would carry.
+pub(crate) fn child_span(span: tracing::Span) -> Option<Box<tracing::Span>> {
+    (!span.is_disabled()).then(|| Box::new(span))
+}
+
+pin_project! {
+    /// A future polled inside a span, if there is one (`tracing::Instrumented` takes a span
+    /// by value, five words, even when it is disabled).
+    pub(crate) struct InSpan<'a, F> {
+        span: Option<&'a tracing::Span>,
+        #[pin]
+        fut: F,
+    }
+}
+
+impl<'a, F> InSpan<'a, F> {
+    pub(crate) fn new(span: Option<&'a tracing::Span>, fut: F) -> Self {
+        InSpan { span, fut }
+    }
+}
+
+impl<F: Future> Future for InSpan<'_, F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = self.project();
+        let _entered = this.span.map(tracing::Span::enter);
+        this.fut.poll(cx)
+    }
 }
 
 /// Spawns one run of a child. Its exit is the task's output (for a supervisor stopping it) and,
@@ -558,7 +591,7 @@ where
     tokio::spawn(ChildTask {
         fut: Some(fut),
         end: Some(end),
-        span: (!span.is_disabled()).then(|| Box::new(span)),
+        span,
     })
 }
 

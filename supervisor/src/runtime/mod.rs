@@ -460,7 +460,7 @@ impl Supervisor {
             run: run.clone(),
             slot: i,
             key: child.key,
-            span,
+            span: child::child_span(span),
         };
         let events = &self.events;
         match &child.spec.kind {
