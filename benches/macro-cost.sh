@@ -34,7 +34,6 @@ worker='use supervisor::{Context, WorkerResult};
 #[derive(Clone)]
 pub struct Idle;
 
-#[supervisor::async_trait]
 impl supervisor::Worker for Idle {
     async fn run(&mut self, ctx: &Context) -> WorkerResult {
         ctx.shutdown_requested().await;
