@@ -154,7 +154,7 @@ pub(crate) type ChildFuture = Pin<Box<dyn Future<Output = ExitReason> + Send>>;
 pub(crate) enum WorkerStart {
     /// Spawns the run's task at once; the worker's future lives in it, unboxed. Fails if the
     /// factory panics.
-    Spawn(Arc<dyn Fn(SpawnArgs) -> Result<JoinHandle<ExitReason>, Failure> + Send + Sync>),
+    Spawn(Arc<dyn Fn(SpawnArgs) -> Result<JoinHandle<()>, Failure> + Send + Sync>),
     /// Runs the init phase in the caller, the supervisor, which waits for it before it starts
     /// the next sibling anyway; then spawns the run phase (see [`InitFuture`]). Fails if the
     /// factory panics.
@@ -165,7 +165,7 @@ pub(crate) enum WorkerStart {
 /// succeeded, or how the run ended without one (its init failed or panicked, or it was asked to
 /// stop during its init).
 pub(crate) type InitFuture =
-    Pin<Box<dyn Future<Output = Result<JoinHandle<ExitReason>, ExitReason>> + Send>>;
+    Pin<Box<dyn Future<Output = Result<JoinHandle<()>, ExitReason>> + Send>>;
 
 impl ChildKind {
     /// What a removed child's slot keeps instead of its spec's kind: a shared stand-in, so the

@@ -370,9 +370,10 @@ impl Run {
         Ok(())
     }
 
-    /// The run has ended: passes a chained stop on to the next child. Returns whether the run
-    /// was being stopped, i.e. its supervisor already waits for it.
-    fn ended(&self, reason: &ExitReason) -> bool {
+    /// The run has ended: its reason is kept here (where a later stop, or a join, reads it)
+    /// and handed to the stop chain it is in, which asks the next child. Gives the reason back
+    /// if the run was not being stopped, for its supervisor's mailbox.
+    fn ended(&self, reason: ExitReason) -> Option<ExitReason> {
         let link = std::mem::replace(
             &mut *self.link.lock().unwrap_or_else(PoisonError::into_inner),
             Link::Ended(reason.clone()),
@@ -380,11 +381,21 @@ impl Run {
         match link {
             Link::Chained(chain, k) => {
                 if let Some(chain) = chain.upgrade() {
-                    chain.ended(k, reason.clone());
+                    chain.ended(k, reason);
                 }
-                true
+                None
             }
-            Link::Free | Link::Ended(_) => false,
+            Link::Free | Link::Ended(_) => Some(reason),
+        }
+    }
+
+    /// How the run ended, once its task has been joined (a task's output is `()`: the reason
+    /// is kept once, here).
+    pub(crate) fn exit_reason(&self) -> ExitReason {
+        match &*self.link.lock().unwrap_or_else(PoisonError::into_inner) {
+            Link::Ended(reason) => reason.clone(),
+            // Not reached: a task reports its end before it completes, even when aborted.
+            Link::Free | Link::Chained(..) => ExitReason::Killed,
         }
     }
 }
@@ -403,7 +414,7 @@ impl End {
     fn report(self, reason: ExitReason, finished: bool) {
         // A run ending by itself is reported to the supervisor's mailbox; one being stopped is
         // reported to its stop chain (by `ended`), where the supervisor waits for it.
-        if !self.run.ended(&reason)
+        if let Some(reason) = self.run.ended(reason)
             && finished
             && let Some(owner) = &self.run.owner
         {
@@ -461,9 +472,9 @@ pin_project! {
 }
 
 impl<F: Future<Output = ExitReason>> Future for ChildTask<F> {
-    type Output = ExitReason;
+    type Output = ();
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<ExitReason> {
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
         let _entered = this.span.as_deref().map(tracing::Span::enter);
         let Some(fut) = this.fut.as_mut().as_pin_mut() else {
@@ -479,9 +490,9 @@ impl<F: Future<Output = ExitReason>> Future for ChildTask<F> {
             reason = ExitReason::Failed(panic);
         }
         if let Some(end) = this.end.take() {
-            end.report(reason.clone(), true);
+            end.report(reason, true);
         }
-        Poll::Ready(reason)
+        Poll::Ready(())
     }
 }
 
@@ -574,10 +585,10 @@ impl<F: Future> Future for InSpan<'_, F> {
     }
 }
 
-/// Spawns one run of a child. Its exit is the task's output (for a supervisor stopping it) and,
-/// when it ends by itself, a message to its owner's mailbox (for a supervisor waiting for any
-/// child to exit), so no supervisor ever polls its children.
-pub(crate) fn spawn<F>(fut: F, args: SpawnArgs) -> JoinHandle<ExitReason>
+/// Spawns one run of a child. Its exit is kept in its run (for a stop, or a join, to read) and,
+/// when it ends by itself, sent to its owner's mailbox (for a supervisor waiting for any child
+/// to exit), so no supervisor ever polls its children.
+pub(crate) fn spawn<F>(fut: F, args: SpawnArgs) -> JoinHandle<()>
 where
     F: Future<Output = ExitReason> + Send + 'static,
 {
@@ -595,7 +606,7 @@ where
     })
 }
 
-/// The exit reason of a joined task; an aborted task was killed.
+/// The exit reason of a joined root supervisor's task; an aborted task was killed.
 pub(crate) fn joined_reason(joined: Result<ExitReason, tokio::task::JoinError>) -> ExitReason {
     match joined {
         Ok(reason) => reason,

@@ -153,7 +153,7 @@ enum State {
 }
 
 struct Running {
-    task: JoinHandle<ExitReason>,
+    task: JoinHandle<()>,
     /// Its generation, and a nested supervisor's mailbox.
     run: Arc<Run>,
 }
@@ -223,7 +223,7 @@ enum WaitOn {
     Init(InitFuture),
     /// A nested supervisor starting its own children; it says when it is ready.
     Supervisor(
-        JoinHandle<ExitReason>,
+        JoinHandle<()>,
         oneshot::Receiver<Result<CommandSender, StartError>>,
     ),
 }
@@ -273,7 +273,7 @@ struct Supervisor {
     mail_rx: mpsc::UnboundedReceiver<Mail>,
     /// Tasks of runs that already reported their exit; awaited before the supervisor ends so no
     /// task of the tree outlives it.
-    reaping: Vec<JoinHandle<ExitReason>>,
+    reaping: Vec<JoinHandle<()>>,
     /// The length at which `reaping` is next swept: twice what a sweep left, so sweeping stays
     /// amortized O(1) per exit even when many tasks are slow to finish.
     reap_at: usize,
@@ -402,7 +402,7 @@ impl Supervisor {
     }
 
     /// Keeps the task of a run that reported its exit until it has ended.
-    fn reap(&mut self, task: JoinHandle<ExitReason>) {
+    fn reap(&mut self, task: JoinHandle<()>) {
         self.reaping.push(task);
         if self.reaping.len() >= self.reap_at {
             self.reaping.retain(|t| !t.is_finished());
@@ -560,7 +560,8 @@ impl Supervisor {
                         return Err(error);
                     }
                     Err(_) => {
-                        let reason = child::joined_reason(task.await);
+                        let _ = task.await;
+                        let reason = run.exit_reason();
                         let failure = Failure::new(FailureKind::StartFailed, reason.to_string());
                         return Err(self.start_failed(i, failure));
                     }
@@ -572,7 +573,7 @@ impl Supervisor {
     }
 
     /// Child `i` has started: it is ready and running.
-    fn running(&mut self, i: usize, task: JoinHandle<ExitReason>, run: Arc<Run>) {
+    fn running(&mut self, i: usize, task: JoinHandle<()>, run: Arc<Run>) {
         let generation = run.generation;
         self.events
             .emit(|| run.path().clone(), || EventKind::Ready { generation });
@@ -1070,7 +1071,8 @@ async fn stop_init(
         // Not reached: an init that ends after the request does not spawn its run phase.
         Some(Ok(task)) => {
             task.abort();
-            child::joined_reason(task.await)
+            let _ = task.await;
+            run.exit_reason()
         }
     };
     // Dropped here, in the supervisor's task: a panic in the worker's `Drop` is its failure.
@@ -1092,7 +1094,7 @@ fn init_failure(reason: ExitReason) -> Failure {
 
 /// Stops one run that is not in the supervisor's children (yet) and waits for its end.
 async fn stop_one(
-    task: JoinHandle<ExitReason>,
+    task: JoinHandle<()>,
     run: Arc<Run>,
     shutdown: crate::spec::Shutdown,
     events: &EventBus,

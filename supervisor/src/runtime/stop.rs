@@ -24,7 +24,7 @@ use crate::spec::Shutdown;
 pub(crate) struct StopLink {
     pub(crate) run: Arc<Run>,
     /// Aborted if the run outlives its shutdown timeout; dropped, not joined, with the chain.
-    pub(crate) task: JoinHandle<ExitReason>,
+    pub(crate) task: JoinHandle<()>,
     pub(crate) shutdown: Shutdown,
 }
 
