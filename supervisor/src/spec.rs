@@ -227,11 +227,7 @@ impl ChildSpec {
                     };
                     // It runs in the supervisor's task: a panic in the init phase, or in the
                     // worker's `Drop` after a failed one, is the child's failed start.
-                    Ok(Box::pin(async move {
-                        child::Caught::new(phase)
-                            .await
-                            .unwrap_or_else(|panic| Err(ExitReason::Failed(panic)))
-                    }))
+                    Ok(Box::pin(child::Caught::new(phase)))
                 },
             ))
         } else {

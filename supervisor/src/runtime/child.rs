@@ -521,8 +521,8 @@ fn poll_caught<F: Future>(
 }
 
 pin_project! {
-    /// A future whose panic is caught: it completes with `Err` and the panic's message instead
-    /// of unwinding into the task that polls it.
+    /// A phase of a run polled with its panics caught: a panic ends it as the run's failure,
+    /// with the panic's message, instead of unwinding into the task that polls it.
     pub(crate) struct Caught<F> {
         #[pin]
         fut: F,
@@ -535,11 +535,15 @@ impl<F> Caught<F> {
     }
 }
 
-impl<F: Future> Future for Caught<F> {
-    type Output = Result<F::Output, Failure>;
+impl<T, F: Future<Output = Result<T, ExitReason>>> Future for Caught<F> {
+    type Output = Result<T, ExitReason>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        poll_caught(self.project().fut, cx)
+        match poll_caught(self.project().fut, cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(outcome)) => Poll::Ready(outcome),
+            Poll::Ready(Err(panic)) => Poll::Ready(Err(ExitReason::Failed(panic))),
+        }
     }
 }
 
