@@ -99,7 +99,9 @@ async fn a_childs_logs_carry_its_span_in_init_run_and_drop() {
         .start()
         .await
         .unwrap();
-    // Let the run begin before it is asked to stop, so its logs come from two polls.
+    // Let the run begin before it is asked to stop, so its logs come from two polls: on this
+    // current_thread runtime the yield runs every ready task, the child's first poll among
+    // them, before the test goes on (a scheduling rule, not a wait for time to pass).
     tokio::task::yield_now().await;
     tree.shutdown().await.unwrap();
 
