@@ -559,8 +559,16 @@ pub(crate) struct SpawnArgs {
 
 /// A child's span, boxed, or nothing when no subscriber wants it: five words that every start
 /// would otherwise move around and every idle child's task would carry.
+///
+/// Inlined, and the disabled span dropped where it was built: moved first (as a call or a
+/// combinator moves it), its five words were loaded right after they were stored, in pieces
+/// of another width, waiting for the stores (`perf annotate`: 1.5 % of a restart).
+#[inline(always)]
 pub(crate) fn child_span(span: tracing::Span) -> Option<Box<tracing::Span>> {
-    (!span.is_disabled()).then(|| Box::new(span))
+    if span.is_disabled() {
+        return None;
+    }
+    Some(Box::new(span))
 }
 
 pin_project! {
