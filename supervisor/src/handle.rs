@@ -16,7 +16,8 @@ use crate::event::{EventBus, EventStream};
 use crate::exit::{ExitReason, Failure};
 use crate::path::{ChildKey, ChildPath, ChildRef};
 use crate::runtime::child::joined_reason;
-use crate::runtime::command::{Command, CommandSender, Mail, Op, Reply};
+use crate::runtime::command::{Command, Mail, Op, Reply};
+use crate::runtime::mailbox::MailSender;
 use crate::spec::{ChildSpec, ChildType, Restart, Shutdown};
 
 /// Where a child is in its life, as its supervisor sees it.
@@ -86,7 +87,7 @@ pub struct ChildCounts {
 /// tree's key type (the generated child enum of a declared tree, [`ChildRef`] otherwise).
 pub struct TreeHandle<K = ChildRef> {
     path: ChildPath,
-    cmd: CommandSender,
+    cmd: MailSender,
     /// The root supervisor's run, which a shutdown request asks to stop.
     root: Arc<Run>,
     events: EventBus,
@@ -216,7 +217,7 @@ pub struct Tree<K = ChildRef> {
 impl<K: ChildKey> Tree<K> {
     pub(crate) fn new(
         path: ChildPath,
-        cmd: CommandSender,
+        cmd: MailSender,
         root: Arc<Run>,
         events: EventBus,
         task: JoinHandle<ExitReason>,

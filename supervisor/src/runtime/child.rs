@@ -16,7 +16,8 @@ use tokio::sync::futures::Notified;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::command::{CommandSender, Mail};
+use super::command::Mail;
+use super::mailbox::MailSender;
 use super::stop::StopChain;
 use crate::exit::{ExitReason, Failure};
 use crate::path::ChildPath;
@@ -56,14 +57,14 @@ struct Extras {
     /// For a worker that hands a token to tasks of its own.
     token: OnceLock<CancellationToken>,
     /// A supervisor's mailbox, where a stop request is also posted.
-    mailbox: OnceLock<CommandSender>,
+    mailbox: OnceLock<MailSender>,
 }
 
 /// What a supervisor shares with every run of its children: one reference count per start.
 pub(crate) struct Owner {
     pub(crate) path: ChildPath,
     /// Where a run that ends by itself reports its exit.
-    pub(crate) mailbox: CommandSender,
+    pub(crate) mailbox: MailSender,
 }
 
 /// Completes once its run is asked to stop. A named future rather than an `async fn`: it is
@@ -295,7 +296,7 @@ impl Run {
     /// Makes this a supervisor's run: a stop request is posted to its mailbox too, so its main
     /// loop waits on its mailbox alone. A request made before is seen by
     /// [`is_stop_requested`](Self::is_stop_requested).
-    pub(crate) fn post_stop_to(&self, mailbox: CommandSender) {
+    pub(crate) fn post_stop_to(&self, mailbox: MailSender) {
         let _ = self.extras().mailbox.set(mailbox);
         self.attach();
     }
@@ -306,7 +307,7 @@ impl Run {
     }
 
     /// A supervisor's mailbox, once its run has one.
-    pub(crate) fn mailbox(&self) -> Option<&CommandSender> {
+    pub(crate) fn mailbox(&self) -> Option<&MailSender> {
         self.extras.get()?.mailbox.get()
     }
 

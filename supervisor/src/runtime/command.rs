@@ -1,6 +1,6 @@
 //! What a tree's handle asks of its supervisors, routed down the tree by path.
 
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 
 use super::child::ChildExit;
 use crate::error::ChildError;
@@ -9,10 +9,6 @@ use crate::path::ChildRef;
 use crate::spec::ChildSpec;
 
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, ChildError>>;
-
-/// A supervisor's mailbox: one channel, handled in arrival order as OTP's supervisor handles
-/// its messages.
-pub(crate) type CommandSender = mpsc::UnboundedSender<Mail>;
 
 /// What arrives in a supervisor's mailbox.
 pub(crate) enum Mail {

@@ -14,13 +14,14 @@
 pub(crate) mod child;
 pub(crate) mod command;
 mod intensity;
+pub(crate) mod mailbox;
 mod stop;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Poll, Waker};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
@@ -36,13 +37,14 @@ use crate::spec::{
     check_name,
 };
 use child::{ChildExit, Owner, Run, SpawnArgs};
-use command::{Command, CommandSender, Mail, Op};
+use command::{Command, Mail, Op};
 use intensity::RestartWindow;
+use mailbox::{MailReceiver, MailSender};
 use stop::{StopChain, StopLink};
 
 /// What a starting supervisor tells whoever started it: its command channel once all its
 /// children are up, or why it could not start them.
-type ReadyReply = oneshot::Sender<Result<CommandSender, StartError>>;
+type ReadyReply = oneshot::Sender<Result<MailSender, StartError>>;
 
 /// Tombstones of removed children are dropped once there are this many, and at least as many as
 /// live children.
@@ -224,7 +226,7 @@ enum WaitOn {
     /// A nested supervisor starting its own children; it says when it is ready.
     Supervisor(
         JoinHandle<()>,
-        oneshot::Receiver<Result<CommandSender, StartError>>,
+        oneshot::Receiver<Result<MailSender, StartError>>,
     ),
 }
 
@@ -264,13 +266,13 @@ struct Supervisor {
     events: EventBus,
     /// The supervisor's own run: whether it was asked to stop before its main loop began.
     run: Arc<Run>,
-    mail_tx: CommandSender,
+    mail_tx: MailSender,
     /// Shared by the runs of its children: its path and mailbox.
     owner: Arc<Owner>,
     /// The run of the child that last exited by itself, whose allocation the next start reuses
     /// when its task has let go of it (a restart then allocates one block less).
     spare_run: Option<Arc<Run>>,
-    mail_rx: mpsc::UnboundedReceiver<Mail>,
+    mail_rx: MailReceiver,
     /// Tasks of runs that already reported their exit; awaited before the supervisor ends so no
     /// task of the tree outlives it.
     reaping: Vec<JoinHandle<()>>,
@@ -281,7 +283,7 @@ struct Supervisor {
 
 impl Supervisor {
     fn new(spec: SupervisorSpec, run: Arc<Run>, events: EventBus) -> Self {
-        let (mail_tx, mail_rx) = mpsc::unbounded_channel();
+        let (mail_tx, mail_rx) = mailbox::mailbox();
         run.post_stop_to(mail_tx.clone());
         let mut sup = Supervisor {
             path: run.path().clone(),
@@ -660,10 +662,7 @@ impl Supervisor {
             loop {
                 // Between messages no position is held: tombstones may go.
                 self.compact();
-                // The supervisor holds a sender itself, so the mailbox never closes.
-                let Some(mail) = self.mail_rx.recv().await else {
-                    break ExitReason::Shutdown;
-                };
+                let mail = self.mail_rx.recv().await;
                 // Restarts are decided, and mostly done, without building a future: only one
                 // that waits (for a group of children, an init phase, a nested supervisor)
                 // builds the future of `finish_restart`.
@@ -971,9 +970,7 @@ impl Supervisor {
             depth: command.depth + 1,
             ..command
         };
-        if let Err(mpsc::error::SendError(Mail::Command(lost))) =
-            commands.send(Mail::Command(forwarded))
-        {
+        if let Err(Mail::Command(lost)) = commands.send(Mail::Command(forwarded)) {
             lost.op.fail(ChildError::SupervisorNotRunning {
                 path: self.path.join(&child.spec.name),
             });
