@@ -8,13 +8,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::task::JoinHandle;
-
 use crate::error::SpecError;
 use crate::event::{EventBus, EventStream};
 use crate::exit::{ExitReason, Failure};
 use crate::path::ChildPath;
-use crate::runtime::child::{self, SpawnArgs};
+use crate::runtime::child::{self, SpawnArgs, TaskHandle};
 use crate::worker::{Context, Worker};
 
 /// When a child is restarted after it exits (OTP's `restart`).
@@ -48,6 +46,11 @@ impl Restart {
 }
 
 /// How a child is stopped (OTP's `shutdown`).
+///
+/// A supervisor child that is aborted (brutally, or after its timeout) takes its own children
+/// with it: their tasks are aborted too, as OTP's children die with the supervisor they are
+/// linked to. Like OTP's, that kill is not waited for: the aborted tasks end as the runtime
+/// gets to them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Shutdown {
     /// Abort the task at once (`brutal_kill`).
@@ -154,7 +157,7 @@ pub(crate) type ChildFuture = Pin<Box<dyn Future<Output = ExitReason> + Send>>;
 pub(crate) enum WorkerStart {
     /// Spawns the run's task at once; the worker's future lives in it, unboxed. Fails if the
     /// factory panics.
-    Spawn(Arc<dyn Fn(SpawnArgs) -> Result<JoinHandle<()>, Failure> + Send + Sync>),
+    Spawn(Arc<dyn Fn(SpawnArgs) -> Result<TaskHandle, Failure> + Send + Sync>),
     /// Runs the init phase in the caller, the supervisor, which waits for it before it starts
     /// the next sibling anyway; then spawns the run phase (see [`InitFuture`]). Fails if the
     /// factory panics.
@@ -164,8 +167,7 @@ pub(crate) enum WorkerStart {
 /// A worker's init phase, followed by the spawn of its run phase: the run's task once the init
 /// succeeded, or how the run ended without one (its init failed or panicked, or it was asked to
 /// stop during its init).
-pub(crate) type InitFuture =
-    Pin<Box<dyn Future<Output = Result<JoinHandle<()>, ExitReason>> + Send>>;
+pub(crate) type InitFuture = Pin<Box<dyn Future<Output = Result<TaskHandle, ExitReason>> + Send>>;
 
 impl ChildKind {
     /// What a removed child's slot keeps instead of its spec's kind: a shared stand-in, so the

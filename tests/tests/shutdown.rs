@@ -115,6 +115,51 @@ async fn no_task_of_the_tree_is_left_after_shutdown() {
     assert_eq!(metrics.num_alive_tasks(), before);
 }
 
+/// A nested supervisor killed after its shutdown timeout takes its children with it, as OTP's
+/// children die with the supervisor they are linked to: none is left running, unsupervised.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_killed_supervisor_takes_its_children_with_it() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let before = metrics.num_alive_tasks();
+    let log = Log::default();
+    // `inner` waits without limit for `stubborn`, which ignores the request; `app` gives
+    // `inner` 50 ms, then kills it.
+    let mut spec = SupervisorSpec::new("app").child(
+        ChildSpec::supervisor(
+            SupervisorSpec::new("inner").child(
+                ChildSpec::from_value(
+                    "stubborn",
+                    Scripted::<false>::new(&Script::new([Step::Hang]), &log),
+                )
+                .shutdown(Shutdown::Infinity),
+            ),
+        )
+        .shutdown(Shutdown::Timeout(Duration::from_millis(50))),
+    );
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    assert_eq!(
+        metrics.num_alive_tasks(),
+        before + 3,
+        "app, inner and stubborn run"
+    );
+    let began = tokio::time::Instant::now();
+    tree.shutdown().await.unwrap();
+    assert_eq!(began.elapsed(), Duration::from_millis(50));
+    assert_eq!(
+        briefs(&drain(&mut events), &["exited"]),
+        ["exited app/inner killed"]
+    );
+    // The kill is asynchronous in OTP too: `stubborn` is aborted, and gone once the runtime
+    // has run its tasks (the paused clock only moves when none is left to run).
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(
+        metrics.num_alive_tasks(),
+        before,
+        "no task of the tree is left"
+    );
+}
+
 #[tokio::test(start_paused = true)]
 async fn infinity_waits_for_as_long_as_the_child_takes() {
     let log = Log::default();

@@ -598,10 +598,41 @@ impl<F: Future> Future for InSpan<'_, F> {
     }
 }
 
+/// A child's task as its supervisor holds it: aborted if the supervisor lets go of it first.
+/// OTP links a supervisor to its children, so a supervisor that is killed (after its shutdown
+/// timeout, say) takes them with it; a supervisor task dropped here drops its slots, its stop
+/// in progress and its pending starts, and with them every child task it still held. Dropping
+/// the handle of a task that has ended costs one load.
+pub(crate) struct TaskHandle(JoinHandle<()>);
+
+impl TaskHandle {
+    pub(crate) fn is_finished(&self) -> bool {
+        self.0.is_finished()
+    }
+
+    pub(crate) fn abort(&self) {
+        self.0.abort();
+    }
+}
+
+impl Drop for TaskHandle {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+impl Future for TaskHandle {
+    type Output = Result<(), tokio::task::JoinError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.0).poll(cx)
+    }
+}
+
 /// Spawns one run of a child. Its exit is kept in its run (for a stop, or a join, to read) and,
 /// when it ends by itself, sent to its owner's mailbox (for a supervisor waiting for any child
 /// to exit), so no supervisor ever polls its children.
-pub(crate) fn spawn<F>(fut: F, args: SpawnArgs) -> JoinHandle<()>
+pub(crate) fn spawn<F>(fut: F, args: SpawnArgs) -> TaskHandle
 where
     F: Future<Output = ExitReason> + Send + 'static,
 {
@@ -612,11 +643,11 @@ where
         span,
     } = args;
     let end = End { run, slot, key };
-    tokio::spawn(ChildTask {
+    TaskHandle(tokio::spawn(ChildTask {
         fut: Some(fut),
         end: Some(end),
         span,
-    })
+    }))
 }
 
 /// The exit reason of a joined root supervisor's task; an aborted task was killed.

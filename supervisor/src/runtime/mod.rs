@@ -36,7 +36,7 @@ use crate::spec::{
     ChildKind, ChildSpec, ChildType, InitFuture, Restart, Strategy, SupervisorSpec, WorkerStart,
     check_name,
 };
-use child::{ChildExit, Owner, Run, SpawnArgs};
+use child::{ChildExit, Owner, Run, SpawnArgs, TaskHandle};
 use command::{Command, Mail, Op};
 use intensity::RestartWindow;
 use mailbox::{MailReceiver, MailSender};
@@ -155,7 +155,7 @@ enum State {
 }
 
 struct Running {
-    task: JoinHandle<()>,
+    task: TaskHandle,
     /// Its generation, and a nested supervisor's mailbox.
     run: Arc<Run>,
 }
@@ -225,7 +225,7 @@ enum WaitOn {
     Init(InitFuture),
     /// A nested supervisor starting its own children; it says when it is ready.
     Supervisor(
-        JoinHandle<()>,
+        TaskHandle,
         oneshot::Receiver<Result<MailSender, StartError>>,
     ),
 }
@@ -275,7 +275,7 @@ struct Supervisor {
     mail_rx: MailReceiver,
     /// Tasks of runs that already reported their exit; awaited before the supervisor ends so no
     /// task of the tree outlives it.
-    reaping: Vec<JoinHandle<()>>,
+    reaping: Vec<TaskHandle>,
     /// The length at which `reaping` is next swept: twice what a sweep left, so sweeping stays
     /// amortized O(1) per exit even when many tasks are slow to finish.
     reap_at: usize,
@@ -404,7 +404,7 @@ impl Supervisor {
     }
 
     /// Keeps the task of a run that reported its exit until it has ended.
-    fn reap(&mut self, task: JoinHandle<()>) {
+    fn reap(&mut self, task: TaskHandle) {
         self.reaping.push(task);
         if self.reaping.len() >= self.reap_at {
             self.reaping.retain(|t| !t.is_finished());
@@ -575,7 +575,7 @@ impl Supervisor {
     }
 
     /// Child `i` has started: it is ready and running.
-    fn running(&mut self, i: usize, task: JoinHandle<()>, run: Arc<Run>) {
+    fn running(&mut self, i: usize, task: TaskHandle, run: Arc<Run>) {
         let generation = run.generation;
         self.events
             .emit(|| run.path().clone(), || EventKind::Ready { generation });
@@ -1091,7 +1091,7 @@ fn init_failure(reason: ExitReason) -> Failure {
 
 /// Stops one run that is not in the supervisor's children (yet) and waits for its end.
 async fn stop_one(
-    task: JoinHandle<()>,
+    task: TaskHandle,
     run: Arc<Run>,
     shutdown: crate::spec::Shutdown,
     events: &EventBus,

@@ -12,10 +12,9 @@
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::child::Run;
+use super::child::{Run, TaskHandle};
 use crate::event::{EventBus, EventKind};
 use crate::exit::ExitReason;
 use crate::spec::Shutdown;
@@ -24,7 +23,7 @@ use crate::spec::Shutdown;
 pub(crate) struct StopLink {
     pub(crate) run: Arc<Run>,
     /// Aborted if the run outlives its shutdown timeout; dropped, not joined, with the chain.
-    pub(crate) task: JoinHandle<()>,
+    pub(crate) task: TaskHandle,
     pub(crate) shutdown: Shutdown,
 }
 
