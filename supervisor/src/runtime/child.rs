@@ -118,7 +118,11 @@ impl Future for StopRequested<'_> {
                 return Poll::Pending;
             }
         }
-        this.leave();
+        // The stop was requested: the request takes the waker out of the slot (after setting
+        // the flag it locks the slot), so the slot is only handed on, without its lock.
+        if let Wait::Slot = std::mem::replace(&mut this.wait, Wait::Done) {
+            this.run.hand_on_slot();
+        }
         Poll::Ready(())
     }
 }
@@ -341,6 +345,12 @@ impl Run {
             Some(parked) if parked.will_wake(waker) => {}
             parked => *parked = Some(waker.clone()),
         }
+    }
+
+    /// Gives the slot up once the stop was requested: no waiter parks after that (each sees
+    /// the flag first), and the request takes whatever waker is left.
+    fn hand_on_slot(&self) {
+        self.slot_held.store(false, Ordering::Release);
     }
 
     fn release_slot(&self) {
