@@ -3,8 +3,15 @@
 
 use std::time::Duration;
 
-use supervisor::{ChildSpec, Shutdown, SupervisorSpec};
+use supervisor::{ChildSpec, Shutdown, SupervisorSpec, Tree};
 use supervisor_tests::{Log, Script, Scripted, Step, briefs, drain};
+
+/// Shuts `tree` down; how long that took, in the test's paused time.
+async fn timed_shutdown(tree: Tree) -> Duration {
+    let began = tokio::time::Instant::now();
+    tree.shutdown().await.unwrap();
+    began.elapsed()
+}
 
 fn idle(name: &str, log: &Log) -> ChildSpec {
     ChildSpec::from_value(name, Scripted::<false>::new(&Script::default(), log))
@@ -143,9 +150,7 @@ async fn a_killed_supervisor_takes_its_children_with_it() {
         before + 3,
         "app, inner and stubborn run"
     );
-    let began = tokio::time::Instant::now();
-    tree.shutdown().await.unwrap();
-    assert_eq!(began.elapsed(), Duration::from_millis(50));
+    assert_eq!(timed_shutdown(tree).await, Duration::from_millis(50));
     assert_eq!(
         briefs(&drain(&mut events), &["exited"]),
         ["exited app/inner killed"]
@@ -217,9 +222,7 @@ async fn each_child_gets_its_full_timeout_from_the_moment_it_is_asked() {
         .child(child("d", Step::Idle, 5_000));
     let mut events = spec.subscribe();
     let tree = spec.start().await.unwrap();
-    let began = tokio::time::Instant::now();
-    tree.shutdown().await.unwrap();
-    assert_eq!(began.elapsed(), Duration::from_millis(400));
+    assert_eq!(timed_shutdown(tree).await, Duration::from_millis(400));
     assert_eq!(
         briefs(&drain(&mut events), &["exited"]),
         [
@@ -247,9 +250,7 @@ async fn a_child_that_fails_before_its_turn_is_reported_at_its_turn_and_not_rest
         .child(child("c", Step::Hang));
     let mut events = spec.subscribe();
     let tree = spec.start().await.unwrap();
-    let began = tokio::time::Instant::now();
-    tree.shutdown().await.unwrap();
-    assert_eq!(began.elapsed(), Duration::from_millis(500));
+    assert_eq!(timed_shutdown(tree).await, Duration::from_millis(500));
     let events = drain(&mut events);
     assert_eq!(
         briefs(&events, &["exited", "restart"]),
