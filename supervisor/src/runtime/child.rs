@@ -381,22 +381,40 @@ impl Run {
         Ok(())
     }
 
-    /// The run has ended: its reason is kept here (where a later stop, or a join, reads it)
-    /// and handed to the stop chain it is in, which asks the next child. Gives the reason back
-    /// if the run was not being stopped, for its supervisor's mailbox.
-    fn ended(&self, reason: ExitReason) -> Option<ExitReason> {
-        let link = std::mem::replace(
-            &mut *self.link.lock().unwrap_or_else(PoisonError::into_inner),
-            Link::Ended(reason.clone()),
-        );
-        match link {
+    /// The run has ended: its reason is kept here, where its supervisor takes it when it
+    /// handles the exit (or a later stop, or a join, reads it), and handed to the stop chain
+    /// it is in, which asks the next child. Tells whether the run was not being stopped, so
+    /// that its exit goes to its supervisor's mailbox.
+    fn ended(&self, reason: ExitReason) -> bool {
+        let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
+        match std::mem::replace(&mut *link, Link::Free) {
             Link::Chained(chain, k) => {
+                *link = Link::Ended(reason.clone());
+                drop(link);
                 if let Some(chain) = chain.upgrade() {
                     chain.ended(k, reason);
                 }
-                None
+                false
             }
-            Link::Free | Link::Ended(_) => Some(reason),
+            Link::Free | Link::Ended(_) => {
+                *link = Link::Ended(reason);
+                true
+            }
+        }
+    }
+
+    /// How the run ended, taken out of it by its supervisor: without a lock nor a copy when
+    /// nothing else holds the run any more (its task has finished), as is usual by the time
+    /// the supervisor reads the exit.
+    pub(crate) fn take_exit_reason(this: &mut Arc<Run>) -> ExitReason {
+        let Some(run) = Arc::get_mut(this) else {
+            return this.exit_reason();
+        };
+        let link = run.link.get_mut().unwrap_or_else(PoisonError::into_inner);
+        match std::mem::replace(link, Link::Free) {
+            Link::Ended(reason) => reason,
+            // Not reached: the exit is reported after the reason is kept.
+            Link::Free | Link::Chained(..) => ExitReason::Killed,
         }
     }
 
@@ -425,7 +443,7 @@ impl End {
     fn report(self, reason: ExitReason, finished: bool) {
         // A run ending by itself is reported to the supervisor's mailbox; one being stopped is
         // reported to its stop chain (by `ended`), where the supervisor waits for it.
-        if let Some(reason) = self.run.ended(reason)
+        if self.run.ended(reason)
             && finished
             && let Some(owner) = &self.run.owner
         {
@@ -433,19 +451,17 @@ impl End {
                 slot: self.slot,
                 key: self.key,
                 generation: self.run.generation,
-                reason,
             }));
         }
     }
 }
 
-/// A child's exit, as its task reports it to the supervisor.
+/// A child's exit, as its task reports it to the supervisor (the reason is in the run).
 pub(crate) struct ChildExit {
     /// The child's position when it was started: right unless a child before it was removed.
     pub(crate) slot: usize,
     pub(crate) key: u64,
     pub(crate) generation: u64,
-    pub(crate) reason: ExitReason,
 }
 
 pin_project! {

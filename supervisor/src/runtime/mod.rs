@@ -184,9 +184,9 @@ impl Child {
         }
     }
 
-    fn record_failure(&mut self, reason: &ExitReason, at: Instant) {
+    fn record_failure(&mut self, reason: ExitReason, at: Instant) {
         let failure = match reason {
-            ExitReason::Failed(f) => f.clone(),
+            ExitReason::Failed(f) => f,
             ExitReason::Killed => Failure::new(FailureKind::Error, "killed"),
             _ => return,
         };
@@ -706,18 +706,22 @@ impl Supervisor {
             // An exit of a run that was stopped on purpose, or already replaced.
             _ => return None,
         }
-        let State::Running(run) = std::mem::replace(&mut child.state, State::Stopped) else {
+        let State::Running(Running { task, mut run }) =
+            std::mem::replace(&mut child.state, State::Stopped)
+        else {
             return None;
         };
         // The task ends right after reporting its exit, so it has usually finished by now:
         // releasing it at once reuses its memory while it is still in cache.
-        if !run.task.is_finished() {
-            self.reap(run.task);
+        if task.is_finished() {
+            drop(task);
+        } else {
+            self.reap(task);
         }
-        self.spare_run = Some(run.run);
+        let reason = Run::take_exit_reason(&mut run);
+        self.spare_run = Some(run);
         let child = &mut self.children[i];
 
-        let reason = exit.reason;
         if reason.is_abnormal() {
             tracing::error!(child = %self.path.join(&child.spec.name), %reason, "child terminated");
         } else {
@@ -725,7 +729,6 @@ impl Supervisor {
         }
         // One clock read per exit, shared by the failure record and the intensity window.
         let now = Instant::now();
-        child.record_failure(&reason, now);
         let restart = child.spec.restart;
         self.events.emit(
             || self.path.join(&child.spec.name),
@@ -733,7 +736,9 @@ impl Supervisor {
                 reason: reason.clone(),
             },
         );
-        if !restart.restarts_after(&reason) {
+        let restarts = restart.restarts_after(&reason);
+        child.record_failure(reason, now);
+        if !restarts {
             if restart == Restart::Temporary {
                 self.remove(i);
             }
