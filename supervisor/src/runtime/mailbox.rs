@@ -141,6 +141,46 @@ mod tests {
         assert!(reader.await.unwrap());
     }
 
+    /// Writers on other threads while the reader waits and wakes: nothing is lost, and each
+    /// writer's mail arrives in the order it was sent.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writers_lose_nothing_and_keep_their_order() {
+        const WRITERS: usize = 4;
+        const EACH: u64 = 2_000;
+        let (tx, mut rx) = mailbox();
+        for writer in 0..WRITERS {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                for seq in 0..EACH {
+                    tx.send(Mail::TryAgain {
+                        slot: writer,
+                        key: seq,
+                    })
+                    .ok()
+                    .unwrap();
+                    if seq % 64 == 0 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+            });
+        }
+        let mut next = [0u64; WRITERS];
+        let read_all = async {
+            for _ in 0..WRITERS as u64 * EACH {
+                let Mail::TryAgain { slot, key } = rx.recv().await else {
+                    panic!("only TryAgain was sent");
+                };
+                assert_eq!(key, next[slot], "writer {slot}'s mail out of order");
+                next[slot] += 1;
+            }
+        };
+        // A lost wake-up would leave the reader waiting: fail instead of hanging.
+        tokio::time::timeout(std::time::Duration::from_secs(10), read_all)
+            .await
+            .expect("the reader was not woken for mail that was sent");
+        assert_eq!(next, [EACH; WRITERS]);
+    }
+
     #[test]
     fn mail_sent_after_the_reader_is_gone_is_given_back() {
         let (tx, rx) = mailbox();
