@@ -80,13 +80,12 @@ impl Drop for MailReceiver {
     fn drop(&mut self) {
         // Requests still queued are dropped with their reply channels, so their callers learn
         // that the supervisor is gone; outside the lock, as dropping mail may run other code.
-        let unread = {
+        let (unread, waiting) = {
             let mut queue = self.0.lock();
             queue.closed = true;
-            queue.waiting = None;
-            std::mem::take(&mut queue.mail)
+            (std::mem::take(&mut queue.mail), queue.waiting.take())
         };
-        drop(unread);
+        drop((unread, waiting));
     }
 }
 
