@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use supervisor::Strategy;
-use supervisor_benches::{group_restart_baseline, group_restart_ours, runtime};
+use supervisor_benches::{group_restart_baseline, group_restart_ours, median, runtime};
 
 const ROUNDS: usize = 31;
 
@@ -21,22 +21,23 @@ fn main() {
             tokio::spawn(async move {
                 let (mut ours, mut baseline) = (Vec::new(), Vec::new());
                 for _ in 0..ROUNDS {
-                    ours.push(group_restart_ours(n, Strategy::OneForAll).await);
-                    baseline.push(group_restart_baseline(n).await);
+                    ours.push(
+                        group_restart_ours(n, Strategy::OneForAll)
+                            .await
+                            .as_secs_f64(),
+                    );
+                    baseline.push(group_restart_baseline(n).await.as_secs_f64());
                 }
                 let (o, b) = (median(ours), median(baseline));
                 println!(
-                    "{label}, one_for_all of {n}: ours {o:.2?}, raw tokio {b:.2?}, ratio {:.2}",
-                    o.as_secs_f64() / b.as_secs_f64()
+                    "{label}, one_for_all of {n}: ours {:.2?}, raw tokio {:.2?}, ratio {:.2}",
+                    Duration::from_secs_f64(o),
+                    Duration::from_secs_f64(b),
+                    o / b
                 );
             })
             .await
             .expect("the rounds' task");
         });
     }
-}
-
-fn median(mut samples: Vec<Duration>) -> Duration {
-    samples.sort();
-    samples[samples.len() / 2]
 }

@@ -361,6 +361,17 @@ pub async fn ping_pong_baseline(n: u64) -> Duration {
     took
 }
 
+/// The median of `samples` (the mean of the middle two for an even count).
+pub fn median(mut samples: Vec<f64>) -> f64 {
+    samples.sort_by(|a, b| a.total_cmp(b));
+    let n = samples.len();
+    if n % 2 == 1 {
+        samples[n / 2]
+    } else {
+        (samples[n / 2 - 1] + samples[n / 2]) / 2.0
+    }
+}
+
 /// The runtimes the scenarios run on: multi-thread with 2 workers (this machine's cores), or
 /// current_thread.
 pub fn runtime(multi: bool) -> tokio::runtime::Runtime {

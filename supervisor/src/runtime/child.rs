@@ -169,23 +169,18 @@ impl Run {
     }
 
     /// A run of the child `name` of the supervisor `owner`.
-    pub(crate) fn new(
-        owner: &Arc<Owner>,
-        name: &Arc<str>,
-        generation: u64,
-        restarts: u64,
-    ) -> Arc<Self> {
-        Arc::new(Run::build(
+    fn of_child(owner: &Arc<Owner>, name: &Arc<str>, generation: u64, restarts: u64) -> Self {
+        Run::build(
             Some(owner.clone()),
             name.clone(),
             OnceLock::new(),
             generation,
             restarts,
-        ))
+        )
     }
 
-    /// [`new`](Self::new), in the allocation of `spare` if nothing else holds it any more: a
-    /// restarted child's previous run, whose task has ended.
+    /// A run of the child `name` of the supervisor `owner`, in the allocation of `spare` if
+    /// nothing else holds it any more: a restarted child's previous run, whose task has ended.
     pub(crate) fn new_in(
         spare: Option<Arc<Run>>,
         owner: &Arc<Owner>,
@@ -199,17 +194,11 @@ impl Run {
             if Arc::ptr_eq(&run.name, name) {
                 run.restart(generation, restarts);
             } else {
-                *run = Run::build(
-                    Some(owner.clone()),
-                    name.clone(),
-                    OnceLock::new(),
-                    generation,
-                    restarts,
-                );
+                *run = Run::of_child(owner, name, generation, restarts);
             }
             return spare;
         }
-        Run::new(owner, name, generation, restarts)
+        Arc::new(Run::of_child(owner, name, generation, restarts))
     }
 
     /// Makes an ended run of a child, which nothing else holds, its next run. The owner and
