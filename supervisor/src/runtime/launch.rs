@@ -1,0 +1,207 @@
+//! How one run of a child starts, whatever holds it (a supervisor's slot or a pool's
+//! instance): [`launch`] does the part that needs no waiting (spawn a worker, begin its init
+//! phase or a nested supervisor's start), [`wait`] the part that does.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Poll, Waker};
+
+use tokio::sync::oneshot;
+
+use super::child::{self, Run, SpawnArgs, TaskHandle};
+use super::mailbox::MailSender;
+use super::stop::{StopChain, StopLink};
+use crate::error::StartError;
+use crate::event::{EventBus, EventKind};
+use crate::exit::{ExitReason, Failure, FailureKind};
+use crate::spec::{ChildKind, InitFuture, Shutdown, WorkerStart};
+
+/// A start after its part that needs no waiting.
+pub(crate) enum Launched {
+    /// The run is running: a worker without an init phase, or whose init finished at its first
+    /// poll.
+    Running(TaskHandle),
+    /// The run could not be started: its worker's factory panicked, or its init phase failed
+    /// at its first poll.
+    Failed(Failure),
+    /// The start waits for the run.
+    Waiting(WaitOn),
+}
+
+/// What a start waits for.
+pub(crate) enum WaitOn {
+    /// A worker's init phase, which runs in the caller's task.
+    Init(InitFuture),
+    /// A nested supervisor (or pool) starting; it says when it is ready.
+    Supervisor(
+        TaskHandle,
+        oneshot::Receiver<Result<MailSender, StartError>>,
+    ),
+}
+
+/// Why a waited-for start did not end with a running child.
+pub(crate) enum WaitFailed {
+    /// The caller was asked to stop meanwhile; the run was stopped.
+    Interrupted,
+    /// The run failed to start.
+    Failed(Failure),
+    /// A nested supervisor failed to start one of its children: its error (naming the deep
+    /// child) and the failure to record for the nested supervisor itself.
+    Nested(StartError, Failure),
+}
+
+/// Starts `args.run` of a child of `kind`: spawns it, or begins what its start waits for.
+/// Emits its `Started` event once its factory has run.
+#[inline]
+pub(crate) fn launch(kind: &ChildKind, args: SpawnArgs, events: &EventBus) -> Launched {
+    let run = args.run.clone();
+    let generation = run.generation;
+    match kind {
+        ChildKind::Worker(WorkerStart::Spawn(start)) => {
+            let task = match start(args) {
+                Ok(task) => task,
+                Err(failure) => return Launched::Failed(failure),
+            };
+            events.emit(|| run.path().clone(), || EventKind::Started { generation });
+            tracing::debug!(child = %run.path(), generation, "child started");
+            Launched::Running(task)
+        }
+        ChildKind::Worker(WorkerStart::Init(start)) => {
+            let mut init = match start(args) {
+                Ok(init) => init,
+                Err(failure) => return Launched::Failed(failure),
+            };
+            events.emit(|| run.path().clone(), || EventKind::Started { generation });
+            // Most inits finish at their first poll: tried here, so that no waiting future is
+            // built for them. Without a waker: one that is not done is polled again, with the
+            // caller's, by `wait`.
+            let mut no_waker = std::task::Context::from_waker(Waker::noop());
+            match init.as_mut().poll(&mut no_waker) {
+                Poll::Ready(Ok(task)) => {
+                    tracing::debug!(child = %run.path(), generation, "child started");
+                    Launched::Running(task)
+                }
+                Poll::Ready(Err(reason)) => Launched::Failed(init_failure(reason)),
+                Poll::Pending => {
+                    tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
+                    Launched::Waiting(WaitOn::Init(init))
+                }
+            }
+        }
+        ChildKind::Supervisor(spec) => {
+            let (ready_tx, ready_rx) = oneshot::channel();
+            let spec = (**spec).clone();
+            let fut =
+                super::supervisor::supervise_boxed(spec, run.clone(), events.clone(), ready_tx);
+            let task = child::spawn(fut, args);
+            events.emit(|| run.path().clone(), || EventKind::Started { generation });
+            tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
+            Launched::Waiting(WaitOn::Supervisor(task, ready_rx))
+        }
+    }
+}
+
+/// The waiting part of a start (see [`launch`]): the run's task once it is ready. If
+/// `stop_requested` completes first, the run is stopped with its `shutdown` and the start is
+/// interrupted.
+pub(crate) async fn wait(
+    on: WaitOn,
+    run: Arc<Run>,
+    shutdown: Shutdown,
+    stop_requested: Pin<&mut (dyn Future<Output = ()> + Send)>,
+    events: &EventBus,
+) -> Result<TaskHandle, WaitFailed> {
+    match on {
+        WaitOn::Init(mut init) => {
+            let outcome = tokio::select! {
+                biased;
+                outcome = &mut init => outcome,
+                _ = stop_requested => {
+                    stop_init(init, &run, shutdown, events).await;
+                    return Err(WaitFailed::Interrupted);
+                }
+            };
+            outcome.map_err(|reason| WaitFailed::Failed(init_failure(reason)))
+        }
+        WaitOn::Supervisor(task, ready_rx) => {
+            let outcome = tokio::select! {
+                biased;
+                outcome = ready_rx => outcome,
+                _ = stop_requested => {
+                    stop_one(task, run, shutdown, events).await;
+                    return Err(WaitFailed::Interrupted);
+                }
+            };
+            match outcome {
+                // Its mailbox is also in its run, where commands find it.
+                Ok(Ok(_mailbox)) => Ok(task),
+                Ok(Err(error)) => {
+                    let _ = task.await;
+                    let failure = match &error {
+                        StartError::ChildFailed { failure, .. } => failure.clone(),
+                        other => Failure::new(FailureKind::StartFailed, other.to_string()),
+                    };
+                    Err(WaitFailed::Nested(error, failure))
+                }
+                Err(_) => {
+                    let _ = task.await;
+                    let reason = run.exit_reason();
+                    Err(WaitFailed::Failed(Failure::new(
+                        FailureKind::StartFailed,
+                        reason.to_string(),
+                    )))
+                }
+            }
+        }
+    }
+}
+
+/// Stops a run in its init phase, which runs in the caller's task: asks it to stop and polls
+/// the init on for as long as its shutdown allows, then drops it (the run is killed).
+async fn stop_init(mut init: InitFuture, run: &Run, shutdown: Shutdown, events: &EventBus) {
+    run.request_stop();
+    let finished = match shutdown {
+        Shutdown::Brutal => None,
+        Shutdown::Infinity => Some((&mut init).await),
+        Shutdown::Timeout(limit) => tokio::time::timeout(limit, &mut init).await.ok(),
+    };
+    let reason = match finished {
+        None => ExitReason::Killed,
+        Some(Err(reason)) => reason,
+        // Not reached: an init that ends after the request does not spawn its run phase.
+        Some(Ok(task)) => {
+            task.abort();
+            let _ = task.await;
+            run.exit_reason()
+        }
+    };
+    // Dropped here, in the caller's task: a panic in the worker's `Drop` is its failure.
+    let reason = match child::caught(move || drop(init)) {
+        Ok(()) => reason,
+        Err(panic) => ExitReason::Failed(panic),
+    };
+    tracing::debug!(child = %run.path(), %reason, "child stopped in its init phase");
+    events.emit(|| run.path().clone(), || EventKind::Exited { reason });
+}
+
+/// The failure of a start whose init phase ended the run.
+pub(crate) fn init_failure(reason: ExitReason) -> Failure {
+    match reason {
+        ExitReason::Failed(failure) => failure,
+        other => Failure::new(FailureKind::StartFailed, other.to_string()),
+    }
+}
+
+/// Stops one run that is not among the caller's children (yet) and waits for its end.
+async fn stop_one(task: TaskHandle, run: Arc<Run>, shutdown: Shutdown, events: &EventBus) {
+    StopChain::run(
+        vec![StopLink {
+            run,
+            task,
+            shutdown,
+        }],
+        events,
+    )
+    .await;
+}

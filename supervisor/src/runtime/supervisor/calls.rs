@@ -1,0 +1,198 @@
+//! The handle's requests, as OTP's `handle_call`: which_children, count_children, start_child,
+//! restart_child, terminate_child, delete_child, a child's info, and the routing of a request
+//! to the nested supervisor on its path.
+
+use super::{Running, State, Stop, Supervisor};
+use crate::error::{ChildError, StartError};
+use crate::handle::ChildCounts;
+use crate::path::ChildRef;
+use crate::runtime::command::{Command, Mail, Op};
+use crate::spec::{ChildSpec, ChildType, Restart, check_name};
+
+impl Supervisor {
+    pub(super) async fn on_command(&mut self, command: Command) -> Result<(), Stop> {
+        let Command { target, depth, op } = command;
+        let remaining = target.len() - depth;
+        let here = if op.targets_supervisor() { 0 } else { 1 };
+        if remaining < here {
+            op.fail(ChildError::NotFound {
+                path: self.path.clone(),
+            });
+            return Ok(());
+        }
+        if remaining > here {
+            self.forward(Command { target, depth, op });
+            return Ok(());
+        }
+        match op {
+            Op::WhichChildren(reply) => {
+                let _ = reply.send(Ok(self.live().map(|(_, c)| c.info(&self.path)).collect()));
+            }
+            Op::CountChildren(reply) => {
+                let _ = reply.send(Ok(self.count()));
+            }
+            Op::StartChild(spec, reply) => {
+                let result = self.start_new_child(*spec).await;
+                let _ = reply.send(result);
+            }
+            Op::Info(reply) => {
+                let result = self
+                    .find(&target, depth)
+                    .map(|i| self.children[i].info(&self.path));
+                let _ = reply.send(result);
+            }
+            Op::Restart(reply) => {
+                let result = self.restart_child(&target, depth).await;
+                let _ = reply.send(result);
+            }
+            Op::Terminate(reply) => {
+                let result = match self.find(&target, depth) {
+                    Ok(i) => {
+                        self.stop([i]).await;
+                        self.children[i].state = State::Stopped;
+                        if self.children[i].spec.restart == Restart::Temporary {
+                            self.remove(i);
+                        }
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
+                };
+                let _ = reply.send(result);
+            }
+            Op::Delete(reply) => {
+                let result = self.find(&target, depth).and_then(|i| {
+                    let child = &self.children[i];
+                    match child.state {
+                        State::Running(_) => Err(ChildError::Running {
+                            path: self.path.join(&child.spec.name),
+                        }),
+                        State::Restarting => Err(ChildError::Restarting {
+                            path: self.path.join(&child.spec.name),
+                        }),
+                        State::Stopped => {
+                            self.remove(i);
+                            Ok(())
+                        }
+                        // Not found by name: never reached.
+                        State::Removed => Err(ChildError::NotFound {
+                            path: self.path.join(&child.spec.name),
+                        }),
+                    }
+                });
+                let _ = reply.send(result);
+            }
+        }
+        Ok(())
+    }
+
+    /// The index of the child named by `target[depth]`.
+    fn find(&mut self, target: &ChildRef, depth: usize) -> Result<usize, ChildError> {
+        let name = target.segment(depth).map(|s| &**s).unwrap_or("");
+        self.index_of(name).ok_or_else(|| ChildError::NotFound {
+            path: self.path.join(name),
+        })
+    }
+
+    /// Passes a command on to the nested supervisor on its path.
+    fn forward(&mut self, command: Command) {
+        let i = match self.find(&command.target, command.depth) {
+            Ok(i) => i,
+            Err(e) => return command.op.fail(e),
+        };
+        let child = &self.children[i];
+        if child.spec.child_type() != ChildType::Supervisor {
+            return command.op.fail(ChildError::NotASupervisor {
+                path: self.path.join(&child.spec.name),
+            });
+        }
+        let State::Running(Running { run, .. }) = &child.state else {
+            return command.op.fail(ChildError::SupervisorNotRunning {
+                path: self.path.join(&child.spec.name),
+            });
+        };
+        let Some(commands) = run.mailbox() else {
+            return command.op.fail(ChildError::SupervisorNotRunning {
+                path: self.path.join(&child.spec.name),
+            });
+        };
+        let forwarded = Command {
+            depth: command.depth + 1,
+            ..command
+        };
+        if let Err(Mail::Command(lost)) = commands.send(Mail::Command(forwarded)) {
+            lost.op.fail(ChildError::SupervisorNotRunning {
+                path: self.path.join(&child.spec.name),
+            });
+        }
+    }
+
+    fn count(&self) -> ChildCounts {
+        let mut counts = ChildCounts {
+            specs: self.children.len() - self.removed,
+            ..ChildCounts::default()
+        };
+        for (_, child) in self.live() {
+            match child.spec.child_type() {
+                ChildType::Worker => counts.workers += 1,
+                ChildType::Supervisor => counts.supervisors += 1,
+            }
+            if matches!(child.state, State::Running(_)) {
+                counts.active += 1;
+            }
+        }
+        counts
+    }
+
+    /// OTP's `restart_child`: starts a stopped child; not counted toward the intensity.
+    async fn restart_child(&mut self, target: &ChildRef, depth: usize) -> Result<(), ChildError> {
+        let i = self.find(target, depth)?;
+        let child = &self.children[i];
+        match child.state {
+            State::Running(_) => Err(ChildError::Running {
+                path: self.path.join(&child.spec.name),
+            }),
+            State::Restarting => Err(ChildError::Restarting {
+                path: self.path.join(&child.spec.name),
+            }),
+            State::Stopped => self.start(i).await.map_err(|e| self.start_error(i, e)),
+            // Not found by name: never reached.
+            State::Removed => Err(ChildError::NotFound {
+                path: self.path.join(&child.spec.name),
+            }),
+        }
+    }
+
+    fn start_error(&self, i: usize, error: StartError) -> ChildError {
+        match error {
+            StartError::ChildFailed { failure, .. } => ChildError::StartFailed {
+                path: self.child_path(i),
+                failure,
+            },
+            StartError::Spec(e) => ChildError::Spec(e),
+            StartError::Interrupted { path } => ChildError::SupervisorNotRunning { path },
+        }
+    }
+
+    /// OTP's `start_child`: adds a spec last in start order and starts it; a failed start
+    /// discards the spec.
+    async fn start_new_child(&mut self, spec: ChildSpec) -> Result<(), ChildError> {
+        let path = self.path.join(&spec.name);
+        check_name(&spec.name, || path.clone())?;
+        if let Some(i) = self.index_of(&spec.name) {
+            return Err(match self.children[i].state {
+                State::Running(_) => ChildError::AlreadyStarted { path },
+                _ => ChildError::AlreadyPresent { path },
+            });
+        }
+        spec.validate(&path)?;
+        let i = self.push(spec);
+        match self.start(i).await {
+            Ok(()) => Ok(()),
+            Err(error) => {
+                let error = self.start_error(i, error);
+                self.remove(i);
+                Err(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,369 @@
+//! One supervisor: the task that owns its children's slots and handles its mailbox, one
+//! message at a time, as an OTP supervisor does. Each file answers one question: how children
+//! start (`start`), what happens when one exits (`restart`), how they stop (`shutdown`), and
+//! what the handle's requests do (`calls`); this one holds the slots and the main loop.
+
+mod calls;
+mod restart;
+mod shutdown;
+mod start;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tokio::time::Instant;
+
+use super::ReadyReply;
+use super::child::{Owner, Run, TaskHandle};
+use super::command::Mail;
+use super::intensity::RestartWindow;
+use super::mailbox::{self, MailReceiver, MailSender};
+use crate::error::StartError;
+use crate::event::{EventBus, EventKind};
+use crate::exit::{ExitReason, Failure, FailureKind};
+use crate::handle::{ChildInfo, FailureRecord, Phase};
+use crate::path::ChildPath;
+use crate::spec::{ChildKind, ChildSpec, Strategy, SupervisorSpec};
+use start::Waiting;
+
+/// Tombstones of removed children are dropped once there are this many, and at least as many as
+/// live children.
+const COMPACT_AT: usize = 32;
+
+/// The reaping list is first swept of finished tasks when it reaches this length.
+const REAP_BATCH: usize = 64;
+
+/// The whole life of one supervisor, as a future.
+pub(crate) async fn supervise(
+    spec: SupervisorSpec,
+    run: Arc<Run>,
+    events: EventBus,
+    ready: ReadyReply,
+    is_root: bool,
+) -> ExitReason {
+    let mut sup = Supervisor::new(spec, run, events);
+    if let Err(error) = sup.start_all().await {
+        let reason = match &error {
+            // Asked to stop while starting: that is a shutdown, not a failure.
+            StartError::Interrupted { .. } => ExitReason::Shutdown,
+            _ => ExitReason::Failed(Failure::new(FailureKind::StartFailed, error.to_string())),
+        };
+        let _ = ready.send(Err(error));
+        return reason;
+    }
+    if is_root {
+        // A nested supervisor's readiness is announced by its parent, as for any child.
+        sup.events
+            .emit(|| sup.path.clone(), || EventKind::Ready { generation: 0 });
+    }
+    let _ = ready.send(Ok(sup.mail_tx.clone()));
+    sup.run().await
+}
+
+/// A nested supervisor's life as a boxed `Send` future: the box breaks the type cycle of a
+/// supervisor starting supervisors.
+pub(crate) fn supervise_boxed(
+    spec: SupervisorSpec,
+    run: Arc<Run>,
+    events: EventBus,
+    ready: ReadyReply,
+) -> crate::spec::ChildFuture {
+    Box::pin(supervise(spec, run, events, ready, false))
+}
+/// One child slot of a supervisor.
+struct Child {
+    /// Stable identity of the slot, carried by exit messages (positions shift on delete).
+    key: u64,
+    spec: ChildSpec,
+    state: State,
+    starts: u64,
+    restarts: u64,
+    /// Boxed: most children never fail, and a slot is kept for every child.
+    last_failure: Option<Box<FailureRecord>>,
+}
+
+enum State {
+    Running(Running),
+    Restarting,
+    Stopped,
+    /// The slot of a deleted spec or of a temporary child that ended, dropped at the next
+    /// compaction (see `Supervisor::remove`).
+    Removed,
+}
+
+struct Running {
+    task: TaskHandle,
+    /// Its generation, and a nested supervisor's mailbox.
+    run: Arc<Run>,
+}
+
+impl Child {
+    /// Whether this slot is a tombstone (see `Supervisor::remove`).
+    fn is_removed(&self) -> bool {
+        matches!(self.state, State::Removed)
+    }
+
+    fn info(&self, parent: &ChildPath) -> ChildInfo {
+        ChildInfo {
+            path: parent.join(&self.spec.name),
+            child_type: self.spec.child_type(),
+            phase: match self.state {
+                State::Running(_) => Phase::Running,
+                State::Restarting => Phase::Restarting,
+                // A removed slot is never listed.
+                State::Stopped | State::Removed => Phase::Stopped,
+            },
+            restart: self.spec.restart,
+            shutdown: self.spec.shutdown,
+            starts: self.starts,
+            restart_count: self.restarts,
+            last_failure: self.last_failure.as_deref().cloned(),
+        }
+    }
+
+    fn record_failure(&mut self, reason: ExitReason, at: Instant) {
+        let failure = match reason {
+            ExitReason::Failed(f) => f,
+            ExitReason::Killed => Failure::new(FailureKind::Error, "killed"),
+            _ => return,
+        };
+        self.set_last_failure(failure, at);
+    }
+
+    /// Records a failure, reusing the box of the previous one: a child failing again and again
+    /// allocates once.
+    fn set_last_failure(&mut self, failure: Failure, at: Instant) {
+        let record = FailureRecord { failure, at };
+        match &mut self.last_failure {
+            Some(last) => **last = record,
+            None => self.last_failure = Some(Box::new(record)),
+        }
+    }
+}
+
+/// What a restart still has to do once it has been decided (see `Supervisor::restart`).
+enum Pending {
+    Nothing,
+    /// The start of a lone child, to wait for.
+    Start(usize, Waiting),
+    /// The children to stop and start again, in start order.
+    Group(std::ops::Range<usize>),
+}
+
+/// Why the supervisor must stop now.
+enum Stop {
+    /// Its intensity was exceeded.
+    Failed(Failure),
+    /// It was asked to shut down in the middle of something.
+    Interrupted,
+}
+
+pub(crate) struct Supervisor {
+    path: ChildPath,
+    strategy: Strategy,
+    window: RestartWindow,
+    max_restarts: u32,
+    period: std::time::Duration,
+    children: Vec<Child>,
+    /// Child keys by name (keys, unlike positions, survive a removal), built when a handle call
+    /// first names a child: a tree that is only started and stopped never pays for it.
+    by_name: Option<foldhash::HashMap<Arc<str>, u64>>,
+    next_key: u64,
+    /// How many slots are tombstones of removed children.
+    removed: usize,
+    /// Completes when the supervisor is asked to stop. One future for its whole life, so the
+    /// many waits on it register with the token once, not once per message.
+    shutdown_requested: Pin<Box<dyn Future<Output = ()> + Send>>,
+    events: EventBus,
+    /// The supervisor's own run: whether it was asked to stop before its main loop began.
+    run: Arc<Run>,
+    mail_tx: MailSender,
+    /// Shared by the runs of its children: its path and mailbox.
+    owner: Arc<Owner>,
+    /// The run of the child that last exited by itself, whose allocation the next start reuses
+    /// when its task has let go of it (a restart then allocates one block less).
+    spare_run: Option<Arc<Run>>,
+    mail_rx: MailReceiver,
+    /// Tasks of runs that already reported their exit; awaited before the supervisor ends so no
+    /// task of the tree outlives it.
+    reaping: Vec<TaskHandle>,
+    /// The length at which `reaping` is next swept: twice what a sweep left, so sweeping stays
+    /// amortized O(1) per exit even when many tasks are slow to finish.
+    reap_at: usize,
+}
+
+impl Supervisor {
+    pub(crate) fn new(spec: SupervisorSpec, run: Arc<Run>, events: EventBus) -> Self {
+        let (mail_tx, mail_rx) = mailbox::mailbox();
+        run.post_stop_to(mail_tx.clone());
+        let mut sup = Supervisor {
+            path: run.path().clone(),
+            strategy: spec.strategy,
+            window: RestartWindow::new(spec.intensity),
+            max_restarts: spec.intensity.max_restarts,
+            period: spec.intensity.period,
+            children: Vec::with_capacity(spec.children.len()),
+            by_name: None,
+            next_key: 0,
+            removed: 0,
+            shutdown_requested: {
+                let run = run.clone();
+                Box::pin(async move { run.stop_requested().await })
+            },
+            events,
+            run: run.clone(),
+            owner: Arc::new(Owner {
+                path: run.path().clone(),
+                mailbox: mail_tx.clone(),
+            }),
+            spare_run: None,
+            mail_tx,
+            mail_rx,
+            reaping: Vec::new(),
+            reap_at: REAP_BATCH,
+        };
+        for child in spec.children {
+            sup.push(child);
+        }
+        sup
+    }
+
+    /// The full path of child `i`, joined on demand: most runs never need it.
+    fn child_path(&self, i: usize) -> ChildPath {
+        self.path.join(&self.children[i].spec.name)
+    }
+
+    /// Appends a child slot, last in start order. Keys only grow, so the slots stay sorted by
+    /// key, which [`locate`](Self::locate) relies on.
+    fn push(&mut self, spec: ChildSpec) -> usize {
+        let index = self.children.len();
+        let key = self.next_key;
+        self.next_key += 1;
+        if let Some(by_name) = &mut self.by_name {
+            by_name.insert(spec.name.clone(), key);
+        }
+        self.children.push(Child {
+            key,
+            spec,
+            state: State::Stopped,
+            starts: 0,
+            restarts: 0,
+            last_failure: None,
+        });
+        index
+    }
+
+    /// Removes a stopped child slot (a deleted spec, or a temporary child that ended) in O(1):
+    /// the slot stays as a tombstone, so no position moves while a message is being handled;
+    /// [`compact`](Self::compact) drops the tombstones between messages. The spec's worker
+    /// factory, which may hold the user's resources, is dropped at once.
+    fn remove(&mut self, index: usize) {
+        let child = &mut self.children[index];
+        if let Some(by_name) = &mut self.by_name {
+            by_name.remove(&child.spec.name);
+        }
+        child.state = State::Removed;
+        child.spec.kind = ChildKind::removed();
+        child.last_failure = None;
+        self.removed += 1;
+    }
+
+    /// Drops the tombstones of removed slots once they are at least half of all slots, so
+    /// removals cost amortized O(1). Positions move: exits still find their child by key (see
+    /// [`locate`](Self::locate)), and the name index holds keys.
+    fn compact(&mut self) {
+        if self.removed >= COMPACT_AT && self.removed * 2 >= self.children.len() {
+            self.children.retain(|c| !c.is_removed());
+            self.removed = 0;
+        }
+    }
+
+    /// The child slots that are not removed, with their positions, in start order.
+    fn live(&self) -> impl Iterator<Item = (usize, &Child)> {
+        self.children
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.is_removed())
+    }
+
+    /// The position of the child called `name`.
+    fn index_of(&mut self, name: &str) -> Option<usize> {
+        if self.by_name.is_none() {
+            let index = self
+                .live()
+                .map(|(_, c)| (c.spec.name.clone(), c.key))
+                .collect();
+            self.by_name = Some(index);
+        }
+        let key = *self.by_name.as_ref()?.get(name)?;
+        self.position(key)
+    }
+
+    /// The position of the child with `key`, which was at `slot` when it was started: still
+    /// there unless a child before it was removed, else found by binary search (the slots are
+    /// sorted by key).
+    fn locate(&self, slot: usize, key: u64) -> Option<usize> {
+        match self.children.get(slot) {
+            Some(child) if child.key == key => Some(slot),
+            _ => self.position(key),
+        }
+    }
+
+    /// The position of the child with `key`: the slots are sorted by key.
+    fn position(&self, key: u64) -> Option<usize> {
+        self.children.binary_search_by_key(&key, |c| c.key).ok()
+    }
+
+    /// Keeps the task of a run that reported its exit until it has ended.
+    fn reap(&mut self, task: TaskHandle) {
+        self.reaping.push(task);
+        if self.reaping.len() >= self.reap_at {
+            self.reaping.retain(|t| !t.is_finished());
+            self.reap_at = (self.reaping.len() * 2).max(REAP_BATCH);
+        }
+    }
+
+    /// The main loop, once all children have started.
+    pub(crate) async fn run(mut self) -> ExitReason {
+        // A stop request made before the mailbox was known is only in the flag.
+        let outcome = if self.run.is_stop_requested() {
+            ExitReason::Shutdown
+        } else {
+            loop {
+                // Between messages no position is held: tombstones may go.
+                self.compact();
+                let mail = self.mail_rx.recv().await;
+                // Restarts are decided, and mostly done, without building a future: only one
+                // that waits (for a group of children, an init phase, a nested supervisor)
+                // builds the future of `finish_restart`.
+                let pending = match mail {
+                    Mail::Stop => break ExitReason::Shutdown,
+                    Mail::Exited(exit) => match self.on_exit(exit) {
+                        Some((i, now)) => self.restart(i, now),
+                        None => Ok(Pending::Nothing),
+                    },
+                    Mail::TryAgain { slot, key } => self.try_again(slot, key),
+                    Mail::Command(command) => {
+                        self.on_command(command).await.map(|()| Pending::Nothing)
+                    }
+                };
+                let result = match pending {
+                    Ok(Pending::Nothing) => Ok(()),
+                    Ok(pending) => self.finish_restart(pending).await,
+                    Err(stop) => Err(stop),
+                };
+                match result {
+                    Ok(()) => {}
+                    Err(Stop::Interrupted) => break ExitReason::Shutdown,
+                    Err(Stop::Failed(failure)) => break ExitReason::Failed(failure),
+                }
+            }
+        };
+        tracing::info!(reason = %outcome, "supervisor shutting down");
+        self.events
+            .emit(|| self.path.clone(), || EventKind::ShuttingDown);
+        self.stop_all().await;
+        outcome
+    }
+}

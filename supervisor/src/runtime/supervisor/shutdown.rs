@@ -1,0 +1,61 @@
+//! Stopping children: some of them one after another in the order given (a strategy's group,
+//! or a handle's `terminate_child`), or all of them in reverse start order when the supervisor
+//! itself stops.
+
+use super::{State, Supervisor};
+use crate::exit::ExitReason;
+use crate::runtime::stop::{StopChain, StopLink};
+
+impl Supervisor {
+    /// Stops the running ones among the children at `order`, one after another in that order,
+    /// each with its shutdown spec and ended before the next is asked, and reports how each
+    /// ended.
+    pub(super) async fn stop(&mut self, order: impl IntoIterator<Item = usize>) {
+        let order = order.into_iter();
+        let mut links = Vec::with_capacity(order.size_hint().0);
+        let mut stopped = Vec::with_capacity(order.size_hint().0);
+        for i in order {
+            let child = &mut self.children[i];
+            if let State::Running(run) = std::mem::replace(&mut child.state, State::Stopped) {
+                links.push(StopLink {
+                    run: run.run,
+                    task: run.task,
+                    shutdown: child.spec.shutdown,
+                });
+                stopped.push(i);
+            }
+        }
+        if links.is_empty() {
+            return;
+        }
+        let reasons = StopChain::run(links, &self.events).await;
+        for (i, reason) in stopped.into_iter().zip(reasons) {
+            if let Some(reason) = reason {
+                self.report_stopped(i, &reason);
+            }
+        }
+    }
+
+    pub(super) fn report_stopped(&self, i: usize, reason: &ExitReason) {
+        let child = &self.children[i];
+        // OTP's shutdown_error report: anything but the exit the shutdown asked for.
+        let expected = match reason {
+            ExitReason::Shutdown | ExitReason::Normal => true,
+            ExitReason::Killed => child.spec.shutdown == crate::spec::Shutdown::Brutal,
+            ExitReason::Failed(_) => false,
+        };
+        if expected {
+            tracing::debug!(child = %self.path.join(&child.spec.name), %reason, "child stopped");
+        } else {
+            tracing::warn!(child = %self.path.join(&child.spec.name), %reason, "child did not stop cleanly");
+        }
+    }
+
+    /// Stops every child in reverse start order, then waits for the tasks of earlier runs.
+    pub(super) async fn stop_all(&mut self) {
+        self.stop((0..self.children.len()).rev()).await;
+        for task in self.reaping.drain(..) {
+            let _ = task.await;
+        }
+    }
+}

@@ -1,0 +1,156 @@
+//! Starting children: all of them in start order when the supervisor starts, and one at a
+//! time for a restart or a handle's call, each init finishing before the next child starts.
+
+use std::sync::Arc;
+
+use tokio::time::Instant;
+
+use super::{Running, State, Supervisor};
+use crate::error::StartError;
+use crate::event::EventKind;
+use crate::exit::Failure;
+use crate::runtime::child::{self, Run, SpawnArgs, TaskHandle};
+use crate::runtime::launch::{self, Launched, WaitFailed, WaitOn};
+
+/// A start after its part that needs no waiting (see `Supervisor::launch`).
+pub(super) enum Launch {
+    /// The child is running.
+    Done,
+    /// The child could not be started: its worker's factory panicked, or its init phase
+    /// failed at its first poll.
+    Failed(Failure),
+    /// The start waits for the child.
+    Waiting(Waiting),
+}
+
+pub(super) struct Waiting {
+    run: Arc<Run>,
+    on: WaitOn,
+}
+
+impl Supervisor {
+    /// Starts every child in start order; on a failure, stops those already started in reverse
+    /// order.
+    pub(super) async fn start_all(&mut self) -> Result<(), StartError> {
+        for i in 0..self.children.len() {
+            let started = match self.launch(i) {
+                Launch::Done => Ok(()),
+                waiting => self.finish_start(i, waiting).await,
+            };
+            if let Err(error) = started {
+                self.stop_all().await;
+                return Err(error);
+            }
+        }
+        Ok(())
+    }
+
+    /// Starts one run of child `i` and, if it has an init phase (or is a supervisor), waits for
+    /// it to finish. A shutdown request while waiting aborts the start.
+    ///
+    /// Hot paths call [`launch`](Self::launch) and [`finish_start`](Self::finish_start)
+    /// themselves, so a child that needs no waiting never builds the waiting future (hundreds of
+    /// bytes, moved on every call).
+    pub(super) async fn start(&mut self, i: usize) -> Result<(), StartError> {
+        match self.launch(i) {
+            Launch::Done => Ok(()),
+            waiting => self.finish_start(i, waiting).await,
+        }
+    }
+
+    /// The part of a start that needs no waiting: a new run of child `i`, spawned (a worker
+    /// without an init phase, or whose init finished at its first poll, is then running) or
+    /// with its init phase or nested supervisor's start to wait for.
+    pub(super) fn launch(&mut self, i: usize) -> Launch {
+        let child = &mut self.children[i];
+        let generation = child.starts;
+        child.starts += 1;
+        let spare = self.spare_run.take();
+        let run = Run::new_in(
+            spare,
+            &self.owner,
+            &child.spec.name,
+            generation,
+            child.restarts,
+        );
+        // A root span: the path already says where the child sits in the tree.
+        let span = tracing::info_span!(parent: None, "child", path = %run.path(), generation);
+        let args = SpawnArgs {
+            run: run.clone(),
+            slot: i,
+            key: child.key,
+            span: child::child_span(span),
+        };
+        match launch::launch(&child.spec.kind, args, &self.events) {
+            Launched::Running(task) => {
+                self.running(i, task, run);
+                Launch::Done
+            }
+            Launched::Failed(failure) => Launch::Failed(failure),
+            Launched::Waiting(on) => Launch::Waiting(Waiting { run, on }),
+        }
+    }
+
+    /// The waiting part of a start (see [`launch`](Self::launch)).
+    pub(super) async fn finish_start(
+        &mut self,
+        i: usize,
+        launch: Launch,
+    ) -> Result<(), StartError> {
+        let Waiting { run, on } = match launch {
+            Launch::Done => return Ok(()),
+            Launch::Failed(failure) => return Err(self.start_failed(i, failure)),
+            Launch::Waiting(waiting) => waiting,
+        };
+        let shutdown = self.children[i].spec.shutdown;
+        let waited = launch::wait(
+            on,
+            run.clone(),
+            shutdown,
+            self.shutdown_requested.as_mut(),
+            &self.events,
+        )
+        .await;
+        match waited {
+            Ok(task) => {
+                self.running(i, task, run);
+                Ok(())
+            }
+            Err(WaitFailed::Interrupted) => Err(StartError::Interrupted {
+                path: self.path.clone(),
+            }),
+            Err(WaitFailed::Failed(failure)) => Err(self.start_failed(i, failure)),
+            Err(WaitFailed::Nested(error, failure)) => {
+                self.record_start_failure(i, failure);
+                Err(error)
+            }
+        }
+    }
+
+    /// Child `i` has started: it is ready and running.
+    pub(super) fn running(&mut self, i: usize, task: TaskHandle, run: Arc<Run>) {
+        let generation = run.generation;
+        self.events
+            .emit(|| run.path().clone(), || EventKind::Ready { generation });
+        self.children[i].state = State::Running(Running { task, run });
+    }
+
+    pub(super) fn record_start_failure(&mut self, i: usize, failure: Failure) {
+        tracing::error!(child = %self.child_path(i), %failure, "child failed to start");
+        self.events.emit(
+            || self.child_path(i),
+            || EventKind::StartFailed {
+                failure: failure.clone(),
+            },
+        );
+        self.children[i].set_last_failure(failure, Instant::now());
+    }
+
+    pub(super) fn start_failed(&mut self, i: usize, failure: Failure) -> StartError {
+        self.record_start_failure(i, failure.clone());
+        StartError::ChildFailed {
+            path: self.child_path(i),
+            failure,
+        }
+    }
+}
