@@ -34,41 +34,58 @@ fn restart(c: &mut Criterion) {
     }
 }
 
+/// Who runs a start and shutdown sample.
+#[derive(Clone, Copy)]
+enum Side {
+    Ours {
+        with_init: bool,
+    },
+    /// Cancels every task at once.
+    RawTokio,
+    /// Stops in the order a supervisor does: one task at a time, in reverse.
+    RawTokioOrdered,
+}
+
 fn start_and_shutdown(c: &mut Criterion) {
     let rt = runtime(true);
     let mut g = c.benchmark_group("start_10k");
     g.sample_size(10);
-    let sum = |pick: fn((Duration, Duration)) -> Duration, with_init: bool, ours: bool| {
+    let sum = |pick: fn((Duration, Duration)) -> Duration, side: Side| {
         move |iters: u64| async move {
             let mut total = Duration::ZERO;
             for _ in 0..iters {
-                let pair = if ours {
-                    start_stop_ours(10_000, with_init).await
-                } else {
-                    start_stop_baseline(10_000).await
+                let pair = match side {
+                    Side::Ours { with_init } => start_stop_ours(10_000, with_init).await,
+                    Side::RawTokio => start_stop_baseline(10_000).await,
+                    Side::RawTokioOrdered => start_stop_ordered_baseline(10_000).await,
                 };
                 total += pick(pair);
             }
             total
         }
     };
-    g.bench_function("ours", |b| {
-        b.iter_custom(timed(&rt, sum(|p| p.0, false, true)))
-    });
+    let start: fn((Duration, Duration)) -> Duration = |p| p.0;
+    let stop: fn((Duration, Duration)) -> Duration = |p| p.1;
+    let ours = Side::Ours { with_init: false };
+    g.bench_function("ours", |b| b.iter_custom(timed(&rt, sum(start, ours))));
     g.bench_function("ours_with_init", |b| {
-        b.iter_custom(timed(&rt, sum(|p| p.0, true, true)))
+        b.iter_custom(timed(&rt, sum(start, Side::Ours { with_init: true })))
     });
     g.bench_function("raw_tokio", |b| {
-        b.iter_custom(timed(&rt, sum(|p| p.0, false, false)))
+        b.iter_custom(timed(&rt, sum(start, Side::RawTokio)))
+    });
+    g.bench_function("raw_tokio_ordered", |b| {
+        b.iter_custom(timed(&rt, sum(start, Side::RawTokioOrdered)))
     });
     g.finish();
     let mut g = c.benchmark_group("shutdown_10k");
     g.sample_size(10);
-    g.bench_function("ours", |b| {
-        b.iter_custom(timed(&rt, sum(|p| p.1, false, true)))
-    });
+    g.bench_function("ours", |b| b.iter_custom(timed(&rt, sum(stop, ours))));
     g.bench_function("raw_tokio", |b| {
-        b.iter_custom(timed(&rt, sum(|p| p.1, false, false)))
+        b.iter_custom(timed(&rt, sum(stop, Side::RawTokio)))
+    });
+    g.bench_function("raw_tokio_ordered", |b| {
+        b.iter_custom(timed(&rt, sum(stop, Side::RawTokioOrdered)))
     });
     g.finish();
 }
@@ -115,7 +132,10 @@ criterion_group! {
     targets = restart, start_and_shutdown, ping_pong, group_restart
 }
 fn main() {
-    supervisor_benches::with_fixed_malloc_settings();
+    // `SUPERVISOR_BENCHES_MALLOC=default` keeps glibc's defaults (criterion owns the arguments).
+    if !supervisor_benches::default_malloc_asked() {
+        supervisor_benches::with_fixed_malloc_settings();
+    }
     benches();
     Criterion::default().configure_from_args().final_summary();
 }

@@ -20,6 +20,12 @@ fn main() {
                 "restart-baseline" => supervisor_benches::restart_baseline(n as u64).await,
                 "start-baseline" => supervisor_benches::start_stop_baseline(n).await.0,
                 "shutdown-baseline" => supervisor_benches::start_stop_baseline(n).await.1,
+                "start-ordered-baseline" => {
+                    supervisor_benches::start_stop_ordered_baseline(n).await.0
+                }
+                "shutdown-ordered-baseline" => {
+                    supervisor_benches::start_stop_ordered_baseline(n).await.1
+                }
                 _ => supervisor_benches::restart_ours(n as u64).await,
             };
             println!("{which}: {took:?}");

@@ -19,8 +19,33 @@ use tokio_util::sync::CancellationToken;
 pub const MALLOC_SETTINGS: &str =
     "glibc.malloc.trim_threshold=4294967295:glibc.malloc.mmap_threshold=33554432";
 
+/// The argument that asks `measure` for glibc's default heap settings, as users run, instead
+/// of [`MALLOC_SETTINGS`].
+pub const DEFAULT_MALLOC_FLAG: &str = "--default-malloc";
+
+/// The environment variable that asks for glibc's default heap settings where the arguments
+/// are not ours (the criterion benches): `SUPERVISOR_BENCHES_MALLOC=default`.
+pub const DEFAULT_MALLOC_VAR: &str = "SUPERVISOR_BENCHES_MALLOC";
+
+/// Whether this run asked for glibc's default heap settings: [`DEFAULT_MALLOC_FLAG`] among its
+/// arguments, or [`DEFAULT_MALLOC_VAR`] set to `default`.
+pub fn default_malloc_asked() -> bool {
+    std::env::args().any(|a| a == DEFAULT_MALLOC_FLAG)
+        || std::env::var(DEFAULT_MALLOC_VAR).is_ok_and(|v| v == "default")
+}
+
+/// The heap settings this process runs with, for the line above a table: the value of
+/// `GLIBC_TUNABLES`, or glibc's defaults when it is not set.
+pub fn malloc_settings_in_use() -> String {
+    match std::env::var("GLIBC_TUNABLES") {
+        Ok(v) => format!("GLIBC_TUNABLES={v}"),
+        Err(_) => "glibc's defaults (GLIBC_TUNABLES not set)".into(),
+    }
+}
+
 /// Runs this program again, with [`MALLOC_SETTINGS`], unless it already runs with them, and
-/// exits with its status; returns only in the process that runs with them.
+/// exits with its status; returns only in the process that runs with them. Callers skip it
+/// when [`default_malloc_asked`].
 ///
 /// By default glibc adapts both thresholds as blocks are freed, and gives the top of the heap
 /// back to the system once enough of it is free; a sample after such a trim pays the page
@@ -189,6 +214,35 @@ pub async fn start_stop_baseline(n: usize) -> (Duration, Duration) {
     let began = Instant::now();
     token.cancel();
     for task in tasks {
+        task.await.expect("join");
+    }
+    (started, began.elapsed())
+}
+
+/// The ordered baseline of [`start_stop_ours`], which does what a supervisor's start and
+/// shutdown do in the order they do it: spawn `n` tasks one after another, each awaiting a
+/// cancellation token of its own, until each has run; then, in reverse start order, cancel one
+/// task's token and await that task before the next (OTP's rule for a shutdown, which
+/// [`start_stop_baseline`] does not follow: it cancels every task at once).
+pub async fn start_stop_ordered_baseline(n: usize) -> (Duration, Duration) {
+    let countdown = Countdown::new(n as u64);
+    let began = Instant::now();
+    let tasks: Vec<_> = (0..n)
+        .map(|_| {
+            let token = CancellationToken::new();
+            let (c, t) = (countdown.clone(), token.clone());
+            let task = tokio::spawn(async move {
+                c.tick();
+                t.cancelled().await;
+            });
+            (token, task)
+        })
+        .collect();
+    countdown.wait().await;
+    let started = began.elapsed();
+    let began = Instant::now();
+    for (token, task) in tasks.into_iter().rev() {
+        token.cancel();
         task.await.expect("join");
     }
     (started, began.elapsed())

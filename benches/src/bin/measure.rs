@@ -1,7 +1,8 @@
 //! Measures every scenario against its raw-tokio baseline in the same run and prints the ratio
 //! table of BENCHMARKS.md (median and spread of paired samples).
 //!
-//! `cargo run --release -p supervisor-benches --bin measure` (add `-- --quick` for fewer samples).
+//! `cargo run --release -p supervisor-benches --bin measure` (add `-- --quick` for fewer samples,
+//! `-- --default-malloc` to run with glibc's default heap settings instead of the fixed ones).
 
 use std::future::Future;
 use std::time::Duration;
@@ -133,7 +134,10 @@ fn memory(side: &str, n: usize) {
 }
 
 fn main() {
-    with_fixed_malloc_settings();
+    let default_malloc = default_malloc_asked();
+    if !default_malloc {
+        with_fixed_malloc_settings();
+    }
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--memory") {
         memory(&args[2], args[3].parse().expect("n"));
@@ -197,6 +201,20 @@ fn main() {
         );
         stop_o.extend(o);
         stop_b.extend(b);
+        // The same scenarios against the ordered baseline, which starts and stops its tasks in
+        // the order a supervisor does (stops one at a time, in reverse).
+        let (start_oo, start_ob) = pairs(
+            &rt,
+            s,
+            move || async move { start_stop_ours(n, false).await.0 },
+            move || async move { start_stop_ordered_baseline(n).await.0 },
+        );
+        let (stop_oo, stop_ob) = pairs(
+            &rt,
+            s,
+            move || async move { start_stop_ours(n, false).await.1 },
+            move || async move { start_stop_ordered_baseline(n).await.1 },
+        );
         rows.push(Row {
             name: format!("start {n} idle children"),
             per: n as f64,
@@ -206,12 +224,28 @@ fn main() {
             limit: 1.1,
         });
         rows.push(Row {
+            name: format!("start {n} idle children, ordered baseline"),
+            per: n as f64,
+            ours: start_oo,
+            base: start_ob,
+            target: "≤ 1.2×",
+            limit: 1.2,
+        });
+        rows.push(Row {
             name: format!("shutdown {n} idle children"),
             per: n as f64,
             ours: stop_o,
             base: stop_b,
             target: "≤ 1.1×",
             limit: 1.1,
+        });
+        rows.push(Row {
+            name: format!("shutdown {n} idle children, ordered baseline"),
+            per: n as f64,
+            ours: stop_oo,
+            base: stop_ob,
+            target: "≤ 1.2×",
+            limit: 1.2,
         });
     }
     let n = 10_000;
@@ -275,6 +309,12 @@ fn main() {
     }
 
     println!(
+        "malloc: {}; {samples} samples a row ({} for 10⁵ children)",
+        malloc_settings_in_use(),
+        samples.min(7)
+    );
+    println!();
+    println!(
         "| scenario | ours, median [p10–p90] per child/op | raw tokio, median [p10–p90] | ratio, median [p10–p90] | target | |"
     );
     println!("|---|---|---|---|---|---|");
@@ -288,10 +328,12 @@ fn main() {
     let per = |side: &str| -> Vec<f64> {
         (0..if quick { 2 } else { 5 })
             .map(|_| {
-                let out = std::process::Command::new(&exe)
-                    .args(["--memory", side, "10000"])
-                    .output()
-                    .expect("run");
+                let mut child = std::process::Command::new(&exe);
+                child.args(["--memory", side, "10000"]);
+                if default_malloc {
+                    child.arg(DEFAULT_MALLOC_FLAG);
+                }
+                let out = child.output().expect("run");
                 String::from_utf8_lossy(&out.stdout)
                     .trim()
                     .parse()
