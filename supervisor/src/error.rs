@@ -36,6 +36,14 @@ pub enum SpecError {
         /// The supervisor's path.
         path: ChildPath,
     },
+    /// A pool's settings cannot run.
+    #[error("pool `{path}` is invalid: {reason}")]
+    InvalidPool {
+        /// The pool's path.
+        path: ChildPath,
+        /// What is wrong, and how to fix it.
+        reason: String,
+    },
     /// A supervisor's intensity period is longer than [`Intensity::MAX_PERIOD`](crate::Intensity::MAX_PERIOD).
     #[error(
         "supervisor `{path}` has an intensity period of {period:?}, longer than the longest supported (u32::MAX seconds)"
@@ -126,6 +134,31 @@ pub enum ChildError {
         path: ChildPath,
         /// What went wrong.
         failure: Failure,
+    },
+    /// The child is not a pool.
+    #[error("child `{path}` is not a pool")]
+    NotAPool {
+        /// The child's path.
+        path: ChildPath,
+    },
+    /// The pool's instances start from another type than the one asked for.
+    #[error("pool `{path}` does not start its instances from `{expected}`")]
+    PoolArguments {
+        /// The pool's path.
+        path: ChildPath,
+        /// The argument type asked for.
+        expected: &'static str,
+    },
+    /// The path names an instance of a pool (or something inside one): instances are started,
+    /// terminated and inspected through the pool's [`PoolHandle`](crate::PoolHandle), and a
+    /// pool's instance cannot be restarted or deleted by name (OTP's
+    /// `{error, simple_one_for_one}`).
+    #[error(
+        "`{path}` is inside a pool: use the pool's handle for its instances (OTP's simple_one_for_one)"
+    )]
+    PoolInstance {
+        /// The path asked for.
+        path: ChildPath,
     },
     /// The spec given to `start_child` is invalid.
     #[error(transparent)]

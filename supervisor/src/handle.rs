@@ -15,6 +15,7 @@ use crate::error::{ChildError, TreeError};
 use crate::event::{EventBus, EventStream};
 use crate::exit::{ExitReason, Failure};
 use crate::path::{ChildKey, ChildPath, ChildRef};
+use crate::pool::{PoolHandle, PoolKey};
 use crate::runtime::child::joined_reason;
 use crate::runtime::command::{Command, Mail, Op, Reply};
 use crate::runtime::mailbox::MailSender;
@@ -76,6 +77,9 @@ pub struct ChildCounts {
     pub specs: usize,
     /// Children whose task is running.
     pub active: usize,
+    /// Children waiting for a restart that failed to be tried again (counted in `workers` or
+    /// `supervisors`, not in `active`).
+    pub restarting: usize,
     /// Children that are supervisors.
     pub supervisors: usize,
     /// Children that are workers.
@@ -117,17 +121,7 @@ impl<K: ChildKey> TreeHandle<K> {
         target: ChildRef,
         op: impl FnOnce(Reply<T>) -> Op,
     ) -> Result<T, ChildError> {
-        let (tx, rx) = oneshot::channel();
-        let command = Command {
-            target,
-            depth: 0,
-            op: op(tx),
-        };
-        let gone = || ChildError::SupervisorNotRunning {
-            path: self.path.clone(),
-        };
-        self.cmd.send(Mail::Command(command)).map_err(|_| gone())?;
-        rx.await.map_err(|_| gone())?
+        ask(&self.cmd, &self.path, target, op).await
     }
 
     fn root() -> ChildRef {
@@ -193,6 +187,16 @@ impl<K: ChildKey> TreeHandle<K> {
             .await
     }
 
+    /// The typed handle of a pool of the tree: it starts, terminates, lists and counts the
+    /// pool's instances. `supervision_tree!` generates the key of each pool (`App::CONNS`).
+    pub async fn pool<A: Send + 'static>(
+        &self,
+        pool: PoolKey<K, A>,
+    ) -> Result<PoolHandle<A>, ChildError> {
+        let access = self.ask(pool.key().to_ref(), Op::Pool).await?;
+        PoolHandle::from_access(access)
+    }
+
     /// Subscribes to the tree's events from now on.
     pub fn subscribe(&self) -> EventStream {
         self.events.subscribe()
@@ -202,6 +206,25 @@ impl<K: ChildKey> TreeHandle<K> {
     pub fn request_shutdown(&self) {
         self.root.request_stop();
     }
+}
+
+/// Sends `op` about `target` to the root supervisor at `path`, whose mailbox is `root`, and
+/// waits for the answer.
+pub(crate) async fn ask<T>(
+    root: &MailSender,
+    path: &ChildPath,
+    target: ChildRef,
+    op: impl FnOnce(Reply<T>) -> Op,
+) -> Result<T, ChildError> {
+    let (tx, rx) = oneshot::channel();
+    let command = Command {
+        target,
+        depth: 0,
+        op: op(tx),
+    };
+    let gone = || ChildError::SupervisorNotRunning { path: path.clone() };
+    root.send(Mail::Command(command)).map_err(|_| gone())?;
+    rx.await.map_err(|_| gone())?
 }
 
 /// A running tree, owned: the only way to wait for its end. Every [`TreeHandle`] call is

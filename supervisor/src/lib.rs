@@ -58,6 +58,7 @@ mod event;
 mod exit;
 mod handle;
 mod path;
+mod pool;
 mod runtime;
 mod spec;
 mod worker;
@@ -67,6 +68,9 @@ pub use event::{Event, EventKind, EventStream, RecvError};
 pub use exit::{ExitReason, Failure, FailureKind};
 pub use handle::{ChildCounts, ChildInfo, FailureRecord, Phase, Tree, TreeHandle};
 pub use path::{ChildKey, ChildPath, ChildRef};
+pub use pool::{
+    InstanceId, InstanceInfo, Partitions, PoolError, PoolHandle, PoolKey, PoolSettings, PoolSpec,
+};
 pub use spec::{ChildSpec, ChildType, Intensity, Restart, Shutdown, Strategy, SupervisorSpec};
 pub use worker::{BoxError, Context, Worker, WorkerResult};
 

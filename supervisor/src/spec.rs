@@ -12,6 +12,7 @@ use crate::error::SpecError;
 use crate::event::{EventBus, EventStream};
 use crate::exit::{ExitReason, Failure};
 use crate::path::ChildPath;
+use crate::pool::PoolChild;
 use crate::runtime::child::{self, SpawnArgs, TaskHandle};
 use crate::worker::{Context, Worker};
 
@@ -147,6 +148,7 @@ pub struct ChildSpec {
 pub(crate) enum ChildKind {
     Worker(WorkerStart),
     Supervisor(Box<SupervisorSpec>),
+    Pool(PoolChild),
 }
 
 /// The future of one run of a child, from its first poll to its exit.
@@ -213,37 +215,11 @@ impl ChildSpec {
         W: Worker,
         F: Fn() -> W + Send + Sync + 'static,
     {
-        let start = if W::HAS_INIT {
-            WorkerStart::Init(Arc::new(
-                move |args: SpawnArgs| -> Result<InitFuture, Failure> {
-                    let mut worker = child::caught(&factory)?;
-                    let phase = async move {
-                        let ctx = Context::new(args.run.clone());
-                        let init =
-                            child::InSpan::new(args.span.as_deref(), worker.init(&ctx)).await;
-                        match init {
-                            Ok(()) if ctx.is_shutdown_requested() => Err(ExitReason::Shutdown),
-                            Ok(()) => Ok(child::spawn(run_phase(worker, ctx), args)),
-                            Err(error) => Err(ExitReason::Failed(Failure::from_boxed(error))),
-                        }
-                    };
-                    // It runs in the supervisor's task: a panic in the init phase, or in the
-                    // worker's `Drop` after a failed one, is the child's failed start.
-                    Ok(Box::pin(child::Caught::new(phase)))
-                },
-            ))
-        } else {
-            WorkerStart::Spawn(Arc::new(move |args: SpawnArgs| {
-                let worker = child::caught(&factory)?;
-                let ctx = Context::new(args.run.clone());
-                Ok(child::spawn(run_phase(worker, ctx), args))
-            }))
-        };
         ChildSpec {
             name: Arc::from(name.as_ref()),
             restart: W::RESTART,
             shutdown: W::SHUTDOWN,
-            kind: ChildKind::Worker(start),
+            kind: ChildKind::Worker(worker_start(factory)),
         }
     }
 
@@ -297,7 +273,8 @@ impl ChildSpec {
     pub fn child_type(&self) -> ChildType {
         match self.kind {
             ChildKind::Worker(_) => ChildType::Worker,
-            ChildKind::Supervisor(_) => ChildType::Supervisor,
+            // A pool is a supervisor, as OTP's `simple_one_for_one` is.
+            ChildKind::Supervisor(_) | ChildKind::Pool(_) => ChildType::Supervisor,
         }
     }
 
@@ -305,7 +282,52 @@ impl ChildSpec {
         match &self.kind {
             ChildKind::Worker(_) => Ok(()),
             ChildKind::Supervisor(spec) => spec.validate_at(path),
+            ChildKind::Pool(pool) => pool.kind.validate(path),
         }
+    }
+}
+
+/// How the runs of a worker built by `factory` start: spawned at once, or through an init
+/// phase that the supervisor waits for.
+pub(crate) fn worker_start<W, F>(factory: F) -> WorkerStart
+where
+    W: Worker,
+    F: Fn() -> W + Send + Sync + 'static,
+{
+    worker_start_with(move || child::caught(&factory))
+}
+
+/// How the runs of a worker made by `make` start (see [`worker_start`]); `make` fails the
+/// start with its failure.
+pub(crate) fn worker_start_with<W, F>(make: F) -> WorkerStart
+where
+    W: Worker,
+    F: Fn() -> Result<W, Failure> + Send + Sync + 'static,
+{
+    if W::HAS_INIT {
+        WorkerStart::Init(Arc::new(
+            move |args: SpawnArgs| -> Result<InitFuture, Failure> {
+                let mut worker = make()?;
+                let phase = async move {
+                    let ctx = Context::new(args.run.clone());
+                    let init = child::InSpan::new(args.span.as_deref(), worker.init(&ctx)).await;
+                    match init {
+                        Ok(()) if ctx.is_shutdown_requested() => Err(ExitReason::Shutdown),
+                        Ok(()) => Ok(child::spawn(run_phase(worker, ctx), args)),
+                        Err(error) => Err(ExitReason::Failed(Failure::from_boxed(error))),
+                    }
+                };
+                // It runs in the supervisor's task: a panic in the init phase, or in the
+                // worker's `Drop` after a failed one, is the child's failed start.
+                Ok(Box::pin(child::Caught::new(phase)))
+            },
+        ))
+    } else {
+        WorkerStart::Spawn(Arc::new(move |args: SpawnArgs| {
+            let worker = make()?;
+            let ctx = Context::new(args.run.clone());
+            Ok(child::spawn(run_phase(worker, ctx), args))
+        }))
     }
 }
 
@@ -321,6 +343,7 @@ impl fmt::Debug for ChildSpec {
                 &format_args!("has_init: {}", matches!(w, WorkerStart::Init(_))),
             ),
             ChildKind::Supervisor(s) => d.field("supervisor", s),
+            ChildKind::Pool(p) => d.field("pool", &p.kind.settings),
         };
         d.finish()
     }
@@ -433,15 +456,7 @@ impl SupervisorSpec {
         if self.children.is_empty() {
             return Err(SpecError::EmptySupervisor { path: path.clone() });
         }
-        if self.intensity.period.is_zero() {
-            return Err(SpecError::ZeroPeriod { path: path.clone() });
-        }
-        if self.intensity.period > Intensity::MAX_PERIOD {
-            return Err(SpecError::PeriodTooLong {
-                path: path.clone(),
-                period: self.intensity.period,
-            });
-        }
+        check_intensity(&self.intensity, path)?;
         let mut seen =
             foldhash::HashSet::with_capacity_and_hasher(self.children.len(), Default::default());
         for child in &self.children {
@@ -453,12 +468,26 @@ impl SupervisorSpec {
                     path: path.join(&child.name),
                 });
             }
-            if let ChildKind::Supervisor(spec) = &child.kind {
-                spec.validate_at(&path.join(&child.name))?;
+            if matches!(child.kind, ChildKind::Supervisor(_) | ChildKind::Pool(_)) {
+                child.validate(&path.join(&child.name))?;
             }
         }
         Ok(())
     }
+}
+
+/// An intensity's period must be longer than zero and fit an instant.
+pub(crate) fn check_intensity(intensity: &Intensity, path: &ChildPath) -> Result<(), SpecError> {
+    if intensity.period.is_zero() {
+        return Err(SpecError::ZeroPeriod { path: path.clone() });
+    }
+    if intensity.period > Intensity::MAX_PERIOD {
+        return Err(SpecError::PeriodTooLong {
+            path: path.clone(),
+            period: intensity.period,
+        });
+    }
+    Ok(())
 }
 
 /// A name must be a non-empty path segment.

@@ -3,8 +3,12 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use crate::path::ChildPath;
+use crate::error::ChildError;
+use crate::handle::ask;
+use crate::path::{ChildKey, ChildPath};
+use crate::pool::{PoolHandle, PoolKey};
 use crate::runtime::child::Run;
+use crate::runtime::command::Op;
 use crate::spec::{Restart, Shutdown};
 use tokio_util::sync::CancellationToken;
 
@@ -124,6 +128,24 @@ impl Context {
     /// Completes when the supervisor asks this child to stop. Use it in `tokio::select!`.
     pub fn shutdown_requested(&self) -> impl Future<Output = ()> + Send + '_ {
         self.run.stop_requested()
+    }
+
+    /// The typed handle of a pool of this child's tree (an acceptor reaching its connection
+    /// pool, say): `key` names it from the tree's root, as in
+    /// [`TreeHandle::pool`](crate::TreeHandle::pool).
+    pub async fn pool<K: ChildKey, A: Send + 'static>(
+        &self,
+        key: PoolKey<K, A>,
+    ) -> Result<PoolHandle<A>, ChildError> {
+        let Some(owner) = self.run.owner() else {
+            return Err(ChildError::NotFound {
+                path: self.run.path().clone(),
+            });
+        };
+        // The root's own name is the first segment of any path in its tree.
+        let root = ChildPath::root(owner.path.segments().next().unwrap_or_default());
+        let access = ask(&owner.root, &root, key.key().to_ref(), Op::Pool).await?;
+        PoolHandle::from_access(access)
     }
 
     /// A token cancelled when the supervisor asks this child to stop, to hand to tasks the

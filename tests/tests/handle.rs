@@ -60,6 +60,7 @@ async fn which_children_and_count_children_describe_the_tree_in_start_order() {
         ChildCounts {
             specs: 3,
             active: 3,
+            restarting: 0,
             supervisors: 1,
             workers: 2
         }

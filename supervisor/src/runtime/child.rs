@@ -65,6 +65,25 @@ pub(crate) struct Owner {
     pub(crate) path: ChildPath,
     /// Where a run that ends by itself reports its exit.
     pub(crate) mailbox: MailSender,
+    /// The root supervisor's mailbox, where a worker's requests about its tree go.
+    pub(crate) root: MailSender,
+}
+
+impl Owner {
+    /// The owner of the children of the supervisor (or pool) whose own run is `run` and whose
+    /// mailbox is `mailbox`.
+    pub(crate) fn of(run: &Run, mailbox: &MailSender) -> Arc<Owner> {
+        let root = match &run.owner {
+            Some(parent) => parent.root.clone(),
+            // The root supervisor itself.
+            None => mailbox.clone(),
+        };
+        Arc::new(Owner {
+            path: run.path().clone(),
+            mailbox: mailbox.clone(),
+            root,
+        })
+    }
 }
 
 /// Completes once its run is asked to stop. A named future rather than an `async fn`: it is
@@ -254,6 +273,11 @@ impl Run {
             Some(owner) => owner.path.join(&self.name),
             None => ChildPath::root(&self.name),
         })
+    }
+
+    /// The supervisor (or pool) of this run; `None` for the root supervisor's.
+    pub(crate) fn owner(&self) -> Option<&Arc<Owner>> {
+        self.owner.as_ref()
     }
 
     /// The child's own name.

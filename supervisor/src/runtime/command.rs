@@ -6,7 +6,8 @@ use super::child::ChildExit;
 use crate::error::ChildError;
 use crate::handle::{ChildCounts, ChildInfo};
 use crate::path::ChildRef;
-use crate::spec::ChildSpec;
+use crate::pool::{InstanceId, InstanceInfo, PoolAccess, PoolError};
+use crate::spec::{ChildKind, ChildSpec, Restart};
 
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, ChildError>>;
 
@@ -21,6 +22,41 @@ pub(crate) enum Mail {
     TryAgain { slot: usize, key: u64 },
     /// The supervisor is asked to shut down.
     Stop,
+    /// A request from a pool's handle, to the pool (or partition) itself.
+    Pool(PoolRequest),
+}
+
+/// What a pool's handle asks of one partition.
+pub(crate) enum PoolRequest {
+    Start {
+        instance: InstanceStart,
+        reply: oneshot::Sender<Result<InstanceId, PoolError>>,
+    },
+    StartBatch {
+        instances: Vec<InstanceStart>,
+        reply: oneshot::Sender<Vec<Result<InstanceId, PoolError>>>,
+    },
+    Terminate {
+        id: InstanceId,
+        reply: oneshot::Sender<Result<(), PoolError>>,
+    },
+    Info {
+        id: InstanceId,
+        reply: oneshot::Sender<Result<InstanceInfo, PoolError>>,
+    },
+    List {
+        reply: oneshot::Sender<Vec<InstanceInfo>>,
+    },
+    Count {
+        reply: oneshot::Sender<ChildCounts>,
+    },
+}
+
+/// One instance to start: how its runs start (made from its arguments by the handle, so that
+/// the pool is not generic over them) and its restart policy.
+pub(crate) struct InstanceStart {
+    pub(crate) kind: ChildKind,
+    pub(crate) restart: Restart,
 }
 
 /// A request travelling down the tree: `target` is relative to the root, and `depth` is how many
@@ -41,6 +77,8 @@ pub(crate) enum Op {
     Restart(Reply<()>),
     Terminate(Reply<()>),
     Delete(Reply<()>),
+    /// The typed handle of a pool child.
+    Pool(Reply<PoolAccess>),
 }
 
 impl Op {
@@ -60,6 +98,7 @@ impl Op {
             Op::StartChild(_, r) | Op::Restart(r) | Op::Terminate(r) | Op::Delete(r) => {
                 drop(r.send(Err(error)))
             }
+            Op::Pool(r) => drop(r.send(Err(error))),
         }
     }
 }

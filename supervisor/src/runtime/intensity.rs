@@ -4,6 +4,9 @@ use std::collections::VecDeque;
 
 use tokio::time::Instant;
 
+use crate::event::{EventBus, EventKind};
+use crate::exit::{Failure, FailureKind};
+use crate::path::ChildPath;
 use crate::spec::Intensity;
 
 /// The restarts of one supervisor within its current period.
@@ -36,6 +39,33 @@ impl RestartWindow {
         }
         self.times.push_back(now);
         self.times.len() <= self.intensity.max_restarts as usize
+    }
+
+    /// The supervisor at `path` gives up, after `child`'s exit was one restart too many: logs
+    /// it, announces it, and returns the failure it exits with.
+    pub(crate) fn give_up(
+        &self,
+        path: &ChildPath,
+        child: &ChildPath,
+        events: &EventBus,
+    ) -> Failure {
+        let Intensity {
+            max_restarts,
+            period,
+        } = self.intensity;
+        let failure = Failure::new(
+            FailureKind::IntensityExceeded,
+            format!("reached max restart intensity ({max_restarts} restarts within {period:?})"),
+        );
+        tracing::error!(%child, %failure, "supervisor giving up");
+        events.emit(
+            || path.clone(),
+            || EventKind::IntensityExceeded {
+                max_restarts,
+                period,
+            },
+        );
+        failure
     }
 }
 

@@ -15,7 +15,10 @@ use super::stop::{StopChain, StopLink};
 use crate::error::StartError;
 use crate::event::{EventBus, EventKind};
 use crate::exit::{ExitReason, Failure, FailureKind};
-use crate::spec::{ChildKind, InitFuture, Shutdown, WorkerStart};
+use crate::pool::{PoolChild, PoolKind};
+use crate::spec::{
+    ChildKind, ChildSpec, InitFuture, Restart, Shutdown, SupervisorSpec, WorkerStart,
+};
 
 /// A start after its part that needs no waiting.
 pub(crate) enum Launched {
@@ -99,7 +102,63 @@ pub(crate) fn launch(kind: &ChildKind, args: SpawnArgs, events: &EventBus) -> La
             tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
             Launched::Waiting(WaitOn::Supervisor(task, ready_rx))
         }
+        ChildKind::Pool(pool) => {
+            let (ready_tx, ready_rx) = oneshot::channel();
+            let fut = match pool.partition {
+                Some((p, n)) => super::pool::pool_boxed(
+                    pool.kind.clone(),
+                    p,
+                    n,
+                    run.clone(),
+                    events.clone(),
+                    ready_tx,
+                ),
+                None => {
+                    let n = pool.kind.settings.partitions.count();
+                    pool.kind.cell.open(n);
+                    if n == 1 {
+                        super::pool::pool_boxed(
+                            pool.kind.clone(),
+                            0,
+                            1,
+                            run.clone(),
+                            events.clone(),
+                            ready_tx,
+                        )
+                    } else {
+                        let spec = partitions(run.name(), &pool.kind, n);
+                        super::supervisor::supervise_boxed(
+                            spec,
+                            run.clone(),
+                            events.clone(),
+                            ready_tx,
+                        )
+                    }
+                }
+            };
+            let task = child::spawn(fut, args);
+            events.emit(|| run.path().clone(), || EventKind::Started { generation });
+            tracing::debug!(child = %run.path(), generation, "pool started");
+            Launched::Waiting(WaitOn::Supervisor(task, ready_rx))
+        }
     }
+}
+
+/// A pool of `n` partitions: a `one_for_one` supervisor of them, named `0`, `1`, …, with the
+/// pool's intensity (Elixir's `PartitionSupervisor`).
+fn partitions(name: &str, kind: &Arc<PoolKind>, n: usize) -> SupervisorSpec {
+    let intensity = kind.settings.intensity;
+    SupervisorSpec::new(name)
+        .intensity(intensity.max_restarts, intensity.period)
+        .children((0..n).map(|p| ChildSpec {
+            name: Arc::from(p.to_string()),
+            restart: Restart::Permanent,
+            shutdown: Shutdown::Infinity,
+            kind: ChildKind::Pool(PoolChild {
+                kind: kind.clone(),
+                partition: Some((p, n)),
+            }),
+        }))
 }
 
 /// The waiting part of a start (see [`launch`]): the run's task once it is ready. If

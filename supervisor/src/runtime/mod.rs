@@ -19,9 +19,11 @@
 
 pub(crate) mod child;
 pub(crate) mod command;
+mod ended;
 mod intensity;
 mod launch;
 pub(crate) mod mailbox;
+mod pool;
 mod stop;
 mod supervisor;
 
@@ -39,6 +41,14 @@ use crate::path::ChildPath;
 use crate::spec::SupervisorSpec;
 use child::Run;
 use mailbox::MailSender;
+
+/// Why a supervisor (or pool) must stop now.
+pub(crate) enum Stop {
+    /// Its intensity was exceeded.
+    Failed(Failure),
+    /// It was asked to shut down in the middle of something.
+    Interrupted,
+}
 
 /// What a starting supervisor tells whoever started it: its command channel once all its
 /// children are up, or why it could not start them.

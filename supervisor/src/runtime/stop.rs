@@ -1,5 +1,7 @@
 //! Stopping children one after another, in the order given (reverse start order), each ended
-//! before the next is asked, as OTP's `terminate_children` does.
+//! before the next is asked, as OTP's `terminate_children` does; or all at once, as OTP stops
+//! a `simple_one_for_one` supervisor's children (`terminate_dynamic_children`) and Elixir a
+//! `DynamicSupervisor`'s.
 //!
 //! The supervisor does not wake up for every child. It builds a [`StopChain`] of the runs to
 //! stop and asks the first; when a run ends, its own task asks the next (see `Run::ended`), so
@@ -8,6 +10,10 @@
 //! early or a child with a nearer deadline comes up. Nor does it join the stopped tasks: a run
 //! reports its end (with its reason) only once its worker's state is dropped, which is what a
 //! stop waits for; the task's own teardown that follows is tokio's.
+//!
+//! A stop of all at once asks every run, then keeps one timer per distinct shutdown timeout;
+//! when one fires, the runs with that timeout still running are aborted. Each run's end counts
+//! down the ones left, and the last wakes the supervisor.
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
@@ -38,6 +44,8 @@ pub(crate) struct StopChain {
     /// Wakes the supervisor: the chain is done, or its child being stopped has a nearer
     /// deadline than the one the supervisor waits for.
     progress: Notify,
+    /// Every run was asked at once: `head` is unused, `left` counts down.
+    concurrent: bool,
 }
 
 struct ChainState {
@@ -51,6 +59,8 @@ struct ChainState {
     killed: bool,
     /// The deadline the supervisor's timer is set for, if any.
     armed: Option<Instant>,
+    /// How many runs have not ended yet (a stop of all at once).
+    left: usize,
 }
 
 /// What to do to the child at the head, done outside the lock.
@@ -63,8 +73,44 @@ impl StopChain {
     /// Stops `links` in order and returns once every one of their runs has ended, with how
     /// each ended, in the order of `links` (every entry is set then).
     pub(crate) async fn run(links: Vec<StopLink>, events: &EventBus) -> Vec<Option<ExitReason>> {
+        let chain = StopChain::new(links, events, false);
+        // The first child is asked as if a child before it had just ended.
+        let ask = chain.advance(&mut chain.lock(), false);
+        chain.act(ask);
+        chain.keep_time().await;
+        std::mem::take(&mut chain.lock().ended)
+    }
+
+    /// Stops `links` all at once and returns once every one of their runs has ended, with how
+    /// each ended, in the order of `links` (every entry is set then).
+    pub(crate) async fn run_concurrently(
+        links: Vec<StopLink>,
+        events: &EventBus,
+    ) -> Vec<Option<ExitReason>> {
+        let chain = StopChain::new(links, events, true);
+        // Put into the stop before any is asked: a run that ends from now on counts down.
+        let mut already = Vec::new();
+        for (k, link) in chain.links.iter().enumerate() {
+            if let Err(reason) = link.run.chain(chain.me.clone(), k) {
+                already.push((k, reason));
+            }
+        }
+        for (k, reason) in already {
+            chain.ended(k, reason);
+        }
+        for link in chain.links.iter() {
+            match link.shutdown {
+                Shutdown::Brutal => link.task.abort(),
+                Shutdown::Timeout(_) | Shutdown::Infinity => link.run.request_stop(),
+            }
+        }
+        chain.keep_time_concurrently().await;
+        std::mem::take(&mut chain.lock().ended)
+    }
+
+    fn new(links: Vec<StopLink>, events: &EventBus, concurrent: bool) -> Arc<StopChain> {
         let n = links.len();
-        let chain = Arc::new_cyclic(|me| StopChain {
+        Arc::new_cyclic(|me| StopChain {
             me: me.clone(),
             links,
             events: events.clone(),
@@ -74,14 +120,11 @@ impl StopChain {
                 asked_at: Instant::now(),
                 killed: false,
                 armed: None,
+                left: n,
             }),
             progress: Notify::new(),
-        });
-        // The first child is asked as if a child before it had just ended.
-        let ask = chain.advance(&mut chain.lock(), false);
-        chain.act(ask);
-        chain.keep_time().await;
-        std::mem::take(&mut chain.lock().ended)
+            concurrent,
+        })
     }
 
     fn lock(&self) -> MutexGuard<'_, ChainState> {
@@ -94,6 +137,13 @@ impl StopChain {
         let ask = {
             let mut state = self.lock();
             state.ended[k] = Some(reason);
+            if self.concurrent {
+                state.left -= 1;
+                if state.left == 0 {
+                    self.progress.notify_one();
+                }
+                return;
+            }
             if state.head != k {
                 return;
             }
@@ -196,6 +246,52 @@ impl StopChain {
                 }
                 None => self.progress.notified().await,
             }
+        }
+    }
+
+    /// The supervisor's part of a stop of all at once: one timer per distinct shutdown
+    /// timeout, in order; when one fires, the runs with that timeout still running are
+    /// aborted. Returns once every run has ended.
+    async fn keep_time_concurrently(&self) {
+        let asked_at = Instant::now();
+        let mut limits: Vec<std::time::Duration> = self
+            .links
+            .iter()
+            .filter_map(|link| match link.shutdown {
+                Shutdown::Timeout(limit) => Some(limit),
+                Shutdown::Brutal | Shutdown::Infinity => None,
+            })
+            .collect();
+        limits.sort_unstable();
+        limits.dedup();
+        let mut limits = limits.into_iter();
+        let mut next = limits.next();
+        loop {
+            if self.lock().left == 0 {
+                return;
+            }
+            let Some(limit) = next else {
+                self.progress.notified().await;
+                continue;
+            };
+            tokio::select! {
+                _ = self.progress.notified() => continue,
+                _ = tokio::time::sleep_until(asked_at + limit) => {}
+            }
+            let late: Vec<usize> = {
+                let state = self.lock();
+                (0..self.links.len())
+                    .filter(|&k| {
+                        state.ended[k].is_none()
+                            && self.links[k].shutdown == Shutdown::Timeout(limit)
+                    })
+                    .collect()
+            };
+            // After the kill OTP waits without limit; the abort ends the run.
+            for k in late {
+                self.links[k].task.abort();
+            }
+            next = limits.next();
         }
     }
 }

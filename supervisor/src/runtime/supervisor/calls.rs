@@ -2,12 +2,14 @@
 //! restart_child, terminate_child, delete_child, a child's info, and the routing of a request
 //! to the nested supervisor on its path.
 
-use super::{Running, State, Stop, Supervisor};
+use super::{Running, State, Supervisor};
 use crate::error::{ChildError, StartError};
 use crate::handle::ChildCounts;
 use crate::path::ChildRef;
+use crate::pool::PoolAccess;
+use crate::runtime::Stop;
 use crate::runtime::command::{Command, Mail, Op};
-use crate::spec::{ChildSpec, ChildType, Restart, check_name};
+use crate::spec::{ChildKind, ChildSpec, ChildType, Restart, check_name};
 
 impl Supervisor {
     pub(super) async fn on_command(&mut self, command: Command) -> Result<(), Stop> {
@@ -57,6 +59,19 @@ impl Supervisor {
                     }
                     Err(e) => Err(e),
                 };
+                let _ = reply.send(result);
+            }
+            Op::Pool(reply) => {
+                let result = self.find(&target, depth).and_then(|i| {
+                    let path = self.child_path(i);
+                    match &self.children[i].spec.kind {
+                        ChildKind::Pool(pool) => Ok(PoolAccess {
+                            path,
+                            kind: pool.kind.clone(),
+                        }),
+                        _ => Err(ChildError::NotAPool { path }),
+                    }
+                });
                 let _ = reply.send(result);
             }
             Op::Delete(reply) => {
@@ -136,8 +151,10 @@ impl Supervisor {
                 ChildType::Worker => counts.workers += 1,
                 ChildType::Supervisor => counts.supervisors += 1,
             }
-            if matches!(child.state, State::Running(_)) {
-                counts.active += 1;
+            match child.state {
+                State::Running(_) => counts.active += 1,
+                State::Restarting => counts.restarting += 1,
+                State::Stopped | State::Removed => {}
             }
         }
         counts

@@ -12,17 +12,16 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use tokio::time::Instant;
-
-use super::ReadyReply;
 use super::child::{Owner, Run, TaskHandle};
 use super::command::Mail;
+use super::ended::{LastFailure, Reaper};
 use super::intensity::RestartWindow;
 use super::mailbox::{self, MailReceiver, MailSender};
+use super::{ReadyReply, Stop};
 use crate::error::StartError;
 use crate::event::{EventBus, EventKind};
 use crate::exit::{ExitReason, Failure, FailureKind};
-use crate::handle::{ChildInfo, FailureRecord, Phase};
+use crate::handle::{ChildInfo, Phase};
 use crate::path::ChildPath;
 use crate::spec::{ChildKind, ChildSpec, Strategy, SupervisorSpec};
 use start::Waiting;
@@ -30,9 +29,6 @@ use start::Waiting;
 /// Tombstones of removed children are dropped once there are this many, and at least as many as
 /// live children.
 const COMPACT_AT: usize = 32;
-
-/// The reaping list is first swept of finished tasks when it reaches this length.
-const REAP_BATCH: usize = 64;
 
 /// The whole life of one supervisor, as a future.
 pub(crate) async fn supervise(
@@ -79,8 +75,7 @@ struct Child {
     state: State,
     starts: u64,
     restarts: u64,
-    /// Boxed: most children never fail, and a slot is kept for every child.
-    last_failure: Option<Box<FailureRecord>>,
+    last_failure: LastFailure,
 }
 
 enum State {
@@ -118,26 +113,7 @@ impl Child {
             shutdown: self.spec.shutdown,
             starts: self.starts,
             restart_count: self.restarts,
-            last_failure: self.last_failure.as_deref().cloned(),
-        }
-    }
-
-    fn record_failure(&mut self, reason: ExitReason, at: Instant) {
-        let failure = match reason {
-            ExitReason::Failed(f) => f,
-            ExitReason::Killed => Failure::new(FailureKind::Error, "killed"),
-            _ => return,
-        };
-        self.set_last_failure(failure, at);
-    }
-
-    /// Records a failure, reusing the box of the previous one: a child failing again and again
-    /// allocates once.
-    fn set_last_failure(&mut self, failure: Failure, at: Instant) {
-        let record = FailureRecord { failure, at };
-        match &mut self.last_failure {
-            Some(last) => **last = record,
-            None => self.last_failure = Some(Box::new(record)),
+            last_failure: self.last_failure.get(),
         }
     }
 }
@@ -151,20 +127,10 @@ enum Pending {
     Group(std::ops::Range<usize>),
 }
 
-/// Why the supervisor must stop now.
-enum Stop {
-    /// Its intensity was exceeded.
-    Failed(Failure),
-    /// It was asked to shut down in the middle of something.
-    Interrupted,
-}
-
 pub(crate) struct Supervisor {
     path: ChildPath,
     strategy: Strategy,
     window: RestartWindow,
-    max_restarts: u32,
-    period: std::time::Duration,
     children: Vec<Child>,
     /// Child keys by name (keys, unlike positions, survive a removal), built when a handle call
     /// first names a child: a tree that is only started and stopped never pays for it.
@@ -185,12 +151,7 @@ pub(crate) struct Supervisor {
     /// when its task has let go of it (a restart then allocates one block less).
     spare_run: Option<Arc<Run>>,
     mail_rx: MailReceiver,
-    /// Tasks of runs that already reported their exit; awaited before the supervisor ends so no
-    /// task of the tree outlives it.
-    reaping: Vec<TaskHandle>,
-    /// The length at which `reaping` is next swept: twice what a sweep left, so sweeping stays
-    /// amortized O(1) per exit even when many tasks are slow to finish.
-    reap_at: usize,
+    reaper: Reaper,
 }
 
 impl Supervisor {
@@ -201,8 +162,6 @@ impl Supervisor {
             path: run.path().clone(),
             strategy: spec.strategy,
             window: RestartWindow::new(spec.intensity),
-            max_restarts: spec.intensity.max_restarts,
-            period: spec.intensity.period,
             children: Vec::with_capacity(spec.children.len()),
             by_name: None,
             next_key: 0,
@@ -213,15 +172,11 @@ impl Supervisor {
             },
             events,
             run: run.clone(),
-            owner: Arc::new(Owner {
-                path: run.path().clone(),
-                mailbox: mail_tx.clone(),
-            }),
+            owner: Owner::of(&run, &mail_tx),
             spare_run: None,
             mail_tx,
             mail_rx,
-            reaping: Vec::new(),
-            reap_at: REAP_BATCH,
+            reaper: Reaper::new(),
         };
         for child in spec.children {
             sup.push(child);
@@ -236,7 +191,13 @@ impl Supervisor {
 
     /// Appends a child slot, last in start order. Keys only grow, so the slots stay sorted by
     /// key, which [`locate`](Self::locate) relies on.
-    fn push(&mut self, spec: ChildSpec) -> usize {
+    fn push(&mut self, mut spec: ChildSpec) -> usize {
+        if let ChildKind::Pool(pool) = &mut spec.kind
+            && pool.partition.is_none()
+        {
+            // Handles of this slot's pool are its own, kept across the pool's restarts.
+            pool.kind = Arc::new(pool.kind.fresh());
+        }
         let index = self.children.len();
         let key = self.next_key;
         self.next_key += 1;
@@ -249,7 +210,7 @@ impl Supervisor {
             state: State::Stopped,
             starts: 0,
             restarts: 0,
-            last_failure: None,
+            last_failure: LastFailure::default(),
         });
         index
     }
@@ -265,7 +226,7 @@ impl Supervisor {
         }
         child.state = State::Removed;
         child.spec.kind = ChildKind::removed();
-        child.last_failure = None;
+        child.last_failure.clear();
         self.removed += 1;
     }
 
@@ -315,15 +276,6 @@ impl Supervisor {
         self.children.binary_search_by_key(&key, |c| c.key).ok()
     }
 
-    /// Keeps the task of a run that reported its exit until it has ended.
-    fn reap(&mut self, task: TaskHandle) {
-        self.reaping.push(task);
-        if self.reaping.len() >= self.reap_at {
-            self.reaping.retain(|t| !t.is_finished());
-            self.reap_at = (self.reaping.len() * 2).max(REAP_BATCH);
-        }
-    }
-
     /// The main loop, once all children have started.
     pub(crate) async fn run(mut self) -> ExitReason {
         // A stop request made before the mailbox was known is only in the flag.
@@ -347,6 +299,8 @@ impl Supervisor {
                     Mail::Command(command) => {
                         self.on_command(command).await.map(|()| Pending::Nothing)
                     }
+                    // Only pools take these; dropping it tells its handle the pool is not here.
+                    Mail::Pool(_) => Ok(Pending::Nothing),
                 };
                 let result = match pending {
                     Ok(Pending::Nothing) => Ok(()),

@@ -5,12 +5,13 @@
 use tokio::time::Instant;
 
 use super::start::Launch;
-use super::{Pending, Running, State, Stop, Supervisor};
+use super::{Pending, Running, State, Supervisor};
 use crate::error::StartError;
 use crate::event::EventKind;
-use crate::exit::{Failure, FailureKind};
+use crate::runtime::Stop;
 use crate::runtime::child::{ChildExit, Run};
 use crate::runtime::command::Mail;
+use crate::runtime::ended::report_exit;
 use crate::spec::{Restart, Strategy};
 
 impl Supervisor {
@@ -29,33 +30,17 @@ impl Supervisor {
         else {
             return None;
         };
-        // The task ends right after reporting its exit, so it has usually finished by now:
-        // releasing it at once reuses its memory while it is still in cache.
-        if task.is_finished() {
-            drop(task);
-        } else {
-            self.reap(task);
-        }
+        self.reaper.release(task);
         let reason = Run::take_exit_reason(&mut run);
         self.spare_run = Some(run);
         let child = &mut self.children[i];
 
-        if reason.is_abnormal() {
-            tracing::error!(child = %self.path.join(&child.spec.name), %reason, "child terminated");
-        } else {
-            tracing::info!(child = %self.path.join(&child.spec.name), %reason, "child exited");
-        }
+        report_exit(|| self.path.join(&child.spec.name), &reason, &self.events);
         // One clock read per exit, shared by the failure record and the intensity window.
         let now = Instant::now();
         let restart = child.spec.restart;
-        self.events.emit(
-            || self.path.join(&child.spec.name),
-            || EventKind::Exited {
-                reason: reason.clone(),
-            },
-        );
         let restarts = restart.restarts_after(&reason);
-        child.record_failure(reason, now);
+        child.last_failure.record_exit(reason, now);
         if !restarts {
             if restart == Restart::Temporary {
                 self.remove(i);
@@ -71,22 +56,9 @@ impl Supervisor {
     /// [`finish_restart`](Self::finish_restart).
     pub(super) fn restart(&mut self, i: usize, now: Instant) -> Result<Pending, Stop> {
         if !self.window.add(now) {
-            let failure = Failure::new(
-                FailureKind::IntensityExceeded,
-                format!(
-                    "reached max restart intensity ({} restarts within {:?})",
-                    self.max_restarts, self.period
-                ),
-            );
-            tracing::error!(child = %self.child_path(i), %failure, "supervisor giving up");
-            let (max_restarts, period) = (self.max_restarts, self.period);
-            self.events.emit(
-                || self.path.clone(),
-                || EventKind::IntensityExceeded {
-                    max_restarts,
-                    period,
-                },
-            );
+            let failure = self
+                .window
+                .give_up(&self.path, &self.child_path(i), &self.events);
             return Err(Stop::Failed(failure));
         }
         let affected = match self.strategy {

@@ -54,8 +54,6 @@ impl Supervisor {
     /// Stops every child in reverse start order, then waits for the tasks of earlier runs.
     pub(super) async fn stop_all(&mut self) {
         self.stop((0..self.children.len()).rev()).await;
-        for task in self.reaping.drain(..) {
-            let _ = task.await;
-        }
+        self.reaper.join_all().await;
     }
 }

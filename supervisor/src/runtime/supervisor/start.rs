@@ -143,7 +143,7 @@ impl Supervisor {
                 failure: failure.clone(),
             },
         );
-        self.children[i].set_last_failure(failure, Instant::now());
+        self.children[i].last_failure.set(failure, Instant::now());
     }
 
     pub(super) fn start_failed(&mut self, i: usize, failure: Failure) -> StartError {

@@ -1,0 +1,786 @@
+//! Pools: children that come and go at run time, all of one kind, started with typed arguments
+//! (OTP's `simple_one_for_one`, Elixir's `DynamicSupervisor` and `PartitionSupervisor`).
+//!
+//! A [`PoolSpec`] is a child of a supervisor like any other ([`ChildSpec::pool`]); it starts
+//! with no instances. A [`PoolHandle`] (from [`TreeHandle::pool`](crate::TreeHandle::pool) or
+//! [`Context::pool`](crate::Context::pool)) starts instances, each from a value of the pool's
+//! argument type `A`, and terminates, lists and counts them.
+
+use std::any::Any;
+use std::fmt;
+use std::hash::{BuildHasher, Hash};
+use std::marker::PhantomData;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::error::{ChildError, SpecError};
+use crate::exit::{Failure, FailureKind};
+use crate::handle::{ChildCounts, ChildInfo};
+use crate::path::ChildPath;
+use crate::runtime::command::{InstanceStart, Mail, PoolRequest};
+use crate::runtime::mailbox::MailSender;
+use crate::spec::{
+    ChildKind, ChildSpec, ChildType, Intensity, Restart, Shutdown, SupervisorSpec, worker_start,
+    worker_start_with,
+};
+use crate::worker::Worker;
+
+/// How many independent partitions a pool runs as (Elixir's `PartitionSupervisor`).
+///
+/// Each partition is a pool of its own, with its own task, mailbox, intensity and share of
+/// `max_children`, so that the starts, exits and restarts of many instances do not all queue
+/// on one task. With more than one, the pool is a `one_for_one` supervisor of its partitions,
+/// named `0`, `1`, …: an instance's path is then `app/conns/1/17`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Partitions {
+    /// One partition: the pool itself (the default).
+    #[default]
+    One,
+    /// This many partitions.
+    Fixed(usize),
+    /// One per worker thread of the runtime the pool starts on.
+    PerThread,
+}
+
+impl Partitions {
+    /// How many partitions to run, on the current runtime.
+    pub(crate) fn count(self) -> usize {
+        match self {
+            Partitions::One => 1,
+            Partitions::Fixed(n) => n.max(1),
+            Partitions::PerThread => tokio::runtime::Handle::try_current()
+                .map(|rt| rt.metrics().num_workers())
+                .unwrap_or(1)
+                .max(1),
+        }
+    }
+}
+
+/// The spec of a pool: the kind of its instances, their default restart policy and shutdown,
+/// the most instances it holds, its intensity and its partitions.
+///
+/// `A` is what an instance is started from: a worker value (see [`PoolSpec::workers`]), or any
+/// type that a function turns into a supervisor's spec (see [`PoolSpec::supervisors`]).
+///
+/// ```
+/// use supervisor::{ChildSpec, Context, PoolKey, PoolSpec, Restart, SupervisorSpec, Worker, WorkerResult};
+///
+/// #[derive(Clone)]
+/// struct Job { id: u64 }
+///
+/// impl Worker for Job {
+///     const RESTART: Restart = Restart::Transient;
+///     async fn run(&mut self, ctx: &Context) -> WorkerResult {
+///         ctx.shutdown_requested().await;
+///         Ok(())
+///     }
+/// }
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let tree = SupervisorSpec::new("app")
+///     .child(ChildSpec::pool(PoolSpec::<Job>::workers("jobs").max_children(100)))
+///     .start()
+///     .await?;
+/// let jobs = tree.pool(PoolKey::<_, Job>::new("jobs".into())).await?;
+/// let id = jobs.start(Job { id: 7 }).await?;
+/// assert_eq!(jobs.count().await?.active, 1);
+/// jobs.terminate(id).await?;
+/// tree.shutdown().await?;
+/// # Ok(())
+/// # }
+/// ```
+pub struct PoolSpec<A> {
+    name: Arc<str>,
+    settings: PoolSettings,
+    template: Arc<dyn Template<A>>,
+}
+
+impl<A> Clone for PoolSpec<A> {
+    fn clone(&self) -> Self {
+        PoolSpec {
+            name: self.name.clone(),
+            settings: self.settings,
+            template: self.template.clone(),
+        }
+    }
+}
+
+impl<A> fmt::Debug for PoolSpec<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolSpec")
+            .field("name", &&*self.name)
+            .field("settings", &self.settings)
+            .finish()
+    }
+}
+
+/// A pool's settings, every default filled in (OTP's `get_childspec` of a pool's template).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct PoolSettings {
+    /// The most instances the pool holds at once, counting those waiting to be restarted
+    /// (`None`: no limit, Elixir's `:infinity`). Split evenly over the partitions.
+    pub max_children: Option<usize>,
+    /// The pool's restart intensity (per partition).
+    pub intensity: Intensity,
+    /// The restart policy of an instance started without one.
+    pub restart: Restart,
+    /// How an instance is stopped.
+    pub shutdown: Shutdown,
+    /// Whether the instances are workers or supervisors.
+    pub instance_type: ChildType,
+    /// How many partitions the pool runs as.
+    pub partitions: Partitions,
+}
+
+impl<W: Worker> PoolSpec<W> {
+    /// A pool whose instances are workers of type `W`, each started from a `W` value. Their
+    /// restart policy and shutdown default to the worker's [`Worker::RESTART`] and
+    /// [`Worker::SHUTDOWN`].
+    pub fn workers(name: impl AsRef<str>) -> Self {
+        PoolSpec::new(
+            name,
+            W::RESTART,
+            W::SHUTDOWN,
+            ChildType::Worker,
+            Arc::new(WorkerTemplate(PhantomData)),
+        )
+    }
+}
+
+impl<A: Send + 'static> PoolSpec<A> {
+    /// A pool whose instances are supervisors (a small subtree per connection, say): each is
+    /// started from an `A`, which `spec` turns into the instance's [`SupervisorSpec`]. Instances
+    /// are permanent and stopped with [`Shutdown::Infinity`] unless set otherwise.
+    pub fn supervisors(
+        name: impl AsRef<str>,
+        spec: impl Fn(A) -> SupervisorSpec + Send + Sync + 'static,
+    ) -> Self {
+        PoolSpec::new(
+            name,
+            Restart::Permanent,
+            Shutdown::Infinity,
+            ChildType::Supervisor,
+            Arc::new(SupervisorTemplate(spec, PhantomData)),
+        )
+    }
+}
+
+impl<A> PoolSpec<A> {
+    fn new(
+        name: impl AsRef<str>,
+        restart: Restart,
+        shutdown: Shutdown,
+        instance_type: ChildType,
+        template: Arc<dyn Template<A>>,
+    ) -> Self {
+        PoolSpec {
+            name: Arc::from(name.as_ref()),
+            settings: PoolSettings {
+                max_children: None,
+                intensity: Intensity::default(),
+                restart,
+                shutdown,
+                instance_type,
+                partitions: Partitions::One,
+            },
+            template,
+        }
+    }
+
+    /// Limits how many instances the pool holds at once (those waiting to be restarted count);
+    /// a start beyond it fails with [`PoolError::MaxChildren`].
+    pub fn max_children(mut self, max: usize) -> Self {
+        self.settings.max_children = Some(max);
+        self
+    }
+
+    /// Allows `max_restarts` restarts of instances within any `period`; one more stops every
+    /// instance and fails the pool, which its supervisor handles as any child's failure.
+    pub fn intensity(mut self, max_restarts: u32, period: Duration) -> Self {
+        self.settings.intensity = Intensity {
+            max_restarts,
+            period,
+        };
+        self
+    }
+
+    /// Sets the restart policy of instances started without one.
+    pub fn restart(mut self, restart: Restart) -> Self {
+        self.settings.restart = restart;
+        self
+    }
+
+    /// Sets how instances are stopped.
+    pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
+        self.settings.shutdown = shutdown;
+        self
+    }
+
+    /// Runs the pool as independent partitions.
+    pub fn partitions(mut self, partitions: Partitions) -> Self {
+        self.settings.partitions = partitions;
+        self
+    }
+
+    /// The pool's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The pool's settings.
+    pub fn settings(&self) -> PoolSettings {
+        self.settings
+    }
+}
+
+impl<A: Send + 'static> PoolSpec<A> {
+    pub(crate) fn into_kind(self) -> (Arc<str>, PoolKind) {
+        let kind = PoolKind {
+            settings: self.settings,
+            template: Arc::new(TemplateOf(self.template)),
+            cell: Arc::new(PoolCell::default()),
+        };
+        (self.name, kind)
+    }
+}
+
+impl ChildSpec {
+    /// A pool child: it starts with no instances; see [`PoolHandle`]. A pool is a supervisor
+    /// to its parent (OTP's `simple_one_for_one` is one): permanent, and stopped with
+    /// [`Shutdown::Infinity`], unless set otherwise.
+    pub fn pool<A: Send + 'static>(spec: PoolSpec<A>) -> Self {
+        let (name, kind) = spec.into_kind();
+        ChildSpec {
+            name,
+            restart: Restart::Permanent,
+            shutdown: Shutdown::Infinity,
+            kind: ChildKind::Pool(PoolChild {
+                kind: Arc::new(kind),
+                partition: None,
+            }),
+        }
+    }
+}
+
+/// How the runs of one instance start, made from its arguments.
+trait Template<A>: Send + Sync {
+    /// Runs that start again and again from the same arguments, for a restart.
+    fn restartable(&self, args: A) -> ChildKind
+    where
+        A: Clone + Sync;
+
+    /// A run that starts once: the arguments are not kept.
+    fn once(&self, args: A) -> ChildKind;
+}
+
+struct WorkerTemplate<W>(PhantomData<fn(W) -> W>);
+
+impl<W: Worker> Template<W> for WorkerTemplate<W> {
+    fn restartable(&self, args: W) -> ChildKind
+    where
+        W: Clone + Sync,
+    {
+        ChildKind::Worker(worker_start(move || args.clone()))
+    }
+
+    fn once(&self, args: W) -> ChildKind {
+        let cell = Mutex::new(Some(args));
+        ChildKind::Worker(worker_start_with(move || {
+            let taken = cell.lock().unwrap_or_else(PoisonError::into_inner).take();
+            // Not reached: a temporary instance is started once and never restarted.
+            taken.ok_or_else(|| Failure::new(FailureKind::StartFailed, "started twice"))
+        }))
+    }
+}
+
+struct SupervisorTemplate<F, A>(F, PhantomData<fn(A)>);
+
+impl<A: Send + 'static, F> Template<A> for SupervisorTemplate<F, A>
+where
+    F: Fn(A) -> SupervisorSpec + Send + Sync + 'static,
+{
+    fn restartable(&self, args: A) -> ChildKind
+    where
+        A: Clone + Sync,
+    {
+        self.once(args)
+    }
+
+    fn once(&self, args: A) -> ChildKind {
+        ChildKind::Supervisor(Box::new((self.0)(args)))
+    }
+}
+
+/// The typed template, behind `dyn Any` in the untyped [`PoolKind`].
+struct TemplateOf<A>(Arc<dyn Template<A>>);
+
+/// A pool as its supervisor holds it: untyped, so the runtime is not generic over `A`.
+#[derive(Clone)]
+pub(crate) struct PoolKind {
+    pub(crate) settings: PoolSettings,
+    /// A `TemplateOf<A>`.
+    template: Arc<dyn Any + Send + Sync>,
+    /// Where the running pool's partitions are found; one per supervisor slot (see
+    /// [`PoolKind::fresh`]), kept across the pool's restarts.
+    pub(crate) cell: Arc<PoolCell>,
+}
+
+impl PoolKind {
+    /// The same pool with a cell of its own: a spec started twice must not share its handles.
+    pub(crate) fn fresh(&self) -> Self {
+        PoolKind {
+            cell: Arc::new(PoolCell::default()),
+            ..self.clone()
+        }
+    }
+
+    /// Checks the settings that no type can rule out.
+    pub(crate) fn validate(&self, path: &ChildPath) -> Result<(), SpecError> {
+        let invalid = |reason: &str| SpecError::InvalidPool {
+            path: path.clone(),
+            reason: reason.to_owned(),
+        };
+        if self.settings.max_children == Some(0) {
+            return Err(invalid("max_children is 0: no instance could ever start"));
+        }
+        if self.settings.partitions == Partitions::Fixed(0) {
+            return Err(invalid("0 partitions: give it at least one"));
+        }
+        crate::spec::check_intensity(&self.settings.intensity, path)
+    }
+}
+
+/// A pool as a child: the pool as declared, or one of its partitions.
+#[derive(Clone)]
+pub(crate) struct PoolChild {
+    pub(crate) kind: Arc<PoolKind>,
+    /// `Some((p, n))`: partition `p` of `n`.
+    pub(crate) partition: Option<(usize, usize)>,
+}
+
+/// Where the partitions of a running pool take requests: set by each partition when it
+/// starts, cleared when it ends.
+#[derive(Default)]
+pub(crate) struct PoolCell {
+    partitions: Mutex<Vec<Option<MailSender>>>,
+    /// The partition the next start without a key goes to.
+    next: AtomicUsize,
+}
+
+impl PoolCell {
+    /// Makes room for `n` partitions (the pool is starting).
+    pub(crate) fn open(&self, n: usize) {
+        let mut partitions = self.lock();
+        partitions.clear();
+        partitions.resize(n, None);
+    }
+
+    /// Partition `p` takes requests at `mailbox` (`None`: it ended).
+    pub(crate) fn publish(&self, p: usize, mailbox: Option<MailSender>) {
+        if let Some(slot) = self.lock().get_mut(p) {
+            *slot = mailbox;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Option<MailSender>>> {
+        self.partitions
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn partition(&self, p: usize) -> Option<MailSender> {
+        self.lock().get(p).cloned().flatten()
+    }
+
+    /// The partition for `key`, or the next in turn.
+    fn pick(&self, key: Option<u64>) -> (usize, Option<MailSender>) {
+        let partitions = self.lock();
+        let n = partitions.len().max(1);
+        let p = match key {
+            Some(key) => (key % n as u64) as usize,
+            None => self.next.fetch_add(1, Ordering::Relaxed) % n,
+        };
+        (p, partitions.get(p).cloned().flatten())
+    }
+
+    fn all(&self) -> Vec<Option<MailSender>> {
+        self.lock().clone()
+    }
+}
+
+/// What a supervisor answers about its pool child: enough for a typed handle.
+pub(crate) struct PoolAccess {
+    pub(crate) path: ChildPath,
+    pub(crate) kind: Arc<PoolKind>,
+}
+
+/// Names a pool of a tree with its argument type, so that the handle it gives is typed:
+/// `supervision_tree!` generates one per pool (`App::CONNS`); a hand-built tree makes its own
+/// with [`PoolKey::new`].
+pub struct PoolKey<K, A> {
+    key: K,
+    _args: PhantomData<fn(A) -> A>,
+}
+
+impl<K, A> PoolKey<K, A> {
+    /// The pool named by `key` (a child key of its tree), started from `A`s.
+    pub const fn new(key: K) -> Self {
+        PoolKey {
+            key,
+            _args: PhantomData,
+        }
+    }
+
+    /// The pool's child key.
+    pub fn key(&self) -> &K {
+        &self.key
+    }
+}
+
+impl<K: Clone, A> Clone for PoolKey<K, A> {
+    fn clone(&self) -> Self {
+        PoolKey::new(self.key.clone())
+    }
+}
+
+impl<K: Copy, A> Copy for PoolKey<K, A> {}
+
+impl<K: fmt::Debug, A> fmt::Debug for PoolKey<K, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("PoolKey").field(&self.key).finish()
+    }
+}
+
+/// An instance of a pool: stable across its restarts (each run has a generation of its own).
+/// Its last path segment is [`serial`](Self::serial).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InstanceId {
+    pub(crate) partition: u32,
+    pub(crate) slot: u32,
+    pub(crate) serial: u64,
+}
+
+impl InstanceId {
+    /// The instance's number within its partition, in start order from 0; never reused.
+    pub fn serial(&self) -> u64 {
+        self.serial
+    }
+
+    /// The partition the instance runs in.
+    pub fn partition(&self) -> usize {
+        self.partition as usize
+    }
+}
+
+impl fmt::Display for InstanceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}", self.partition, self.serial)
+    }
+}
+
+/// One instance of a pool, as the pool sees it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceInfo {
+    /// Its id.
+    pub id: InstanceId,
+    /// Its path, phase, restart policy, starts, restarts and last failure.
+    pub child: ChildInfo,
+}
+
+/// Why a pool's handle call failed. Each variant names the pool's path or the instance's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PoolError {
+    /// The pool holds `max_children` instances already (those waiting to be restarted count).
+    #[error("pool `{path}` is full: it holds its maximum of {max} instances")]
+    MaxChildren {
+        /// The pool's (or partition's) path.
+        path: ChildPath,
+        /// Its limit.
+        max: usize,
+    },
+    /// The instance failed to start (its init phase failed or panicked, or its factory did);
+    /// nothing was kept.
+    #[error("instance `{path}` failed to start: {failure}")]
+    StartFailed {
+        /// The instance's path.
+        path: ChildPath,
+        /// What went wrong.
+        failure: Failure,
+    },
+    /// The instance's init phase decided not to run (OTP's `ignore`); nothing was kept.
+    #[error("instance `{path}` ignored its start")]
+    Ignored {
+        /// The instance's path.
+        path: ChildPath,
+    },
+    /// The pool is shutting down, or not running (stopped, or being restarted).
+    #[error("pool `{path}` is not running")]
+    NotRunning {
+        /// The pool's (or partition's) path.
+        path: ChildPath,
+    },
+    /// No instance has this id (it ended, or was terminated).
+    #[error("pool `{path}` has no instance {id}")]
+    NotFound {
+        /// The pool's path.
+        path: ChildPath,
+        /// The id asked for.
+        id: InstanceId,
+    },
+}
+
+/// Starts, terminates, lists and counts the instances of one pool; typed by what an instance
+/// is started from. Cheap to clone; keeps working across the pool's own restarts.
+pub struct PoolHandle<A> {
+    path: ChildPath,
+    kind: Arc<PoolKind>,
+    template: Arc<dyn Template<A>>,
+}
+
+impl<A> Clone for PoolHandle<A> {
+    fn clone(&self) -> Self {
+        PoolHandle {
+            path: self.path.clone(),
+            kind: self.kind.clone(),
+            template: self.template.clone(),
+        }
+    }
+}
+
+impl<A> fmt::Debug for PoolHandle<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PoolHandle")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl<A: Send + 'static> PoolHandle<A> {
+    /// The typed handle of the pool a supervisor answered with, if its instances start from
+    /// `A`s.
+    pub(crate) fn from_access(access: PoolAccess) -> Result<Self, ChildError> {
+        let Some(template) = access.kind.template.downcast_ref::<TemplateOf<A>>() else {
+            return Err(ChildError::PoolArguments {
+                path: access.path,
+                expected: std::any::type_name::<A>(),
+            });
+        };
+        Ok(PoolHandle {
+            template: template.0.clone(),
+            path: access.path,
+            kind: access.kind,
+        })
+    }
+
+    /// The pool's path.
+    pub fn path(&self) -> &ChildPath {
+        &self.path
+    }
+
+    /// The pool's settings, every default filled in.
+    pub fn settings(&self) -> PoolSettings {
+        self.kind.settings
+    }
+
+    /// Starts an instance from `args` with the pool's restart policy, in the next partition in
+    /// turn, and returns its id once it runs (after its init phase, if it has one). A restart
+    /// starts it from the same arguments; a temporary instance's are not kept.
+    pub async fn start(&self, args: A) -> Result<InstanceId, PoolError>
+    where
+        A: Clone + Sync,
+    {
+        self.start_with(args, self.kind.settings.restart).await
+    }
+
+    /// Starts an instance with its own restart policy (see [`start`](Self::start)).
+    pub async fn start_with(&self, args: A, restart: Restart) -> Result<InstanceId, PoolError>
+    where
+        A: Clone + Sync,
+    {
+        let instance = self.instance(args, restart);
+        self.send_start(None, instance).await
+    }
+
+    /// Starts a temporary instance: never restarted, so `args` need not be `Clone` (a
+    /// connection's socket, say); they are dropped with the instance.
+    pub async fn start_temporary(&self, args: A) -> Result<InstanceId, PoolError> {
+        let instance = InstanceStart {
+            kind: self.template.once(args),
+            restart: Restart::Temporary,
+        };
+        self.send_start(None, instance).await
+    }
+
+    /// Starts an instance (see [`start`](Self::start)) in the partition that `key` hashes to,
+    /// so that instances of one key share a partition.
+    pub async fn start_keyed(&self, key: &impl Hash, args: A) -> Result<InstanceId, PoolError>
+    where
+        A: Clone + Sync,
+    {
+        let instance = self.instance(args, self.kind.settings.restart);
+        let hash = foldhash::fast::FixedState::default().hash_one(key);
+        self.send_start(Some(hash), instance).await
+    }
+
+    /// Starts one instance per item, in one request per partition, and returns their ids (or
+    /// why each did not start) in the order given. Far cheaper than one `start` per instance.
+    pub async fn start_batch(
+        &self,
+        args: impl IntoIterator<Item = A>,
+    ) -> Vec<Result<InstanceId, PoolError>>
+    where
+        A: Clone + Sync,
+    {
+        let restart = self.kind.settings.restart;
+        let instances: Vec<InstanceStart> = args
+            .into_iter()
+            .map(|a| self.instance(a, restart))
+            .collect();
+        let partitions = self.kind.cell.all();
+        let n = partitions.len().max(1);
+        // Spread in turn, from the partition the next start would go to.
+        let first = self
+            .kind
+            .cell
+            .next
+            .fetch_add(instances.len(), Ordering::Relaxed);
+        let mut batches: Vec<Vec<InstanceStart>> = (0..n).map(|_| Vec::new()).collect();
+        let mut order = Vec::with_capacity(instances.len());
+        for (i, instance) in instances.into_iter().enumerate() {
+            let p = (first + i) % n;
+            order.push((p, batches[p].len()));
+            batches[p].push(instance);
+        }
+        let mut replies = Vec::with_capacity(n);
+        for (p, batch) in batches.into_iter().enumerate() {
+            let count = batch.len();
+            let (tx, rx) = oneshot::channel();
+            let sent = match partitions.get(p).cloned().flatten() {
+                Some(mailbox) if count > 0 => mailbox
+                    .send(Mail::Pool(PoolRequest::StartBatch {
+                        instances: batch,
+                        reply: tx,
+                    }))
+                    .is_ok(),
+                _ => false,
+            };
+            replies.push((p, count, sent.then_some(rx)));
+        }
+        let mut results: Vec<Vec<Result<InstanceId, PoolError>>> = Vec::with_capacity(n);
+        for (p, count, rx) in replies {
+            let got = match rx {
+                Some(rx) => rx.await.ok(),
+                None => None,
+            };
+            results.push(
+                got.unwrap_or_else(|| (0..count).map(|_| Err(self.not_running(p))).collect()),
+            );
+        }
+        let mut taken: Vec<std::vec::IntoIter<_>> =
+            results.into_iter().map(Vec::into_iter).collect();
+        order
+            .into_iter()
+            .map(|(p, _)| taken[p].next().unwrap_or_else(|| Err(self.not_running(p))))
+            .collect()
+    }
+
+    /// Stops an instance with its shutdown and forgets it (it is not restarted, whatever its
+    /// policy). Never counts toward the intensity.
+    pub async fn terminate(&self, id: InstanceId) -> Result<(), PoolError> {
+        self.ask(id.partition(), |reply| PoolRequest::Terminate { id, reply })
+            .await?
+    }
+
+    /// The current state of an instance.
+    pub async fn info(&self, id: InstanceId) -> Result<InstanceInfo, PoolError> {
+        self.ask(id.partition(), |reply| PoolRequest::Info { id, reply })
+            .await?
+    }
+
+    /// Every instance, partition by partition, each partition's in start order.
+    pub async fn instances(&self) -> Result<Vec<InstanceInfo>, PoolError> {
+        let mut all = Vec::new();
+        for p in 0..self.kind.cell.all().len() {
+            all.extend(self.ask(p, |reply| PoolRequest::List { reply }).await?);
+        }
+        Ok(all)
+    }
+
+    /// Counts the instances, as OTP counts a `simple_one_for_one` supervisor's children:
+    /// `specs` is 1, `active` those running, `restarting` those waiting for a restart, and
+    /// `workers` or `supervisors` all of them.
+    pub async fn count(&self) -> Result<ChildCounts, PoolError> {
+        let mut total = ChildCounts {
+            specs: 1,
+            ..ChildCounts::default()
+        };
+        for p in 0..self.kind.cell.all().len() {
+            let counts = self.ask(p, |reply| PoolRequest::Count { reply }).await?;
+            total.active += counts.active;
+            total.restarting += counts.restarting;
+            total.workers += counts.workers;
+            total.supervisors += counts.supervisors;
+        }
+        Ok(total)
+    }
+
+    fn instance(&self, args: A, restart: Restart) -> InstanceStart
+    where
+        A: Clone + Sync,
+    {
+        let kind = match restart {
+            // Its arguments are not kept (OTP stores none for a temporary child).
+            Restart::Temporary => self.template.once(args),
+            Restart::Permanent | Restart::Transient => self.template.restartable(args),
+        };
+        InstanceStart { kind, restart }
+    }
+
+    async fn send_start(
+        &self,
+        key: Option<u64>,
+        instance: InstanceStart,
+    ) -> Result<InstanceId, PoolError> {
+        let (p, mailbox) = self.kind.cell.pick(key);
+        let mailbox = mailbox.ok_or_else(|| self.not_running(p))?;
+        let (tx, rx) = oneshot::channel();
+        mailbox
+            .send(Mail::Pool(PoolRequest::Start {
+                instance,
+                reply: tx,
+            }))
+            .map_err(|_| self.not_running(p))?;
+        rx.await.map_err(|_| self.not_running(p))?
+    }
+
+    async fn ask<T>(
+        &self,
+        p: usize,
+        request: impl FnOnce(oneshot::Sender<T>) -> PoolRequest,
+    ) -> Result<T, PoolError> {
+        let mailbox = self
+            .kind
+            .cell
+            .partition(p)
+            .ok_or_else(|| self.not_running(p))?;
+        let (tx, rx) = oneshot::channel();
+        mailbox
+            .send(Mail::Pool(request(tx)))
+            .map_err(|_| self.not_running(p))?;
+        rx.await.map_err(|_| self.not_running(p))
+    }
+
+    fn not_running(&self, p: usize) -> PoolError {
+        let path = if self.kind.cell.all().len() > 1 {
+            self.path.join(&p.to_string())
+        } else {
+            self.path.clone()
+        };
+        PoolError::NotRunning { path }
+    }
+}

@@ -1,0 +1,101 @@
+//! What a supervisor (or pool) does with its children's ended runs: reports the exit
+//! ([`report_exit`]), keeps the last failure of each child ([`LastFailure`]), and keeps their
+//! tasks until tokio has retired them ([`Reaper`]).
+
+use tokio::time::Instant;
+
+use super::child::TaskHandle;
+use crate::event::{EventBus, EventKind};
+use crate::exit::{ExitReason, Failure, FailureKind};
+use crate::handle::FailureRecord;
+use crate::path::ChildPath;
+
+/// Logs and announces that the child at `path` ended by itself (OTP's `child_terminated`
+/// report for an abnormal exit). The path is only joined if someone reads it.
+pub(crate) fn report_exit(path: impl Fn() -> ChildPath, reason: &ExitReason, events: &EventBus) {
+    if reason.is_abnormal() {
+        tracing::error!(child = %path(), %reason, "child terminated");
+    } else {
+        tracing::info!(child = %path(), %reason, "child exited");
+    }
+    events.emit(path, || EventKind::Exited {
+        reason: reason.clone(),
+    });
+}
+
+/// The reaping list is first swept of finished tasks when it reaches this length.
+const REAP_BATCH: usize = 64;
+
+/// Tasks of runs that already reported their exit; joined before their supervisor ends, so
+/// that no task of the tree outlives it.
+pub(crate) struct Reaper {
+    tasks: Vec<TaskHandle>,
+    /// The length at which `tasks` is next swept: twice what a sweep left, so sweeping stays
+    /// amortized O(1) per exit even when many tasks are slow to finish.
+    sweep_at: usize,
+}
+
+impl Reaper {
+    pub(crate) fn new() -> Self {
+        Reaper {
+            tasks: Vec::new(),
+            sweep_at: REAP_BATCH,
+        }
+    }
+
+    /// Lets go of the task of a run that reported its exit. It ends right after reporting, so
+    /// it has usually finished by now: releasing it at once reuses its memory while it is
+    /// still in cache. Otherwise it is kept until it has.
+    pub(crate) fn release(&mut self, task: TaskHandle) {
+        if task.is_finished() {
+            return;
+        }
+        self.tasks.push(task);
+        if self.tasks.len() >= self.sweep_at {
+            self.tasks.retain(|t| !t.is_finished());
+            self.sweep_at = (self.tasks.len() * 2).max(REAP_BATCH);
+        }
+    }
+
+    /// Waits for every task kept.
+    pub(crate) async fn join_all(&mut self) {
+        for task in self.tasks.drain(..) {
+            let _ = task.await;
+        }
+    }
+}
+
+/// A child's last failure, if any. Boxed: most children never fail, and every child keeps one.
+#[derive(Default)]
+pub(crate) struct LastFailure(Option<Box<FailureRecord>>);
+
+impl LastFailure {
+    /// Records how a run ended, if it failed or was killed.
+    pub(crate) fn record_exit(&mut self, reason: ExitReason, at: Instant) {
+        let failure = match reason {
+            ExitReason::Failed(f) => f,
+            ExitReason::Killed => Failure::new(FailureKind::Error, "killed"),
+            _ => return,
+        };
+        self.set(failure, at);
+    }
+
+    /// Records a failure, reusing the box of the previous one: a child failing again and again
+    /// allocates once.
+    pub(crate) fn set(&mut self, failure: Failure, at: Instant) {
+        let record = FailureRecord { failure, at };
+        match &mut self.0 {
+            Some(last) => **last = record,
+            None => self.0 = Some(Box::new(record)),
+        }
+    }
+
+    /// A copy of the record, for a snapshot.
+    pub(crate) fn get(&self) -> Option<FailureRecord> {
+        self.0.as_deref().cloned()
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.0 = None;
+    }
+}

@@ -1,0 +1,642 @@
+//! A pool (or one partition of it): the task that owns the instances started at run time, all
+//! of one kind, as OTP's `simple_one_for_one` supervisor and Elixir's `DynamicSupervisor` do.
+//!
+//! It shares the rest of the runtime: a run starts as any child's does (`launch`), reports its
+//! end to this pool's mailbox (`child`), is restarted within the pool's intensity
+//! (`intensity`), and all instances stop at once when the pool stops (`stop`). "What happens
+//! when an instance exits" is [`Pool::on_exit`].
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use tokio::time::Instant;
+
+use super::child::{self, ChildExit, Owner, Run, SpawnArgs, TaskHandle};
+use super::command::{Command, InstanceStart, Mail, Op, PoolRequest};
+use super::ended::{LastFailure, Reaper, report_exit};
+use super::intensity::RestartWindow;
+use super::launch::{self, Launched, WaitFailed};
+use super::mailbox::{self, MailReceiver, MailSender};
+use super::stop::{StopChain, StopLink};
+use super::{ReadyReply, Stop};
+use crate::error::ChildError;
+use crate::event::{EventBus, EventKind};
+use crate::exit::{ExitReason, Failure, FailureKind};
+use crate::handle::{ChildCounts, ChildInfo, Phase};
+use crate::path::ChildPath;
+use crate::pool::{InstanceId, InstanceInfo, PoolError, PoolKind};
+use crate::spec::{ChildFuture, ChildKind, ChildType, Restart, Shutdown};
+
+/// Partition `partition` of `partitions` of a pool, as a child's boxed future.
+pub(crate) fn pool_boxed(
+    kind: Arc<PoolKind>,
+    partition: usize,
+    partitions: usize,
+    run: Arc<Run>,
+    events: EventBus,
+    ready: ReadyReply,
+) -> ChildFuture {
+    Box::pin(async move {
+        let pool = Pool::new(kind, partition, partitions, run, events);
+        // Ready at once: a pool starts with no instances.
+        pool.kind
+            .cell
+            .publish(partition, Some(pool.mail_tx.clone()));
+        let _ = ready.send(Ok(pool.mail_tx.clone()));
+        pool.run().await
+    })
+}
+
+/// One instance.
+struct Instance {
+    /// Its number in this partition, never reused: with the slot, its id.
+    serial: u64,
+    /// Its path segment, the serial as text.
+    name: Arc<str>,
+    /// How its runs start; `None` once a temporary instance has started (OTP keeps no start
+    /// arguments for a temporary child).
+    start: Option<ChildKind>,
+    restart: Restart,
+    state: State,
+    starts: u64,
+    restarts: u64,
+    last_failure: LastFailure,
+}
+
+enum State {
+    Running {
+        task: TaskHandle,
+        run: Arc<Run>,
+    },
+    /// Between a failed restart and its retry (OTP's `restarting`); also while it starts.
+    Restarting,
+}
+
+/// Why a start of an instance's run did not end with it running.
+enum StartFailed {
+    /// The pool was asked to stop while waiting for it.
+    Interrupted,
+    Failed(Failure),
+}
+
+struct Pool {
+    path: ChildPath,
+    kind: Arc<PoolKind>,
+    partition: usize,
+    max_children: Option<usize>,
+    window: RestartWindow,
+    /// The instances by slot; a free slot is `None` and listed in `free`.
+    instances: Vec<Option<Instance>>,
+    free: Vec<usize>,
+    /// How many slots hold an instance.
+    len: usize,
+    next_serial: u64,
+    /// Completes when the pool is asked to stop; polled only until it has (`interrupted`).
+    shutdown_requested: Pin<Box<dyn Future<Output = ()> + Send>>,
+    interrupted: bool,
+    events: EventBus,
+    run: Arc<Run>,
+    mail_tx: MailSender,
+    mail_rx: MailReceiver,
+    /// Shared by the runs of the instances: the pool's path and mailbox.
+    owner: Arc<Owner>,
+    /// The run of the instance that last exited, whose allocation the next start reuses.
+    spare_run: Option<Arc<Run>>,
+    reaper: Reaper,
+}
+
+impl Pool {
+    fn new(
+        kind: Arc<PoolKind>,
+        partition: usize,
+        partitions: usize,
+        run: Arc<Run>,
+        events: EventBus,
+    ) -> Self {
+        let (mail_tx, mail_rx) = mailbox::mailbox();
+        run.post_stop_to(mail_tx.clone());
+        // `max_children` is the whole pool's: each partition holds its share.
+        let max_children = kind.settings.max_children.map(|max| {
+            let share = max / partitions;
+            share + usize::from(partition < max % partitions)
+        });
+        Pool {
+            path: run.path().clone(),
+            window: RestartWindow::new(kind.settings.intensity),
+            kind,
+            partition,
+            max_children,
+            instances: Vec::new(),
+            free: Vec::new(),
+            len: 0,
+            next_serial: 0,
+            shutdown_requested: {
+                let run = run.clone();
+                Box::pin(async move { run.stop_requested().await })
+            },
+            interrupted: false,
+            events,
+            owner: Owner::of(&run, &mail_tx),
+            run,
+            mail_tx,
+            mail_rx,
+            spare_run: None,
+            reaper: Reaper::new(),
+        }
+    }
+
+    /// The main loop: one message at a time.
+    async fn run(mut self) -> ExitReason {
+        // A stop request made before the mailbox was known is only in the flag.
+        let outcome = if self.run.is_stop_requested() {
+            ExitReason::Shutdown
+        } else {
+            loop {
+                let result = match self.mail_rx.recv().await {
+                    Mail::Stop => break ExitReason::Shutdown,
+                    Mail::Exited(exit) => self.on_exit(exit).await,
+                    Mail::TryAgain { slot, key } => self.try_again(slot, key).await,
+                    Mail::Command(command) => {
+                        self.on_command(command);
+                        Ok(())
+                    }
+                    Mail::Pool(request) => {
+                        self.on_request(request).await;
+                        Ok(())
+                    }
+                };
+                match result {
+                    Ok(()) if self.interrupted => break ExitReason::Shutdown,
+                    Ok(()) => {}
+                    Err(Stop::Interrupted) => break ExitReason::Shutdown,
+                    Err(Stop::Failed(failure)) => break ExitReason::Failed(failure),
+                }
+            }
+        };
+        // New requests now find no pool; those queued get their reply dropped.
+        self.kind.cell.publish(self.partition, None);
+        tracing::info!(reason = %outcome, instances = self.len, "pool shutting down");
+        self.events
+            .emit(|| self.path.clone(), || EventKind::ShuttingDown);
+        self.stop_all().await;
+        outcome
+    }
+
+    fn id(&self, slot: usize, serial: u64) -> InstanceId {
+        InstanceId {
+            partition: self.partition as u32,
+            slot: slot as u32,
+            serial,
+        }
+    }
+
+    /// The instance at `slot` if it is the one with `serial`.
+    fn instance(&mut self, slot: usize, serial: u64) -> Option<&mut Instance> {
+        self.instances
+            .get_mut(slot)?
+            .as_mut()
+            .filter(|i| i.serial == serial)
+    }
+
+    fn find(&mut self, id: InstanceId) -> Option<&mut Instance> {
+        if id.partition() != self.partition {
+            return None;
+        }
+        self.instance(id.slot as usize, id.serial)
+    }
+
+    fn instance_path(&self, slot: usize) -> ChildPath {
+        match &self.instances[slot] {
+            Some(instance) => self.path.join(&instance.name),
+            None => self.path.clone(),
+        }
+    }
+
+    fn remove(&mut self, slot: usize) {
+        if self.instances[slot].take().is_some() {
+            self.free.push(slot);
+            self.len -= 1;
+        }
+    }
+
+    async fn on_request(&mut self, request: PoolRequest) {
+        match request {
+            PoolRequest::Start { instance, reply } => {
+                let result = self.start_instance(instance).await;
+                let _ = reply.send(result);
+            }
+            PoolRequest::StartBatch { instances, reply } => {
+                let mut results = Vec::with_capacity(instances.len());
+                for instance in instances {
+                    let result = if self.interrupted {
+                        Err(PoolError::NotRunning {
+                            path: self.path.clone(),
+                        })
+                    } else {
+                        self.start_instance(instance).await
+                    };
+                    results.push(result);
+                }
+                let _ = reply.send(results);
+            }
+            PoolRequest::Terminate { id, reply } => {
+                let result = self.terminate(id).await;
+                let _ = reply.send(result);
+            }
+            PoolRequest::Info { id, reply } => {
+                let result = match self.find(id) {
+                    Some(_) => self
+                        .info(id.slot as usize)
+                        .ok_or_else(|| self.not_found(id)),
+                    None => Err(self.not_found(id)),
+                };
+                let _ = reply.send(result);
+            }
+            PoolRequest::List { reply } => {
+                let _ = reply.send(self.list());
+            }
+            PoolRequest::Count { reply } => {
+                let _ = reply.send(self.count());
+            }
+        }
+    }
+
+    /// OTP's `start_child` of a `simple_one_for_one` supervisor: a new instance, kept only if
+    /// its start succeeds.
+    async fn start_instance(&mut self, start: InstanceStart) -> Result<InstanceId, PoolError> {
+        if let Some(max) = self.max_children
+            && self.len >= max
+        {
+            return Err(PoolError::MaxChildren {
+                path: self.path.clone(),
+                max,
+            });
+        }
+        let serial = self.next_serial;
+        self.next_serial += 1;
+        let slot = match self.free.pop() {
+            Some(slot) => slot,
+            None => {
+                self.instances.push(None);
+                self.instances.len() - 1
+            }
+        };
+        self.instances[slot] = Some(Instance {
+            serial,
+            name: serial_name(serial),
+            start: Some(start.kind),
+            restart: start.restart,
+            state: State::Restarting,
+            starts: 0,
+            restarts: 0,
+            last_failure: LastFailure::default(),
+        });
+        self.len += 1;
+        match self.start_run(slot).await {
+            Ok(()) => Ok(self.id(slot, serial)),
+            Err(failed) => {
+                let path = self.instance_path(slot);
+                self.remove(slot);
+                Err(match failed {
+                    StartFailed::Interrupted => PoolError::NotRunning {
+                        path: self.path.clone(),
+                    },
+                    StartFailed::Failed(failure) => {
+                        tracing::error!(child = %path, %failure, "instance failed to start");
+                        self.events.emit(
+                            || path.clone(),
+                            || EventKind::StartFailed {
+                                failure: failure.clone(),
+                            },
+                        );
+                        PoolError::StartFailed { path, failure }
+                    }
+                })
+            }
+        }
+    }
+
+    /// Starts a new run of the instance at `slot`, and waits for it if it must be waited for.
+    async fn start_run(&mut self, slot: usize) -> Result<(), StartFailed> {
+        let Some(instance) = self.instances[slot].as_mut() else {
+            return Err(StartFailed::Failed(gone()));
+        };
+        let generation = instance.starts;
+        instance.starts += 1;
+        let run = Run::new_in(
+            self.spare_run.take(),
+            &self.owner,
+            &instance.name,
+            generation,
+            instance.restarts,
+        );
+        let span = tracing::info_span!(parent: None, "child", path = %run.path(), generation);
+        let args = SpawnArgs {
+            run: run.clone(),
+            slot,
+            key: instance.serial,
+            span: child::child_span(span),
+        };
+        let Some(kind) = &instance.start else {
+            return Err(StartFailed::Failed(gone()));
+        };
+        let task = match launch::launch(kind, args, &self.events) {
+            Launched::Running(task) => task,
+            Launched::Failed(failure) => return Err(StartFailed::Failed(failure)),
+            Launched::Waiting(on) => {
+                let waited = launch::wait(
+                    on,
+                    run.clone(),
+                    self.kind.settings.shutdown,
+                    self.shutdown_requested.as_mut(),
+                    &self.events,
+                )
+                .await;
+                match waited {
+                    Ok(task) => task,
+                    Err(WaitFailed::Interrupted) => {
+                        self.interrupted = true;
+                        return Err(StartFailed::Interrupted);
+                    }
+                    Err(WaitFailed::Failed(failure) | WaitFailed::Nested(_, failure)) => {
+                        return Err(StartFailed::Failed(failure));
+                    }
+                }
+            }
+        };
+        self.events
+            .emit(|| run.path().clone(), || EventKind::Ready { generation });
+        if let Some(instance) = self.instances[slot].as_mut() {
+            if instance.restart == Restart::Temporary {
+                instance.start = None;
+            }
+            instance.state = State::Running { task, run };
+        }
+        Ok(())
+    }
+
+    /// An instance's run ended by itself: OTP's `do_restart` for a dynamic child. One that is
+    /// not restarted is forgotten; one that is counts toward the intensity first.
+    async fn on_exit(&mut self, exit: ChildExit) -> Result<(), Stop> {
+        let Some(instance) = self
+            .instances
+            .get_mut(exit.slot)
+            .and_then(Option::as_mut)
+            .filter(|i| i.serial == exit.key)
+        else {
+            return Ok(());
+        };
+        match &instance.state {
+            State::Running { run, .. } if run.generation == exit.generation => {}
+            // An exit of a run that was stopped on purpose, or already replaced.
+            _ => return Ok(()),
+        }
+        let State::Running { task, mut run } =
+            std::mem::replace(&mut instance.state, State::Restarting)
+        else {
+            return Ok(());
+        };
+        let reason = Run::take_exit_reason(&mut run);
+        let restarts = instance.restart.restarts_after(&reason);
+        let now = Instant::now();
+        report_exit(|| run.path().clone(), &reason, &self.events);
+        instance.last_failure.record_exit(reason, now);
+        self.reaper.release(task);
+        self.spare_run = Some(run);
+        if !restarts {
+            self.remove(exit.slot);
+            return Ok(());
+        }
+        self.restart(exit.slot, now).await
+    }
+
+    /// One restart of the instance at `slot`, counted toward the intensity. A failed start is
+    /// tried again through the mailbox (OTP's `try_again_restart`).
+    async fn restart(&mut self, slot: usize, now: Instant) -> Result<(), Stop> {
+        let path = self.instance_path(slot);
+        if !self.window.add(now) {
+            return Err(Stop::Failed(self.window.give_up(
+                &self.path,
+                &path,
+                &self.events,
+            )));
+        }
+        self.events.emit(
+            || path.clone(),
+            || EventKind::RestartDecided {
+                children: Arc::from([path.clone()]),
+            },
+        );
+        tracing::info!(child = %path, "restarting");
+        let Some(instance) = self.instances[slot].as_mut() else {
+            return Ok(());
+        };
+        instance.restarts += 1;
+        let serial = instance.serial;
+        match self.start_run(slot).await {
+            Ok(()) => Ok(()),
+            Err(StartFailed::Interrupted) => Err(Stop::Interrupted),
+            Err(StartFailed::Failed(failure)) => {
+                tracing::error!(child = %path, %failure, "instance failed to restart");
+                self.events.emit(
+                    || path.clone(),
+                    || EventKind::StartFailed {
+                        failure: failure.clone(),
+                    },
+                );
+                if let Some(instance) = self.instances[slot].as_mut() {
+                    instance.last_failure.set(failure, Instant::now());
+                }
+                let _ = self.mail_tx.send(Mail::TryAgain { slot, key: serial });
+                Ok(())
+            }
+        }
+    }
+
+    /// OTP's `try_again_restart`, ignored if the instance was terminated meanwhile.
+    async fn try_again(&mut self, slot: usize, serial: u64) -> Result<(), Stop> {
+        match self.instance(slot, serial) {
+            Some(instance) if matches!(instance.state, State::Restarting) => {
+                self.restart(slot, Instant::now()).await
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Stops an instance with its shutdown and forgets it; also ends a restarting instance's
+    /// retries. Not a restart, whatever its policy.
+    async fn terminate(&mut self, id: InstanceId) -> Result<(), PoolError> {
+        let Some(instance) = self.find(id) else {
+            return Err(self.not_found(id));
+        };
+        let state = std::mem::replace(&mut instance.state, State::Restarting);
+        let slot = id.slot as usize;
+        self.remove(slot);
+        if let State::Running { task, run } = state {
+            let shutdown = self.kind.settings.shutdown;
+            let link = StopLink {
+                run,
+                task,
+                shutdown,
+            };
+            let reasons = StopChain::run(vec![link], &self.events).await;
+            if let Some(Some(reason)) = reasons.first() {
+                report_stopped(&self.path, id, shutdown, reason);
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops every instance at once, each with the pool's shutdown, and waits until all have
+    /// ended; a restarting instance has no run to stop.
+    async fn stop_all(&mut self) {
+        let mut links = Vec::with_capacity(self.len);
+        let mut ids = Vec::with_capacity(self.len);
+        let shutdown = self.kind.settings.shutdown;
+        for slot in 0..self.instances.len() {
+            let Some(instance) = self.instances[slot].take() else {
+                continue;
+            };
+            if let State::Running { task, run } = instance.state {
+                links.push(StopLink {
+                    run,
+                    task,
+                    shutdown,
+                });
+                ids.push(self.id(slot, instance.serial));
+            }
+        }
+        self.len = 0;
+        self.free.clear();
+        if !links.is_empty() {
+            let reasons = StopChain::run_concurrently(links, &self.events).await;
+            for (id, reason) in ids.into_iter().zip(reasons) {
+                if let Some(reason) = reason {
+                    report_stopped(&self.path, id, shutdown, &reason);
+                }
+            }
+        }
+        self.reaper.join_all().await;
+    }
+
+    fn info(&self, slot: usize) -> Option<InstanceInfo> {
+        let instance = self.instances.get(slot)?.as_ref()?;
+        Some(InstanceInfo {
+            id: self.id(slot, instance.serial),
+            child: ChildInfo {
+                path: self.path.join(&instance.name),
+                child_type: self.kind.settings.instance_type,
+                phase: match instance.state {
+                    State::Running { .. } => Phase::Running,
+                    State::Restarting => Phase::Restarting,
+                },
+                restart: instance.restart,
+                shutdown: self.kind.settings.shutdown,
+                starts: instance.starts,
+                restart_count: instance.restarts,
+                last_failure: instance.last_failure.get(),
+            },
+        })
+    }
+
+    fn list(&self) -> Vec<InstanceInfo> {
+        let mut slots: Vec<(u64, usize)> = self
+            .instances
+            .iter()
+            .enumerate()
+            .filter_map(|(slot, i)| i.as_ref().map(|i| (i.serial, slot)))
+            .collect();
+        // In start order, whatever slots they reuse.
+        slots.sort_unstable();
+        slots
+            .into_iter()
+            .filter_map(|(_, slot)| self.info(slot))
+            .collect()
+    }
+
+    /// OTP's `count_children` of a `simple_one_for_one` supervisor.
+    fn count(&self) -> ChildCounts {
+        let restarting = self
+            .instances
+            .iter()
+            .flatten()
+            .filter(|i| matches!(i.state, State::Restarting))
+            .count();
+        let (workers, supervisors) = match self.kind.settings.instance_type {
+            ChildType::Worker => (self.len, 0),
+            ChildType::Supervisor => (0, self.len),
+        };
+        ChildCounts {
+            specs: 1,
+            active: self.len - restarting,
+            restarting,
+            workers,
+            supervisors,
+        }
+    }
+
+    /// A tree handle's request routed here: the pool answers for itself; its instances are
+    /// reached through the pool's handle only.
+    fn on_command(&mut self, command: Command) {
+        let Command { target, depth, op } = command;
+        let remaining = target.len() - depth;
+        match op {
+            Op::WhichChildren(reply) if remaining == 0 => {
+                let _ = reply.send(Ok(self.list().into_iter().map(|i| i.child).collect()));
+            }
+            Op::CountChildren(reply) if remaining == 0 => {
+                let _ = reply.send(Ok(self.count()));
+            }
+            op => {
+                let path = target
+                    .segments()
+                    .skip(depth)
+                    .fold(self.path.clone(), |path, name| path.join(name));
+                op.fail(ChildError::PoolInstance { path });
+            }
+        }
+    }
+
+    fn not_found(&self, id: InstanceId) -> PoolError {
+        PoolError::NotFound {
+            path: self.path.clone(),
+            id,
+        }
+    }
+}
+
+/// OTP's `shutdown_error` report for an instance: anything but the exit its shutdown asked for.
+fn report_stopped(pool: &ChildPath, id: InstanceId, shutdown: Shutdown, reason: &ExitReason) {
+    let expected = match reason {
+        ExitReason::Shutdown | ExitReason::Normal => true,
+        ExitReason::Killed => shutdown == Shutdown::Brutal,
+        ExitReason::Failed(_) => false,
+    };
+    if expected {
+        tracing::debug!(pool = %pool, instance = %id, %reason, "instance stopped");
+    } else {
+        tracing::warn!(pool = %pool, instance = %id, %reason, "instance did not stop cleanly");
+    }
+}
+
+/// An instance's path segment: its serial, formatted without a `String` in between.
+fn serial_name(serial: u64) -> Arc<str> {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut n = serial;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    Arc::from(std::str::from_utf8(&digits[at..]).unwrap_or("?"))
+}
+
+fn gone() -> Failure {
+    Failure::new(FailureKind::StartFailed, "its start arguments are not kept")
+}

@@ -1,0 +1,585 @@
+//! Pools: instances started at run time with typed arguments, restarted by their own policy
+//! within the pool's intensity, and stopped all at once (OTP's `simple_one_for_one`, Elixir's
+//! `DynamicSupervisor`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use supervisor::{
+    ChildError, ChildRef, ChildSpec, Context, EventKind, Partitions, Phase, PoolError, PoolHandle,
+    PoolKey, PoolSpec, Restart, Shutdown, SupervisorSpec, Tree, Worker, WorkerResult,
+};
+use supervisor_tests::*;
+use tokio::sync::Notify;
+
+/// The key of the pool called `conns` at the root of a hand-built tree.
+fn conns<A>() -> PoolKey<ChildRef, A> {
+    PoolKey::new("conns".into())
+}
+
+/// A tree with one pool of `pool`, and its handle.
+async fn tree_with<A: Send + 'static>(pool: PoolSpec<A>) -> (Tree, PoolHandle<A>) {
+    let name = pool.name().to_owned();
+    let tree = SupervisorSpec::new("app")
+        .child(ChildSpec::pool(pool))
+        .start()
+        .await
+        .unwrap();
+    let handle = tree.pool(PoolKey::new(name.as_str().into())).await.unwrap();
+    (tree, handle)
+}
+
+#[tokio::test(start_paused = true)]
+async fn start_returns_the_id_once_the_instances_init_has_finished() {
+    let log = Log::default();
+    let gate = Arc::new(Notify::new());
+    let script = Script::new([Step::GatedInit(gate.clone())]);
+    let (tree, pool) = tree_with(PoolSpec::<Scripted<true>>::workers("conns")).await;
+
+    let starting = tokio::spawn({
+        let pool = pool.clone();
+        let worker = Scripted::<true>::new(&script, &log);
+        async move { pool.start(worker).await }
+    });
+    tokio::task::yield_now().await;
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert!(
+        !starting.is_finished(),
+        "start returned before the init finished"
+    );
+    assert_eq!(log.entries(), ["init app/conns/0 0"]);
+
+    gate.notify_one();
+    let id = starting.await.unwrap().unwrap();
+    assert_eq!(id.serial(), 0);
+    let info = pool.info(id).await.unwrap();
+    assert_eq!(info.child.phase, Phase::Running);
+    assert_eq!(info.child.path.as_str(), "app/conns/0");
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_init_is_a_typed_error_and_nothing_is_kept() {
+    let log = Log::default();
+    let script = Script::new([Step::FailInit]);
+    let (tree, pool) = tree_with(PoolSpec::<Scripted<true>>::workers("conns")).await;
+
+    let error = pool.start(Scripted::new(&script, &log)).await.unwrap_err();
+    match error {
+        PoolError::StartFailed { path, failure } => {
+            assert_eq!(path.as_str(), "app/conns/0");
+            assert!(failure.to_string().contains("init of app/conns/0 failed"));
+        }
+        other => panic!("expected StartFailed, got {other:?}"),
+    }
+    let counts = pool.count().await.unwrap();
+    assert_eq!((counts.specs, counts.active, counts.workers), (1, 0, 0));
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn restarts_follow_each_instances_policy_with_its_own_arguments() {
+    let log = Log::default();
+    let (tree, pool) =
+        tree_with(PoolSpec::<Scripted>::workers("conns").intensity(10, Duration::from_secs(5)))
+            .await;
+
+    // Each instance has a script of its own: its arguments.
+    let permanent = Script::new([Step::Exit]);
+    let transient_ok = Script::new([Step::Exit]);
+    let transient_failing = Script::new([Step::Fail]);
+    let temporary = Script::new([Step::Fail]);
+    let p = pool
+        .start_with(Scripted::new(&permanent, &log), Restart::Permanent)
+        .await
+        .unwrap();
+    let t1 = pool
+        .start_with(Scripted::new(&transient_ok, &log), Restart::Transient)
+        .await
+        .unwrap();
+    let t2 = pool
+        .start_with(Scripted::new(&transient_failing, &log), Restart::Transient)
+        .await
+        .unwrap();
+    let tmp = pool
+        .start_with(Scripted::new(&temporary, &log), Restart::Temporary)
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+
+    // Permanent after a normal exit, transient after a failure: restarted (generation 1).
+    assert_eq!(pool.info(p).await.unwrap().child.starts, 2);
+    assert_eq!(pool.info(t2).await.unwrap().child.restart_count, 1);
+    // A transient instance's normal exit and a temporary one's failure: forgotten.
+    assert!(matches!(
+        pool.info(t1).await,
+        Err(PoolError::NotFound { .. })
+    ));
+    assert!(matches!(
+        pool.info(tmp).await,
+        Err(PoolError::NotFound { .. })
+    ));
+    let mut runs = log.with_prefix("run ");
+    runs.sort();
+    assert_eq!(
+        runs,
+        [
+            "run app/conns/0 0",
+            "run app/conns/0 1",
+            "run app/conns/1 0",
+            "run app/conns/2 0",
+            "run app/conns/2 1",
+            "run app/conns/3 0",
+        ]
+    );
+    assert_eq!(pool.count().await.unwrap().active, 2);
+    tree.shutdown().await.unwrap();
+}
+
+/// A worker that holds a value, to count who keeps a copy of its arguments.
+#[derive(Clone)]
+struct Holds(#[allow(dead_code)] Arc<()>);
+
+impl Worker for Holds {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_temporary_instances_arguments_are_not_kept() {
+    let (tree, pool) = tree_with(PoolSpec::<Holds>::workers("conns")).await;
+    let held = Arc::new(());
+
+    let permanent = pool.start(Holds(held.clone())).await.unwrap();
+    // The running worker's copy and the one kept for restarts.
+    assert_eq!(Arc::strong_count(&held), 3);
+    pool.terminate(permanent).await.unwrap();
+    assert_eq!(Arc::strong_count(&held), 1);
+
+    pool.start_with(Holds(held.clone()), Restart::Temporary)
+        .await
+        .unwrap();
+    // Only the running worker's.
+    assert_eq!(Arc::strong_count(&held), 2);
+    tree.shutdown().await.unwrap();
+    assert_eq!(Arc::strong_count(&held), 1);
+}
+
+/// A worker whose argument is not `Clone`: only ever started as a temporary instance.
+struct Once(#[allow(dead_code)] tokio::sync::oneshot::Sender<()>);
+
+impl Worker for Once {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn arguments_that_cannot_be_cloned_start_a_temporary_instance() {
+    let (tree, pool) = tree_with(PoolSpec::<Once>::workers("conns")).await;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let id = pool.start_temporary(Once(tx)).await.unwrap();
+    assert_eq!(
+        pool.info(id).await.unwrap().child.restart,
+        Restart::Temporary
+    );
+    pool.terminate(id).await.unwrap();
+    // The worker, and with it the sender, is gone.
+    assert!(rx.await.is_err());
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn max_children_counts_instances_waiting_for_a_restart() {
+    let log = Log::default();
+    let mut spec = SupervisorSpec::new("app").child(ChildSpec::pool(
+        PoolSpec::<Scripted<true>>::workers("conns")
+            .max_children(1)
+            .intensity(10_000, Duration::from_secs(5)),
+    ));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let pool = tree.pool(conns::<Scripted<true>>()).await.unwrap();
+
+    // Its run fails, and every restart fails in its init: it waits as `restarting`, retried
+    // through the pool's mailbox, so the pool answers between retries.
+    let failing = Script::new([Step::Fail]);
+    failing.then(std::iter::repeat_n(Step::FailInit, 5_000));
+    let id = pool.start(Scripted::new(&failing, &log)).await.unwrap();
+    until(&mut events, |e| {
+        matches!(e.kind, EventKind::StartFailed { .. })
+    })
+    .await;
+
+    let counts = pool.count().await.unwrap();
+    assert_eq!(
+        (counts.active, counts.restarting, counts.workers),
+        (0, 1, 1)
+    );
+    assert_eq!(pool.info(id).await.unwrap().child.phase, Phase::Restarting);
+    let full = pool.start(Scripted::new(&Script::default(), &log)).await;
+    assert!(
+        matches!(full, Err(PoolError::MaxChildren { max: 1, .. })),
+        "{full:?}"
+    );
+    // Terminating it ends its retries and frees its place.
+    pool.terminate(id).await.unwrap();
+    pool.start(Scripted::new(&Script::default(), &log))
+        .await
+        .unwrap();
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_restarts_are_retried_and_count_toward_the_pools_intensity() {
+    let log = Log::default();
+    let mut spec = SupervisorSpec::new("app")
+        .intensity(0, Duration::from_secs(5))
+        .child(ChildSpec::pool(
+            PoolSpec::<Scripted<true>>::workers("conns").intensity(3, Duration::from_secs(5)),
+        ));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let pool = tree.pool(conns::<Scripted<true>>()).await.unwrap();
+    let failing = Script::new([Step::Fail]);
+    failing.then(std::iter::repeat_n(Step::FailInit, 10));
+    pool.start(Scripted::new(&failing, &log)).await.unwrap();
+
+    let error = tree.join().await.unwrap_err();
+    assert!(
+        error.to_string().contains("supervisor `app` failed"),
+        "{error}"
+    );
+    let seen = briefs(
+        &drain(&mut events),
+        &["restart", "start_failed", "intensity"],
+    );
+    assert_eq!(
+        seen,
+        [
+            // The exit's restart and two retries are within 3 restarts; the third retry is not.
+            "restart app/conns/0 [app/conns/0]",
+            "start_failed app/conns/0",
+            "restart app/conns/0 [app/conns/0]",
+            "start_failed app/conns/0",
+            "restart app/conns/0 [app/conns/0]",
+            "start_failed app/conns/0",
+            "intensity app/conns",
+            // The root (intensity 0) gives up on the pool's failure.
+            "intensity app",
+        ]
+    );
+    // Three inits of restarts ran; the fourth restart was refused before starting.
+    assert_eq!(log.with_prefix("init ").len(), 4);
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_asks_every_instance_at_once_and_aborts_the_slow_ones_at_the_timeout() {
+    let log = Log::default();
+    let mut spec = SupervisorSpec::new("app").child(ChildSpec::pool(
+        PoolSpec::<Scripted>::workers("conns").shutdown(Shutdown::Timeout(Duration::from_secs(2))),
+    ));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let pool = tree.pool(conns::<Scripted>()).await.unwrap();
+    for step in [Step::Idle, Step::Hang, Step::Idle, Step::Hang] {
+        pool.start(Scripted::new(&Script::new([step]), &log))
+            .await
+            .unwrap();
+    }
+
+    let began = tokio::time::Instant::now();
+    tree.shutdown().await.unwrap();
+    // Not 2 s per hanging instance: one timer for all.
+    assert_eq!(began.elapsed(), Duration::from_secs(2));
+    let mut exits = briefs(&drain(&mut events), &["exited app/conns/"]);
+    exits.sort();
+    assert_eq!(
+        exits,
+        [
+            "exited app/conns/0 shutdown",
+            "exited app/conns/1 killed",
+            "exited app/conns/2 shutdown",
+            "exited app/conns/3 killed",
+        ]
+    );
+    assert_eq!(log.with_prefix("stop ").len(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_instance_may_be_a_supervisor_of_its_own_children() {
+    let log = Log::default();
+    let script = Script::default();
+    let sessions = {
+        let log = log.clone();
+        PoolSpec::supervisors("sessions", move |user: String| {
+            SupervisorSpec::new("session")
+                .strategy(supervisor::Strategy::OneForAll)
+                .child(ChildSpec::from_value(
+                    format!("reader-{user}"),
+                    Scripted::<false>::new(&script, &log),
+                ))
+                .child(ChildSpec::from_value(
+                    format!("writer-{user}"),
+                    Scripted::<false>::new(&script, &log),
+                ))
+        })
+    };
+    let (tree, pool) = tree_with(sessions).await;
+    let id = pool.start("ada".to_owned()).await.unwrap();
+    let info = pool.info(id).await.unwrap();
+    assert_eq!(info.child.child_type, supervisor::ChildType::Supervisor);
+    assert_eq!(
+        log.with_prefix("run "),
+        [
+            "run app/sessions/0/reader-ada 0",
+            "run app/sessions/0/writer-ada 0"
+        ]
+    );
+    pool.terminate(id).await.unwrap();
+    // Its own children stopped in reverse start order with it.
+    assert_eq!(
+        log.with_prefix("stop "),
+        [
+            "stop app/sessions/0/writer-ada",
+            "stop app/sessions/0/reader-ada"
+        ]
+    );
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pools_instances_are_not_restarted_or_deleted_by_name() {
+    let (tree, pool) = tree_with(PoolSpec::<Holds>::workers("conns")).await;
+    pool.start(Holds(Arc::new(()))).await.unwrap();
+    for result in [
+        tree.restart_child("conns/0".into()).await,
+        tree.delete_child("conns/0".into()).await,
+        tree.terminate_child("conns/0".into()).await,
+    ] {
+        match result {
+            Err(ChildError::PoolInstance { path }) => assert_eq!(path.as_str(), "app/conns/0"),
+            other => panic!("expected PoolInstance, got {other:?}"),
+        }
+    }
+    // The pool answers for itself as OTP's simple_one_for_one does.
+    let counts = tree.count_children_of("conns".into()).await.unwrap();
+    assert_eq!((counts.specs, counts.active, counts.workers), (1, 1, 1));
+    let listed = tree.which_children_of("conns".into()).await.unwrap();
+    assert_eq!(paths(&listed), ["app/conns/0"]);
+    // A pool asked for with the wrong argument type is refused.
+    let wrong = tree.pool(conns::<Idle>()).await.unwrap_err();
+    assert!(
+        matches!(wrong, ChildError::PoolArguments { .. }),
+        "{wrong:?}"
+    );
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn terminate_and_info_of_an_unknown_instance_are_not_found() {
+    let (tree, pool) = tree_with(PoolSpec::<Holds>::workers("conns")).await;
+    let id = pool.start(Holds(Arc::new(()))).await.unwrap();
+    pool.terminate(id).await.unwrap();
+    assert!(matches!(
+        pool.terminate(id).await,
+        Err(PoolError::NotFound { .. })
+    ));
+    assert!(matches!(
+        pool.info(id).await,
+        Err(PoolError::NotFound { .. })
+    ));
+    // A new instance gets a new serial, even in the freed slot.
+    let next = pool.start(Holds(Arc::new(()))).await.unwrap();
+    assert_eq!(next.serial(), 1);
+    tree.shutdown().await.unwrap();
+    assert!(matches!(
+        pool.start(Holds(Arc::new(()))).await,
+        Err(PoolError::NotRunning { .. })
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_handle_keeps_working_across_the_pools_own_restart() {
+    let (tree, pool) = tree_with(PoolSpec::<Holds>::workers("conns")).await;
+    pool.start(Holds(Arc::new(()))).await.unwrap();
+    tree.terminate_child("conns".into()).await.unwrap();
+    assert!(matches!(
+        pool.start(Holds(Arc::new(()))).await,
+        Err(PoolError::NotRunning { .. })
+    ));
+    tree.restart_child("conns".into()).await.unwrap();
+    // The pool starts empty again (its instances are not restarted with it).
+    assert_eq!(pool.count().await.unwrap().active, 0);
+    pool.start(Holds(Arc::new(()))).await.unwrap();
+    assert_eq!(pool.count().await.unwrap().active, 1);
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn partitions_share_the_instances_and_the_limit() {
+    let (tree, pool) = tree_with(
+        PoolSpec::<Holds>::workers("conns")
+            .partitions(Partitions::Fixed(2))
+            .max_children(5),
+    )
+    .await;
+    let mut ids = Vec::new();
+    for _ in 0..5 {
+        ids.push(pool.start(Holds(Arc::new(()))).await.unwrap());
+    }
+    let per_partition: Vec<usize> = ids.iter().map(|id| id.partition()).collect();
+    assert_eq!(per_partition, [0, 1, 0, 1, 0]);
+    // 3 + 2: the partition of the sixth start is full.
+    assert!(matches!(
+        pool.start(Holds(Arc::new(()))).await,
+        Err(PoolError::MaxChildren { max: 2, .. })
+    ));
+    let listed: Vec<String> = pool
+        .instances()
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.child.path.to_string())
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            "app/conns/0/0",
+            "app/conns/0/1",
+            "app/conns/0/2",
+            "app/conns/1/0",
+            "app/conns/1/1"
+        ]
+    );
+    let same = pool.start_keyed(&"user-7", Holds(Arc::new(()))).await;
+    let again = pool.start_keyed(&"user-7", Holds(Arc::new(()))).await;
+    if let (Ok(a), Ok(b)) = (&same, &again) {
+        assert_eq!(a.partition(), b.partition());
+    }
+    assert_eq!(
+        pool.count().await.unwrap().active,
+        5 + same.iter().count() + again.iter().count()
+    );
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_batch_start_returns_one_result_per_argument_in_order() {
+    let (tree, pool) = tree_with(
+        PoolSpec::<Holds>::workers("conns")
+            .partitions(Partitions::Fixed(2))
+            .max_children(4),
+    )
+    .await;
+    let results = pool.start_batch((0..6).map(|_| Holds(Arc::new(())))).await;
+    let ok: Vec<bool> = results.iter().map(Result::is_ok).collect();
+    assert_eq!(ok, [true, true, true, true, false, false]);
+    assert_eq!(pool.count().await.unwrap().active, 4);
+    tree.shutdown().await.unwrap();
+}
+
+/// Starts one instance of the tree's `conns` pool, found through its context.
+#[derive(Clone)]
+struct Acceptor;
+
+impl Worker for Acceptor {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        let pool = ctx.pool(conns::<Holds>()).await?;
+        pool.start(Holds(Arc::new(()))).await?;
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_worker_of_the_tree_reaches_a_pool_through_its_context() {
+    let mut spec = SupervisorSpec::new("app")
+        .child(ChildSpec::pool(PoolSpec::<Holds>::workers("conns")))
+        .child(ChildSpec::from_value("acceptor", Acceptor));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    until(&mut events, |e| {
+        e.path.as_str() == "app/conns/0" && matches!(e.kind, EventKind::Ready { .. })
+    })
+    .await;
+    let pool = tree.pool(conns::<Holds>()).await.unwrap();
+    assert_eq!(pool.count().await.unwrap().active, 1);
+    tree.shutdown().await.unwrap();
+}
+
+#[test]
+fn ten_thousand_instances_failing_at_random_are_restarted_and_all_stop() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let log = Log::default();
+        let tree = SupervisorSpec::new("app")
+            .child(ChildSpec::pool(
+                PoolSpec::<Scripted>::workers("conns").intensity(100_000, Duration::from_secs(1)),
+            ))
+            .start()
+            .await
+            .unwrap();
+        let pool = tree.pool(conns::<Scripted>()).await.unwrap();
+        // A tenth of them (picked by a fixed pseudo-random sequence) fail three times each.
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut failing = 0;
+        let args: Vec<Scripted> = (0..10_000)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let script = if seed.is_multiple_of(10) {
+                    failing += 1;
+                    Script::new([Step::Fail, Step::Fail, Step::Fail])
+                } else {
+                    Script::default()
+                };
+                Scripted::new(&script, &log)
+            })
+            .collect();
+        let ids: Vec<_> = pool
+            .start_batch(args)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert!(failing > 500, "only {failing} failing instances");
+        // Every failing instance has run four times (three failures, then idle).
+        let expected_runs = 10_000 + 3 * failing;
+        for _ in 0..10_000 {
+            if log.with_prefix("run ").len() == expected_runs {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        assert_eq!(log.with_prefix("run ").len(), expected_runs);
+        // Right before the shutdown every (permanent) instance runs.
+        let instances = pool.instances().await.unwrap();
+        assert_eq!(instances.len(), 10_000);
+        assert!(instances.iter().all(|i| i.child.phase == Phase::Running));
+        let mut listed: Vec<_> = instances.iter().map(|i| i.id).collect();
+        listed.sort();
+        let mut started = ids.clone();
+        started.sort();
+        assert_eq!(listed, started);
+        tree.shutdown().await.unwrap();
+        assert_eq!(log.with_prefix("stop ").len(), 10_000);
+    });
+    // No task of the tree is left.
+    let metrics = rt.metrics();
+    for _ in 0..1_000 {
+        if metrics.num_alive_tasks() == 0 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    assert_eq!(metrics.num_alive_tasks(), 0);
+}
