@@ -55,6 +55,12 @@ pub enum EventKind {
         /// Which start this is, from 0.
         generation: u64,
     },
+    /// The child's init phase decided not to run ([`Ignore`](crate::Ignore)): it is kept as not
+    /// running (a temporary child, or a pool's instance, is dropped).
+    Ignored {
+        /// Which start this was, from 0.
+        generation: u64,
+    },
     /// The child failed in its init phase.
     StartFailed {
         /// What went wrong.

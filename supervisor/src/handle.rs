@@ -19,7 +19,7 @@ use crate::pool::{PoolHandle, PoolKey};
 use crate::runtime::child::joined_reason;
 use crate::runtime::command::{Command, Mail, Op, Reply};
 use crate::runtime::mailbox::MailSender;
-use crate::spec::{ChildSpec, ChildType, Restart, Shutdown};
+use crate::spec::{ChildSpec, ChildType, Restart, Shutdown, SpecInfo};
 
 /// Where a child is in its life, as its supervisor sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -151,6 +151,11 @@ impl<K: ChildKey> TreeHandle<K> {
     /// The current state of one child.
     pub async fn child(&self, child: K) -> Result<ChildInfo, ChildError> {
         self.ask(child.to_ref(), Op::Info).await
+    }
+
+    /// A child's spec as data, every default filled in (OTP's `get_childspec`).
+    pub async fn child_spec(&self, child: K) -> Result<SpecInfo, ChildError> {
+        self.ask(child.to_ref(), Op::Spec).await
     }
 
     /// Starts a stopped child again (OTP's `restart_child`). Fails with

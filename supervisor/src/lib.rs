@@ -71,8 +71,11 @@ pub use path::{ChildKey, ChildPath, ChildRef};
 pub use pool::{
     InstanceId, InstanceInfo, Partitions, PoolError, PoolHandle, PoolKey, PoolSettings, PoolSpec,
 };
-pub use spec::{ChildSpec, ChildType, Intensity, Restart, Shutdown, Strategy, SupervisorSpec};
-pub use worker::{BoxError, Context, Worker, WorkerResult};
+pub use spec::{
+    ChildSpec, ChildType, Intensity, Restart, Shutdown, SpecInfo, SpecKind, Strategy,
+    SupervisorSpec,
+};
+pub use worker::{BoxError, Context, Ignore, Worker, WorkerResult};
 
 #[cfg(feature = "macros")]
 pub use supervisor_macros::worker;

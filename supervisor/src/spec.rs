@@ -12,9 +12,9 @@ use crate::error::SpecError;
 use crate::event::{EventBus, EventStream};
 use crate::exit::{ExitReason, Failure};
 use crate::path::ChildPath;
-use crate::pool::PoolChild;
+use crate::pool::{PoolChild, PoolSettings};
 use crate::runtime::child::{self, SpawnArgs, TaskHandle};
-use crate::worker::{Context, Worker};
+use crate::worker::{Context, Ignore, Worker};
 
 /// When a child is restarted after it exits (OTP's `restart`).
 ///
@@ -115,6 +115,44 @@ pub enum ChildType {
     Supervisor,
 }
 
+/// A child's spec as data, every default filled in (OTP's `get_childspec`): from
+/// [`TreeHandle::child_spec`](crate::TreeHandle::child_spec).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpecInfo {
+    /// The child's full path.
+    pub path: ChildPath,
+    /// Worker or supervisor (a pool is a supervisor).
+    pub child_type: ChildType,
+    /// Its restart policy.
+    pub restart: Restart,
+    /// How it is stopped.
+    pub shutdown: Shutdown,
+    /// What it runs.
+    pub kind: SpecKind,
+}
+
+/// What a child runs, in a [`SpecInfo`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SpecKind {
+    /// A worker, built by its spec's factory for every start.
+    Worker,
+    /// A nested supervisor.
+    Supervisor {
+        /// Its strategy.
+        strategy: Strategy,
+        /// Its intensity.
+        intensity: Intensity,
+        /// How many children its spec declares.
+        children: usize,
+    },
+    /// A pool, with its instances' template.
+    Pool(PoolSettings),
+    /// A temporary child that has started: its start is not kept (OTP keeps no start
+    /// arguments for a temporary child); its type is in [`SpecInfo::child_type`].
+    NotKept,
+}
+
 /// A spec of one child: its name, what it runs, its restart policy and its shutdown.
 ///
 /// ```
@@ -149,6 +187,10 @@ pub(crate) enum ChildKind {
     Worker(WorkerStart),
     Supervisor(Box<SupervisorSpec>),
     Pool(PoolChild),
+    /// What a spec keeps once its start is dropped: a temporary child's once it has started
+    /// (OTP keeps no start arguments for it), a removed child's. The factory, and whatever it
+    /// holds, is gone; the child's type is still reported.
+    Taken(ChildType),
 }
 
 /// The future of one run of a child, from its first poll to its exit.
@@ -169,21 +211,19 @@ pub(crate) enum WorkerStart {
 /// A worker's init phase, followed by the spawn of its run phase: the run's task once the init
 /// succeeded, or how the run ended without one (its init failed or panicked, or it was asked to
 /// stop during its init).
-pub(crate) type InitFuture = Pin<Box<dyn Future<Output = Result<TaskHandle, ExitReason>> + Send>>;
+pub(crate) type InitFuture = Pin<Box<dyn Future<Output = Result<TaskHandle, InitEnd>> + Send>>;
 
-impl ChildKind {
-    /// What a removed child's slot keeps instead of its spec's kind: a shared stand-in, so the
-    /// worker factory (and whatever it holds) is dropped when the child is removed.
-    pub(crate) fn removed() -> ChildKind {
-        static REMOVED: std::sync::LazyLock<ChildKind> = std::sync::LazyLock::new(|| {
-            ChildKind::Worker(WorkerStart::Spawn(Arc::new(|_: SpawnArgs| {
-                Err(Failure::new(
-                    crate::exit::FailureKind::StartFailed,
-                    "the child was removed",
-                ))
-            })))
-        });
-        REMOVED.clone()
+/// How an init phase ended without a run phase.
+pub(crate) enum InitEnd {
+    /// The run ended: its init failed or panicked, or it was asked to stop meanwhile.
+    Ended(ExitReason),
+    /// The worker decided not to run ([`Ignore`], OTP's `ignore`).
+    Ignored,
+}
+
+impl From<ExitReason> for InitEnd {
+    fn from(reason: ExitReason) -> Self {
+        InitEnd::Ended(reason)
     }
 }
 
@@ -275,12 +315,34 @@ impl ChildSpec {
             ChildKind::Worker(_) => ChildType::Worker,
             // A pool is a supervisor, as OTP's `simple_one_for_one` is.
             ChildKind::Supervisor(_) | ChildKind::Pool(_) => ChildType::Supervisor,
+            ChildKind::Taken(child_type) => child_type,
+        }
+    }
+
+    /// The spec as data, with every default filled in, for the child at `path` (OTP's
+    /// `get_childspec`).
+    pub(crate) fn describe(&self, path: ChildPath) -> SpecInfo {
+        SpecInfo {
+            path,
+            child_type: self.child_type(),
+            restart: self.restart,
+            shutdown: self.shutdown,
+            kind: match &self.kind {
+                ChildKind::Worker(_) => SpecKind::Worker,
+                ChildKind::Supervisor(spec) => SpecKind::Supervisor {
+                    strategy: spec.strategy,
+                    intensity: spec.intensity,
+                    children: spec.children.len(),
+                },
+                ChildKind::Pool(pool) => SpecKind::Pool(pool.kind.settings),
+                ChildKind::Taken(_) => SpecKind::NotKept,
+            },
         }
     }
 
     pub(crate) fn validate(&self, path: &ChildPath) -> Result<(), SpecError> {
         match &self.kind {
-            ChildKind::Worker(_) => Ok(()),
+            ChildKind::Worker(_) | ChildKind::Taken(_) => Ok(()),
             ChildKind::Supervisor(spec) => spec.validate_at(path),
             ChildKind::Pool(pool) => pool.kind.validate(path),
         }
@@ -312,9 +374,14 @@ where
                     let ctx = Context::new(args.run.clone());
                     let init = child::InSpan::new(args.span.as_deref(), worker.init(&ctx)).await;
                     match init {
-                        Ok(()) if ctx.is_shutdown_requested() => Err(ExitReason::Shutdown),
+                        Ok(()) if ctx.is_shutdown_requested() => {
+                            Err(InitEnd::Ended(ExitReason::Shutdown))
+                        }
                         Ok(()) => Ok(child::spawn(run_phase(worker, ctx), args)),
-                        Err(error) => Err(ExitReason::Failed(Failure::from_boxed(error))),
+                        Err(error) if error.is::<Ignore>() => Err(InitEnd::Ignored),
+                        Err(error) => Err(InitEnd::Ended(ExitReason::Failed(Failure::from_boxed(
+                            error,
+                        )))),
                     }
                 };
                 // It runs in the supervisor's task: a panic in the init phase, or in the
@@ -344,6 +411,7 @@ impl fmt::Debug for ChildSpec {
             ),
             ChildKind::Supervisor(s) => d.field("supervisor", s),
             ChildKind::Pool(p) => d.field("pool", &p.kind.settings),
+            ChildKind::Taken(t) => d.field("taken", t),
         };
         d.finish()
     }

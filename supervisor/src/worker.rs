@@ -18,6 +18,37 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 /// What a worker's `init` and `run` return: `Ok(())` is a normal exit, `Err` an abnormal one.
 pub type WorkerResult = Result<(), BoxError>;
 
+/// What a worker's [`init`](Worker::init) returns, as `Err(Ignore.into())`, to decide not to
+/// run at all (OTP's `ignore`: a feature switched off by configuration, say). The child is then
+/// kept as not running (phase [`Stopped`](crate::Phase::Stopped); a temporary child is
+/// dropped), which is no failure, and the supervisor goes on with the next sibling; a pool
+/// keeps nothing and its `start` says [`PoolError::Ignored`](crate::PoolError::Ignored).
+///
+/// ```
+/// use supervisor::{Context, Ignore, Worker, WorkerResult};
+///
+/// struct Metrics { enabled: bool }
+///
+/// impl Worker for Metrics {
+///     const HAS_INIT: bool = true;
+///
+///     async fn init(&mut self, _ctx: &Context) -> WorkerResult {
+///         if !self.enabled {
+///             return Err(Ignore.into());
+///         }
+///         Ok(())
+///     }
+///
+///     async fn run(&mut self, ctx: &Context) -> WorkerResult {
+///         ctx.shutdown_requested().await;
+///         Ok(())
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, thiserror::Error)]
+#[error("the child decided not to start (ignore)")]
+pub struct Ignore;
+
 /// A supervised task: something that runs until it is done, fails, or is asked to stop.
 ///
 /// The supervisor builds a fresh worker from its child spec for every start and restart (see

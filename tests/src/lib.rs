@@ -29,6 +29,8 @@ pub enum Step {
     PanicInit,
     /// Wait in the init phase until the gate is notified, then run idle.
     GatedInit(Arc<Notify>),
+    /// Decide in the init phase not to run (`supervisor::Ignore`, OTP's `ignore`).
+    IgnoreInit,
 }
 
 /// Shared, ordered record of what the test workers did: `"init app/a 0"`, `"run app/a 0"`,
@@ -107,6 +109,7 @@ impl<const INIT: bool> Worker for Scripted<INIT> {
         match &step {
             Step::FailInit => return Err(format!("init of {} failed", ctx.path()).into()),
             Step::PanicInit => panic!("init of {} panicked", ctx.path()),
+            Step::IgnoreInit => return Err(supervisor::Ignore.into()),
             Step::GatedInit(gate) => gate.notified().await,
             _ => {}
         }
@@ -188,6 +191,7 @@ pub fn brief(event: &Event) -> String {
         EventKind::Started { .. } => format!("started {path}"),
         EventKind::Ready { .. } => format!("ready {path}"),
         EventKind::StartFailed { .. } => format!("start_failed {path}"),
+        EventKind::Ignored { .. } => format!("ignored {path}"),
         EventKind::Exited { reason } => {
             let reason = match reason {
                 supervisor::ExitReason::Normal => "normal",

@@ -575,14 +575,14 @@ impl<F> Caught<F> {
     }
 }
 
-impl<T, F: Future<Output = Result<T, ExitReason>>> Future for Caught<F> {
-    type Output = Result<T, ExitReason>;
+impl<T, E: From<ExitReason>, F: Future<Output = Result<T, E>>> Future for Caught<F> {
+    type Output = Result<T, E>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         match poll_caught(self.project().fut, cx) {
             Poll::Pending => Poll::Pending,
             Poll::Ready(Ok(outcome)) => Poll::Ready(outcome),
-            Poll::Ready(Err(panic)) => Poll::Ready(Err(ExitReason::Failed(panic))),
+            Poll::Ready(Err(panic)) => Poll::Ready(Err(ExitReason::Failed(panic).into())),
         }
     }
 }

@@ -7,7 +7,7 @@ use crate::error::ChildError;
 use crate::handle::{ChildCounts, ChildInfo};
 use crate::path::ChildRef;
 use crate::pool::{InstanceId, InstanceInfo, PoolAccess, PoolError};
-use crate::spec::{ChildKind, ChildSpec, Restart};
+use crate::spec::{ChildKind, ChildSpec, Restart, SpecInfo};
 
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, ChildError>>;
 
@@ -79,6 +79,8 @@ pub(crate) enum Op {
     Delete(Reply<()>),
     /// The typed handle of a pool child.
     Pool(Reply<PoolAccess>),
+    /// A child's spec as data (OTP's `get_childspec`).
+    Spec(Reply<SpecInfo>),
 }
 
 impl Op {
@@ -99,6 +101,7 @@ impl Op {
                 drop(r.send(Err(error)))
             }
             Op::Pool(r) => drop(r.send(Err(error))),
+            Op::Spec(r) => drop(r.send(Err(error))),
         }
     }
 }

@@ -17,7 +17,7 @@ use crate::event::{EventBus, EventKind};
 use crate::exit::{ExitReason, Failure, FailureKind};
 use crate::pool::{PoolChild, PoolKind};
 use crate::spec::{
-    ChildKind, ChildSpec, InitFuture, Restart, Shutdown, SupervisorSpec, WorkerStart,
+    ChildKind, ChildSpec, InitEnd, InitFuture, Restart, Shutdown, SupervisorSpec, WorkerStart,
 };
 
 /// A start after its part that needs no waiting.
@@ -30,6 +30,8 @@ pub(crate) enum Launched {
     Failed(Failure),
     /// The start waits for the run.
     Waiting(WaitOn),
+    /// The worker's init phase decided not to run (OTP's `ignore`).
+    Ignored,
 }
 
 /// What a start waits for.
@@ -49,6 +51,8 @@ pub(crate) enum WaitFailed {
     Interrupted,
     /// The run failed to start.
     Failed(Failure),
+    /// The worker's init phase decided not to run (OTP's `ignore`).
+    Ignored,
     /// A nested supervisor failed to start one of its children: its error (naming the deep
     /// child) and the failure to record for the nested supervisor itself.
     Nested(StartError, Failure),
@@ -85,7 +89,8 @@ pub(crate) fn launch(kind: &ChildKind, args: SpawnArgs, events: &EventBus) -> La
                     tracing::debug!(child = %run.path(), generation, "child started");
                     Launched::Running(task)
                 }
-                Poll::Ready(Err(reason)) => Launched::Failed(init_failure(reason)),
+                Poll::Ready(Err(InitEnd::Ended(reason))) => Launched::Failed(init_failure(reason)),
+                Poll::Ready(Err(InitEnd::Ignored)) => ignored(&run, events),
                 Poll::Pending => {
                     tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
                     Launched::Waiting(WaitOn::Init(init))
@@ -102,6 +107,11 @@ pub(crate) fn launch(kind: &ChildKind, args: SpawnArgs, events: &EventBus) -> La
             tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
             Launched::Waiting(WaitOn::Supervisor(task, ready_rx))
         }
+        // Not reached: a taken start belongs to a child that is never started again.
+        ChildKind::Taken(_) => Launched::Failed(Failure::new(
+            FailureKind::StartFailed,
+            "its start is not kept (a temporary child is started once)",
+        )),
         ChildKind::Pool(pool) => {
             let (ready_tx, ready_rx) = oneshot::channel();
             let fut = match pool.partition {
@@ -181,7 +191,14 @@ pub(crate) async fn wait(
                     return Err(WaitFailed::Interrupted);
                 }
             };
-            outcome.map_err(|reason| WaitFailed::Failed(init_failure(reason)))
+            match outcome {
+                Ok(task) => Ok(task),
+                Err(InitEnd::Ended(reason)) => Err(WaitFailed::Failed(init_failure(reason))),
+                Err(InitEnd::Ignored) => {
+                    ignored(&run, events);
+                    Err(WaitFailed::Ignored)
+                }
+            }
         }
         WaitOn::Supervisor(task, ready_rx) => {
             let outcome = tokio::select! {
@@ -227,7 +244,9 @@ async fn stop_init(mut init: InitFuture, run: &Run, shutdown: Shutdown, events: 
     };
     let reason = match finished {
         None => ExitReason::Killed,
-        Some(Err(reason)) => reason,
+        Some(Err(InitEnd::Ended(reason))) => reason,
+        // It decided not to run rather than stop: the stop it was asked for, all the same.
+        Some(Err(InitEnd::Ignored)) => ExitReason::Shutdown,
         // Not reached: an init that ends after the request does not spawn its run phase.
         Some(Ok(task)) => {
             task.abort();
@@ -242,6 +261,14 @@ async fn stop_init(mut init: InitFuture, run: &Run, shutdown: Shutdown, events: 
     };
     tracing::debug!(child = %run.path(), %reason, "child stopped in its init phase");
     events.emit(|| run.path().clone(), || EventKind::Exited { reason });
+}
+
+/// A run whose init decided not to run: logged and announced.
+fn ignored(run: &Run, events: &EventBus) -> Launched {
+    let generation = run.generation;
+    tracing::info!(child = %run.path(), generation, "child ignored its start");
+    events.emit(|| run.path().clone(), || EventKind::Ignored { generation });
+    Launched::Ignored
 }
 
 /// The failure of a start whose init phase ended the run.

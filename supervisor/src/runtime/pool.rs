@@ -78,6 +78,8 @@ enum StartFailed {
     /// The pool was asked to stop while waiting for it.
     Interrupted,
     Failed(Failure),
+    /// Its init decided not to run (OTP's `ignore`).
+    Ignored,
 }
 
 struct Pool {
@@ -302,6 +304,8 @@ impl Pool {
                     StartFailed::Interrupted => PoolError::NotRunning {
                         path: self.path.clone(),
                     },
+                    // Nothing is stored (OTP's `{ok, undefined}`).
+                    StartFailed::Ignored => PoolError::Ignored { path },
                     StartFailed::Failed(failure) => {
                         tracing::error!(child = %path, %failure, "instance failed to start");
                         self.events.emit(
@@ -344,6 +348,7 @@ impl Pool {
         let task = match launch::launch(kind, args, &self.events) {
             Launched::Running(task) => task,
             Launched::Failed(failure) => return Err(StartFailed::Failed(failure)),
+            Launched::Ignored => return Err(StartFailed::Ignored),
             Launched::Waiting(on) => {
                 let waited = launch::wait(
                     on,
@@ -362,6 +367,7 @@ impl Pool {
                     Err(WaitFailed::Failed(failure) | WaitFailed::Nested(_, failure)) => {
                         return Err(StartFailed::Failed(failure));
                     }
+                    Err(WaitFailed::Ignored) => return Err(StartFailed::Ignored),
                 }
             }
         };
@@ -437,6 +443,11 @@ impl Pool {
         match self.start_run(slot).await {
             Ok(()) => Ok(()),
             Err(StartFailed::Interrupted) => Err(Stop::Interrupted),
+            // A restart that ignores drops the instance, as OTP's does.
+            Err(StartFailed::Ignored) => {
+                self.remove(slot);
+                Ok(())
+            }
             Err(StartFailed::Failed(failure)) => {
                 tracing::error!(child = %path, %failure, "instance failed to restart");
                 self.events.emit(

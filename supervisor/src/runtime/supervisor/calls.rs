@@ -74,6 +74,12 @@ impl Supervisor {
                 });
                 let _ = reply.send(result);
             }
+            Op::Spec(reply) => {
+                let result = self
+                    .find(&target, depth)
+                    .map(|i| self.children[i].spec.describe(self.child_path(i)));
+                let _ = reply.send(result);
+            }
             Op::Delete(reply) => {
                 let result = self.find(&target, depth).and_then(|i| {
                     let child = &self.children[i];

@@ -225,7 +225,7 @@ impl Supervisor {
             by_name.remove(&child.spec.name);
         }
         child.state = State::Removed;
-        child.spec.kind = ChildKind::removed();
+        child.spec.kind = ChildKind::Taken(child.spec.child_type());
         child.last_failure.clear();
         self.removed += 1;
     }

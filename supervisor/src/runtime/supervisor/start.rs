@@ -11,6 +11,7 @@ use crate::event::EventKind;
 use crate::exit::Failure;
 use crate::runtime::child::{self, Run, SpawnArgs, TaskHandle};
 use crate::runtime::launch::{self, Launched, WaitFailed, WaitOn};
+use crate::spec::{ChildKind, Restart};
 
 /// A start after its part that needs no waiting (see `Supervisor::launch`).
 pub(super) enum Launch {
@@ -87,6 +88,10 @@ impl Supervisor {
                 Launch::Done
             }
             Launched::Failed(failure) => Launch::Failed(failure),
+            Launched::Ignored => {
+                self.ignored(i);
+                Launch::Done
+            }
             Launched::Waiting(on) => Launch::Waiting(Waiting { run, on }),
         }
     }
@@ -120,6 +125,10 @@ impl Supervisor {
                 path: self.path.clone(),
             }),
             Err(WaitFailed::Failed(failure)) => Err(self.start_failed(i, failure)),
+            Err(WaitFailed::Ignored) => {
+                self.ignored(i);
+                Ok(())
+            }
             Err(WaitFailed::Nested(error, failure)) => {
                 self.record_start_failure(i, failure);
                 Err(error)
@@ -132,7 +141,21 @@ impl Supervisor {
         let generation = run.generation;
         self.events
             .emit(|| run.path().clone(), || EventKind::Ready { generation });
-        self.children[i].state = State::Running(Running { task, run });
+        let child = &mut self.children[i];
+        if child.spec.restart == Restart::Temporary {
+            // Never started again: its factory, and what it holds, goes now.
+            child.spec.kind = ChildKind::Taken(child.spec.child_type());
+        }
+        child.state = State::Running(Running { task, run });
+    }
+
+    /// Child `i`'s init decided not to run (OTP's `ignore`): it stays stopped, which is no
+    /// failure; a temporary child is dropped.
+    fn ignored(&mut self, i: usize) {
+        self.children[i].state = State::Stopped;
+        if self.children[i].spec.restart == Restart::Temporary {
+            self.remove(i);
+        }
     }
 
     pub(super) fn record_start_failure(&mut self, i: usize, failure: Failure) {
