@@ -33,6 +33,13 @@
 //! # }
 //! ```
 //!
+//! # Children that come and go: pools
+//!
+//! A [`PoolSpec`] is a child that hosts instances of one kind started at run time, each from a
+//! typed argument (OTP's `simple_one_for_one`, Elixir's `DynamicSupervisor`, and with
+//! [`Partitions`] its `PartitionSupervisor`): one handler per connection, one task per job.
+//! [`TreeHandle::pool`] and [`Context::pool`] give its typed [`PoolHandle`].
+//!
 //! # Semantics
 //!
 //! The rules are OTP's `supervisor` (see `OTP-SEMANTICS.md` in the repository), with these
@@ -49,7 +56,11 @@
 //! - a supervisor must have at least one child, and names must be non-empty and free of `/`;
 //! - an intensity of 0 restarts is valid, as in OTP (the first restart fails the supervisor),
 //!   but a period of zero is refused;
-//! - errors are typed enums that carry the child's full path, never tuples.
+//! - errors are typed enums that carry the child's full path, never tuples;
+//! - a pool's instances are addressed by an [`InstanceId`] (stable across restarts, never
+//!   reused) instead of a pid, and a pool's `max_children` counts instances waiting for a
+//!   restart, as Elixir's does; with partitions, each holds its share of the limit;
+//! - a worker's init returns [`Ignore`] for OTP's `ignore`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
