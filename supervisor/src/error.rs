@@ -36,6 +36,14 @@ pub enum SpecError {
         /// The supervisor's path.
         path: ChildPath,
     },
+    /// A backoff cannot run.
+    #[error("the backoff of `{path}` is invalid: {reason}")]
+    InvalidBackoff {
+        /// The path of the child or supervisor it is set on.
+        path: ChildPath,
+        /// What is wrong, and how to fix it.
+        reason: &'static str,
+    },
     /// A pool's settings cannot run.
     #[error("pool `{path}` is invalid: {reason}")]
     InvalidPool {

@@ -77,6 +77,14 @@ pub enum EventKind {
         /// The children that will be restarted, in start order.
         children: Arc<[ChildPath]>,
     },
+    /// The restart just decided waits for the child's backoff delay (counted toward the
+    /// intensity already); the children start again at `until`.
+    RestartDelayed {
+        /// The delay chosen.
+        delay: Duration,
+        /// When the restart happens (tokio's clock).
+        until: Instant,
+    },
     /// The supervisor restarted more often than its intensity allows and is giving up.
     IntensityExceeded {
         /// The allowed restarts.

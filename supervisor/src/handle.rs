@@ -23,11 +23,17 @@ use crate::spec::{ChildSpec, ChildType, Restart, Shutdown, SpecInfo};
 
 /// Where a child is in its life, as its supervisor sees it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Phase {
     /// Its task is running (a worker with an init phase: init has finished).
     Running,
     /// A restart of it failed; the supervisor will try again.
     Restarting,
+    /// Its restart is decided and waits for its backoff delay.
+    Delayed {
+        /// When it restarts (tokio's clock).
+        until: Instant,
+    },
     /// Not running: terminated, or ended and not restarted (a transient child's normal exit).
     Stopped,
 }

@@ -64,6 +64,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod backoff;
 mod error;
 mod event;
 mod exit;
@@ -74,6 +75,7 @@ mod runtime;
 mod spec;
 mod worker;
 
+pub use backoff::{Backoff, Jitter};
 pub use error::{ChildError, SpecError, StartError, TreeError};
 pub use event::{Event, EventKind, EventStream, RecvError};
 pub use exit::{ExitReason, Failure, FailureKind};

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use crate::backoff::Backoff;
 use crate::error::{ChildError, SpecError};
 use crate::exit::{Failure, FailureKind};
 use crate::handle::{ChildCounts, ChildInfo};
@@ -134,6 +135,9 @@ pub struct PoolSettings {
     pub instance_type: ChildType,
     /// How many partitions the pool runs as.
     pub partitions: Partitions,
+    /// How long an instance waits before each restart; `None`: the pool's supervisor's
+    /// default.
+    pub backoff: Option<Backoff>,
 }
 
 impl<W: Worker> PoolSpec<W> {
@@ -186,6 +190,7 @@ impl<A> PoolSpec<A> {
                 shutdown,
                 instance_type,
                 partitions: Partitions::One,
+                backoff: None,
             },
             template,
         }
@@ -220,6 +225,13 @@ impl<A> PoolSpec<A> {
         self
     }
 
+    /// Sets how long an instance waits before each restart (the default: its supervisor's
+    /// default for its children, which is no wait).
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.settings.backoff = Some(backoff);
+        self
+    }
+
     /// Runs the pool as independent partitions.
     pub fn partitions(mut self, partitions: Partitions) -> Self {
         self.settings.partitions = partitions;
@@ -243,6 +255,7 @@ impl<A: Send + 'static> PoolSpec<A> {
             settings: self.settings,
             template: Arc::new(TemplateOf(self.template)),
             cell: Arc::new(PoolCell::default()),
+            seed: 0,
         };
         (self.name, kind)
     }
@@ -258,6 +271,7 @@ impl ChildSpec {
             name,
             restart: Restart::Permanent,
             shutdown: Shutdown::Infinity,
+            backoff: None,
             kind: ChildKind::Pool(PoolChild {
                 kind: Arc::new(kind),
                 partition: None,
@@ -327,14 +341,21 @@ pub(crate) struct PoolKind {
     /// Where the running pool's partitions are found; one per supervisor slot (see
     /// [`PoolKind::fresh`]), kept across the pool's restarts.
     pub(crate) cell: Arc<PoolCell>,
+    /// The seed of its random source (backoff jitter), from its supervisor's.
+    pub(crate) seed: u64,
 }
 
 impl PoolKind {
-    /// The same pool with a cell of its own: a spec started twice must not share its handles.
-    pub(crate) fn fresh(&self) -> Self {
+    /// The same pool in a supervisor's slot: with a cell of its own (a spec started twice must
+    /// not share its handles), its supervisor's default backoff unless it sets one, and a seed.
+    pub(crate) fn fresh(&self, default_backoff: Backoff, seed: u64) -> Self {
+        let mut settings = self.settings;
+        settings.backoff.get_or_insert(default_backoff);
         PoolKind {
+            settings,
+            template: self.template.clone(),
             cell: Arc::new(PoolCell::default()),
-            ..self.clone()
+            seed,
         }
     }
 
@@ -349,6 +370,9 @@ impl PoolKind {
         }
         if self.settings.partitions == Partitions::Fixed(0) {
             return Err(invalid("0 partitions: give it at least one"));
+        }
+        if let Some(backoff) = &self.settings.backoff {
+            crate::spec::check_backoff(backoff, path)?;
         }
         crate::spec::check_intensity(&self.settings.intensity, path)
     }

@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::backoff::Backoff;
 use crate::error::SpecError;
 use crate::event::{EventBus, EventStream};
 use crate::exit::{ExitReason, Failure};
@@ -179,6 +180,8 @@ pub struct ChildSpec {
     pub(crate) name: Arc<str>,
     pub(crate) restart: Restart,
     pub(crate) shutdown: Shutdown,
+    /// `None`: its supervisor's default.
+    pub(crate) backoff: Option<Backoff>,
     pub(crate) kind: ChildKind,
 }
 
@@ -259,6 +262,7 @@ impl ChildSpec {
             name: Arc::from(name.as_ref()),
             restart: W::RESTART,
             shutdown: W::SHUTDOWN,
+            backoff: None,
             kind: ChildKind::Worker(worker_start(factory)),
         }
     }
@@ -278,6 +282,7 @@ impl ChildSpec {
             name: spec.name.clone(),
             restart: Restart::Permanent,
             shutdown: Shutdown::Infinity,
+            backoff: None,
             kind: ChildKind::Supervisor(Box::new(spec)),
         }
     }
@@ -291,6 +296,13 @@ impl ChildSpec {
     /// Sets how the child is stopped.
     pub fn shutdown(mut self, shutdown: Shutdown) -> Self {
         self.shutdown = shutdown;
+        self
+    }
+
+    /// Sets how long the child waits before each restart (its supervisor's default
+    /// otherwise, which is no wait).
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = Some(backoff);
         self
     }
 
@@ -341,6 +353,9 @@ impl ChildSpec {
     }
 
     pub(crate) fn validate(&self, path: &ChildPath) -> Result<(), SpecError> {
+        if let Some(backoff) = &self.backoff {
+            check_backoff(backoff, path)?;
+        }
         match &self.kind {
             ChildKind::Worker(_) | ChildKind::Taken(_) => Ok(()),
             ChildKind::Supervisor(spec) => spec.validate_at(path),
@@ -403,7 +418,8 @@ impl fmt::Debug for ChildSpec {
         let mut d = f.debug_struct("ChildSpec");
         d.field("name", &&*self.name)
             .field("restart", &self.restart)
-            .field("shutdown", &self.shutdown);
+            .field("shutdown", &self.shutdown)
+            .field("backoff", &self.backoff);
         match &self.kind {
             ChildKind::Worker(w) => d.field(
                 "worker",
@@ -456,6 +472,10 @@ pub struct SupervisorSpec {
     pub(crate) intensity: Intensity,
     pub(crate) children: Vec<ChildSpec>,
     pub(crate) events: Option<EventBus>,
+    /// The backoff of children that set none.
+    pub(crate) backoff: Backoff,
+    /// The seed of the random source of backoff jitter; `None`: from the parent, or random.
+    pub(crate) seed: Option<u64>,
 }
 
 impl SupervisorSpec {
@@ -467,6 +487,8 @@ impl SupervisorSpec {
             intensity: Intensity::default(),
             children: Vec::new(),
             events: None,
+            backoff: Backoff::NONE,
+            seed: None,
         }
     }
 
@@ -482,6 +504,21 @@ impl SupervisorSpec {
             max_restarts,
             period,
         };
+        self
+    }
+
+    /// Sets the backoff of the children that set none (pools included, for their
+    /// instances): how long each waits before a restart. The default is no wait, as in OTP.
+    pub fn backoff(mut self, backoff: Backoff) -> Self {
+        self.backoff = backoff;
+        self
+    }
+
+    /// Seeds the random source of backoff jitter, for this supervisor and the supervisors and
+    /// pools under it that set no seed of their own, so that the delays repeat from run to run
+    /// (in tests). Without a seed, each run draws one at random.
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
         self
     }
 
@@ -525,6 +562,7 @@ impl SupervisorSpec {
             return Err(SpecError::EmptySupervisor { path: path.clone() });
         }
         check_intensity(&self.intensity, path)?;
+        check_backoff(&self.backoff, path)?;
         let mut seen =
             foldhash::HashSet::with_capacity_and_hasher(self.children.len(), Default::default());
         for child in &self.children {
@@ -536,7 +574,9 @@ impl SupervisorSpec {
                     path: path.join(&child.name),
                 });
             }
-            if matches!(child.kind, ChildKind::Supervisor(_) | ChildKind::Pool(_)) {
+            if child.backoff.is_some()
+                || matches!(child.kind, ChildKind::Supervisor(_) | ChildKind::Pool(_))
+            {
                 child.validate(&path.join(&child.name))?;
             }
         }
@@ -558,6 +598,14 @@ pub(crate) fn check_intensity(intensity: &Intensity, path: &ChildPath) -> Result
     Ok(())
 }
 
+/// A backoff must have a base longer than zero and a maximum no shorter than it.
+pub(crate) fn check_backoff(backoff: &Backoff, path: &ChildPath) -> Result<(), SpecError> {
+    backoff.check().map_err(|reason| SpecError::InvalidBackoff {
+        path: path.clone(),
+        reason,
+    })
+}
+
 /// A name must be a non-empty path segment.
 pub(crate) fn check_name(name: &str, path: impl FnOnce() -> ChildPath) -> Result<(), SpecError> {
     if name.is_empty() || name.contains('/') {
@@ -572,6 +620,7 @@ impl fmt::Debug for SupervisorSpec {
             .field("name", &&*self.name)
             .field("strategy", &self.strategy)
             .field("intensity", &self.intensity)
+            .field("backoff", &self.backoff)
             .field("children", &self.children)
             .finish()
     }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use supervisor::{
-    ChildRef, ChildSpec, ChildType, Context, EventKind, Intensity, Partitions, Phase, PoolError,
-    PoolKey, PoolSettings, PoolSpec, Restart, Shutdown, SpecKind, Strategy, SupervisorSpec, Worker,
-    WorkerResult,
+    Backoff, ChildRef, ChildSpec, ChildType, Context, EventKind, Intensity, Partitions, Phase,
+    PoolError, PoolKey, PoolSettings, PoolSpec, Restart, Shutdown, SpecKind, Strategy,
+    SupervisorSpec, Worker, WorkerResult,
 };
 use supervisor_tests::*;
 
@@ -198,6 +198,8 @@ async fn a_childs_spec_reads_back_with_every_default_filled_in() {
         shutdown: Shutdown::Timeout(Duration::from_secs(5)),
         instance_type: ChildType::Worker,
         partitions: Partitions::Fixed(2),
+        // Resolved from the supervisor's default.
+        backoff: Some(Backoff::NONE),
     };
     let conns = tree.child_spec("conns".into()).await.unwrap();
     assert_eq!(

@@ -689,6 +689,15 @@ where
     }))
 }
 
+/// Spawns a task of the runtime's own (a restart's timer), held like a child's: aborted when
+/// its handle is dropped.
+pub(crate) fn spawn_plain<F>(fut: F) -> TaskHandle
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    TaskHandle(tokio::spawn(fut))
+}
+
 /// The exit reason of a joined root supervisor's task; an aborted task was killed.
 pub(crate) fn joined_reason(joined: Result<ExitReason, tokio::task::JoinError>) -> ExitReason {
     match joined {

@@ -20,6 +20,8 @@ pub(crate) enum Mail {
     /// Try a failed restart again (OTP's `try_again_restart`), sent by the supervisor to
     /// itself so that the messages already queued come first.
     TryAgain { slot: usize, key: u64 },
+    /// A restart's delay is over (see `delay`); `ticket` tells which timer.
+    Delayed { slot: usize, key: u64, ticket: u64 },
     /// The supervisor is asked to shut down.
     Stop,
     /// A request from a pool's handle, to the pool (or partition) itself.

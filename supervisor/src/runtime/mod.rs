@@ -19,6 +19,7 @@
 
 pub(crate) mod child;
 pub(crate) mod command;
+mod delay;
 mod ended;
 mod intensity;
 mod launch;

@@ -14,12 +14,14 @@ use tokio::time::Instant;
 
 use super::child::{self, ChildExit, Owner, Run, SpawnArgs, TaskHandle};
 use super::command::{Command, InstanceStart, Mail, Op, PoolRequest};
+use super::delay::{self, ChildBackoff, Delays, Timer};
 use super::ended::{LastFailure, Reaper, report_exit};
 use super::intensity::RestartWindow;
 use super::launch::{self, Launched, WaitFailed};
 use super::mailbox::{self, MailReceiver, MailSender};
 use super::stop::{StopChain, StopLink};
 use super::{ReadyReply, Stop};
+use crate::backoff::Backoff;
 use crate::error::ChildError;
 use crate::event::{EventBus, EventKind};
 use crate::exit::{ExitReason, Failure, FailureKind};
@@ -62,6 +64,8 @@ struct Instance {
     starts: u64,
     restarts: u64,
     last_failure: LastFailure,
+    /// Its restarts in a row, once the pool has a backoff and it has failed.
+    backoff: Option<Box<ChildBackoff>>,
 }
 
 enum State {
@@ -71,6 +75,8 @@ enum State {
     },
     /// Between a failed restart and its retry (OTP's `restarting`); also while it starts.
     Restarting,
+    /// Its restart waits for its backoff delay.
+    Delayed(Box<Timer>),
 }
 
 /// Why a start of an instance's run did not end with it running.
@@ -106,6 +112,8 @@ struct Pool {
     /// The run of the instance that last exited, whose allocation the next start reuses.
     spare_run: Option<Arc<Run>>,
     reaper: Reaper,
+    backoff: Backoff,
+    delays: Delays,
 }
 
 impl Pool {
@@ -126,7 +134,6 @@ impl Pool {
         Pool {
             path: run.path().clone(),
             window: RestartWindow::new(kind.settings.intensity),
-            kind,
             partition,
             max_children,
             instances: Vec::new(),
@@ -145,6 +152,9 @@ impl Pool {
             mail_rx,
             spare_run: None,
             reaper: Reaper::new(),
+            backoff: kind.settings.backoff.unwrap_or(Backoff::NONE),
+            delays: Delays::new(kind.seed.wrapping_add(partition as u64)),
+            kind,
         }
     }
 
@@ -159,6 +169,9 @@ impl Pool {
                     Mail::Stop => break ExitReason::Shutdown,
                     Mail::Exited(exit) => self.on_exit(exit).await,
                     Mail::TryAgain { slot, key } => self.try_again(slot, key).await,
+                    Mail::Delayed { slot, key, ticket } => {
+                        self.delay_over(slot, key, ticket).await
+                    }
                     Mail::Command(command) => {
                         self.on_command(command);
                         Ok(())
@@ -293,6 +306,7 @@ impl Pool {
             starts: 0,
             restarts: 0,
             last_failure: LastFailure::default(),
+            backoff: None,
         });
         self.len += 1;
         match self.start_run(slot).await {
@@ -377,6 +391,7 @@ impl Pool {
             if instance.restart == Restart::Temporary {
                 instance.start = None;
             }
+            delay::started(&mut instance.backoff);
             instance.state = State::Running { task, run };
         }
         Ok(())
@@ -434,7 +449,30 @@ impl Pool {
                 children: Arc::from([path.clone()]),
             },
         );
+        let Some(instance) = self.instances[slot].as_mut() else {
+            return Ok(());
+        };
+        let delay = self
+            .delays
+            .delay(&self.backoff, &mut instance.backoff, now);
+        if !delay.is_zero() {
+            tracing::info!(child = %path, ?delay, "restarting after a delay");
+            let until = now + delay;
+            let timer = self
+                .delays
+                .arm(&self.mail_tx, slot, instance.serial, until);
+            instance.state = State::Delayed(timer);
+            self.events
+                .emit(|| path, || EventKind::RestartDelayed { delay, until });
+            return Ok(());
+        }
         tracing::info!(child = %path, "restarting");
+        self.restart_now(slot, path).await
+    }
+
+    /// The start part of a restart of the instance at `slot` (at `path`), decided and counted
+    /// already.
+    async fn restart_now(&mut self, slot: usize, path: ChildPath) -> Result<(), Stop> {
         let Some(instance) = self.instances[slot].as_mut() else {
             return Ok(());
         };
@@ -463,6 +501,22 @@ impl Pool {
                 Ok(())
             }
         }
+    }
+
+    /// A delayed restart's time has come (if it was not cancelled meanwhile).
+    async fn delay_over(&mut self, slot: usize, serial: u64, ticket: u64) -> Result<(), Stop> {
+        match self.instance(slot, serial) {
+            Some(instance) => match &instance.state {
+                State::Delayed(timer) if timer.ticket == ticket => {
+                    instance.state = State::Restarting;
+                }
+                _ => return Ok(()),
+            },
+            None => return Ok(()),
+        }
+        let path = self.instance_path(slot);
+        tracing::info!(child = %path, "restarting after its delay");
+        self.restart_now(slot, path).await
     }
 
     /// OTP's `try_again_restart`, ignored if the instance was terminated meanwhile.
@@ -541,6 +595,7 @@ impl Pool {
                 phase: match instance.state {
                     State::Running { .. } => Phase::Running,
                     State::Restarting => Phase::Restarting,
+                    State::Delayed(ref timer) => Phase::Delayed { until: timer.until },
                 },
                 restart: instance.restart,
                 shutdown: self.kind.settings.shutdown,
@@ -572,7 +627,7 @@ impl Pool {
             .instances
             .iter()
             .flatten()
-            .filter(|i| matches!(i.state, State::Restarting))
+            .filter(|i| matches!(i.state, State::Restarting | State::Delayed(_)))
             .count();
         let (workers, supervisors) = match self.kind.settings.instance_type {
             ChildType::Worker => (self.len, 0),

@@ -87,7 +87,7 @@ impl Supervisor {
                         State::Running(_) => Err(ChildError::Running {
                             path: self.path.join(&child.spec.name),
                         }),
-                        State::Restarting => Err(ChildError::Restarting {
+                        State::Restarting | State::Delayed(_) => Err(ChildError::Restarting {
                             path: self.path.join(&child.spec.name),
                         }),
                         State::Stopped => {
@@ -159,7 +159,7 @@ impl Supervisor {
             }
             match child.state {
                 State::Running(_) => counts.active += 1,
-                State::Restarting => counts.restarting += 1,
+                State::Restarting | State::Delayed(_) => counts.restarting += 1,
                 State::Stopped | State::Removed => {}
             }
         }
@@ -174,7 +174,7 @@ impl Supervisor {
             State::Running(_) => Err(ChildError::Running {
                 path: self.path.join(&child.spec.name),
             }),
-            State::Restarting => Err(ChildError::Restarting {
+            State::Restarting | State::Delayed(_) => Err(ChildError::Restarting {
                 path: self.path.join(&child.spec.name),
             }),
             State::Stopped => self.start(i).await.map_err(|e| self.start_error(i, e)),

@@ -14,11 +14,13 @@ use std::sync::Arc;
 
 use super::child::{Owner, Run, TaskHandle};
 use super::command::Mail;
+use super::delay::{ChildBackoff, Delays, Timer};
 use super::ended::{LastFailure, Reaper};
 use super::intensity::RestartWindow;
 use super::mailbox::{self, MailReceiver, MailSender};
 use super::{ReadyReply, Stop};
 use crate::error::StartError;
+use crate::backoff::{Backoff, Random};
 use crate::event::{EventBus, EventKind};
 use crate::exit::{ExitReason, Failure, FailureKind};
 use crate::handle::{ChildInfo, Phase};
@@ -76,11 +78,15 @@ struct Child {
     starts: u64,
     restarts: u64,
     last_failure: LastFailure,
+    /// Its restarts in a row, once it has a backoff and has failed.
+    backoff: Option<Box<ChildBackoff>>,
 }
 
 enum State {
     Running(Running),
     Restarting,
+    /// Its restart waits for its backoff delay.
+    Delayed(Box<Timer>),
     Stopped,
     /// The slot of a deleted spec or of a temporary child that ended, dropped at the next
     /// compaction (see `Supervisor::remove`).
@@ -106,6 +112,7 @@ impl Child {
             phase: match self.state {
                 State::Running(_) => Phase::Running,
                 State::Restarting => Phase::Restarting,
+                State::Delayed(ref timer) => Phase::Delayed { until: timer.until },
                 // A removed slot is never listed.
                 State::Stopped | State::Removed => Phase::Stopped,
             },
@@ -125,6 +132,9 @@ enum Pending {
     Start(usize, Waiting),
     /// The children to stop and start again, in start order.
     Group(std::ops::Range<usize>),
+    /// A restart of the child to wait for its delay: the others of its group are stopped now,
+    /// and all start when the delay is over.
+    Delay(usize, std::time::Duration, std::ops::Range<usize>),
 }
 
 pub(crate) struct Supervisor {
@@ -152,6 +162,9 @@ pub(crate) struct Supervisor {
     spare_run: Option<Arc<Run>>,
     mail_rx: MailReceiver,
     reaper: Reaper,
+    /// The backoff of children that set none.
+    backoff: Backoff,
+    delays: Delays,
 }
 
 impl Supervisor {
@@ -177,6 +190,8 @@ impl Supervisor {
             mail_tx,
             mail_rx,
             reaper: Reaper::new(),
+            backoff: spec.backoff,
+            delays: Delays::new(spec.seed.unwrap_or_else(Random::fresh_seed)),
         };
         for child in spec.children {
             sup.push(child);
@@ -192,11 +207,16 @@ impl Supervisor {
     /// Appends a child slot, last in start order. Keys only grow, so the slots stay sorted by
     /// key, which [`locate`](Self::locate) relies on.
     fn push(&mut self, mut spec: ChildSpec) -> usize {
-        if let ChildKind::Pool(pool) = &mut spec.kind
-            && pool.partition.is_none()
-        {
-            // Handles of this slot's pool are its own, kept across the pool's restarts.
-            pool.kind = Arc::new(pool.kind.fresh());
+        match &mut spec.kind {
+            ChildKind::Pool(pool) if pool.partition.is_none() => {
+                // Handles of this slot's pool are its own, kept across the pool's restarts.
+                let seed = self.delays.child_seed();
+                pool.kind = Arc::new(pool.kind.fresh(self.backoff, seed));
+            }
+            ChildKind::Supervisor(nested) if nested.seed.is_none() => {
+                nested.seed = Some(self.delays.child_seed());
+            }
+            _ => {}
         }
         let index = self.children.len();
         let key = self.next_key;
@@ -211,6 +231,7 @@ impl Supervisor {
             starts: 0,
             restarts: 0,
             last_failure: LastFailure::default(),
+            backoff: None,
         });
         index
     }
@@ -296,6 +317,7 @@ impl Supervisor {
                         None => Ok(Pending::Nothing),
                     },
                     Mail::TryAgain { slot, key } => self.try_again(slot, key),
+                    Mail::Delayed { slot, key, ticket } => self.delay_over(slot, key, ticket),
                     Mail::Command(command) => {
                         self.on_command(command).await.map(|()| Pending::Nothing)
                     }

@@ -61,11 +61,7 @@ impl Supervisor {
                 .give_up(&self.path, &self.child_path(i), &self.events);
             return Err(Stop::Failed(failure));
         }
-        let affected = match self.strategy {
-            Strategy::OneForOne => i..i + 1,
-            Strategy::OneForAll => 0..self.children.len(),
-            Strategy::RestForOne => i..self.children.len(),
-        };
+        let affected = self.affected(i);
         let crashed_key = self.children[i].key;
         self.events.emit(
             || self.child_path(i),
@@ -78,7 +74,30 @@ impl Supervisor {
                     .collect(),
             },
         );
+        let child = &mut self.children[i];
+        let backoff = child.spec.backoff.unwrap_or(self.backoff);
+        let delay = self.delays.delay(&backoff, &mut child.backoff, now);
+        if !delay.is_zero() {
+            tracing::info!(child = %self.child_path(i), strategy = ?self.strategy, count = affected.len(), ?delay, "restarting after a delay");
+            return Ok(Pending::Delay(i, delay, affected));
+        }
         tracing::info!(child = %self.child_path(i), strategy = ?self.strategy, count = affected.len(), "restarting");
+        self.restart_now(i, affected)
+    }
+
+    /// The children a restart of child `i` restarts, by the strategy.
+    fn affected(&self, i: usize) -> std::ops::Range<usize> {
+        match self.strategy {
+            Strategy::OneForOne => i..i + 1,
+            Strategy::OneForAll => 0..self.children.len(),
+            Strategy::RestForOne => i..self.children.len(),
+        }
+    }
+
+    /// The start part of a restart of child `i`, decided (and counted) already: a lone child
+    /// is started here, and is running unless its start has to be waited for; a group is left
+    /// to [`finish_restart`](Self::finish_restart).
+    fn restart_now(&mut self, i: usize, affected: std::ops::Range<usize>) -> Result<Pending, Stop> {
         if affected.len() > 1 {
             return Ok(Pending::Group(affected));
         }
@@ -95,6 +114,21 @@ impl Supervisor {
         })
     }
 
+    /// A delayed restart's time has come (if it was not cancelled meanwhile).
+    pub(super) fn delay_over(&mut self, slot: usize, key: u64, ticket: u64) -> Result<Pending, Stop> {
+        let Some(i) = self.locate(slot, key) else {
+            return Ok(Pending::Nothing);
+        };
+        match &self.children[i].state {
+            State::Delayed(timer) if timer.ticket == ticket => {}
+            _ => return Ok(Pending::Nothing),
+        }
+        self.children[i].state = State::Stopped;
+        tracing::info!(child = %self.child_path(i), "restarting after its delay");
+        let affected = self.affected(i);
+        self.restart_now(i, affected)
+    }
+
     /// The part of a restart that waits: a lone child's start, or a group's stop and start.
     pub(super) async fn finish_restart(&mut self, pending: Pending) -> Result<(), Stop> {
         let affected = match pending {
@@ -104,16 +138,22 @@ impl Supervisor {
                 return self.restarted(i, started).map(|_| ());
             }
             Pending::Group(affected) => affected,
-        };
-        // Stop the others in reverse start order; temporary ones are dropped, never restarted
-        // (their slots become tombstones, so no position in the range moves).
-        self.stop(affected.clone().rev()).await;
-        for j in affected.clone().rev() {
-            let child = &self.children[j];
-            if child.spec.restart == Restart::Temporary && !child.is_removed() {
-                self.remove(j);
+            Pending::Delay(i, delay, affected) => {
+                if affected.len() > 1 {
+                    self.stop_group(affected).await;
+                }
+                let until = tokio::time::Instant::now() + delay;
+                let key = self.children[i].key;
+                let timer = self.delays.arm(&self.mail_tx, i, key, until);
+                self.children[i].state = State::Delayed(timer);
+                self.events.emit(
+                    || self.child_path(i),
+                    || EventKind::RestartDelayed { delay, until },
+                );
+                return Ok(());
             }
-        }
+        };
+        self.stop_group(affected.clone()).await;
         for j in affected {
             if self.children[j].is_removed() {
                 continue;
@@ -128,6 +168,19 @@ impl Supervisor {
             }
         }
         Ok(())
+    }
+
+    /// Stops the running children of a group in reverse start order; temporary ones are
+    /// dropped, never restarted (their slots become tombstones, so no position in the range
+    /// moves).
+    async fn stop_group(&mut self, affected: std::ops::Range<usize>) {
+        self.stop(affected.clone().rev()).await;
+        for j in affected.rev() {
+            let child = &self.children[j];
+            if child.spec.restart == Restart::Temporary && !child.is_removed() {
+                self.remove(j);
+            }
+        }
     }
 
     /// How a restart's start of child `j` went: whether it is running. A failed start is tried

@@ -10,6 +10,7 @@ use crate::error::StartError;
 use crate::event::EventKind;
 use crate::exit::Failure;
 use crate::runtime::child::{self, Run, SpawnArgs, TaskHandle};
+use crate::runtime::delay;
 use crate::runtime::launch::{self, Launched, WaitFailed, WaitOn};
 use crate::spec::{ChildKind, Restart};
 
@@ -142,6 +143,7 @@ impl Supervisor {
         self.events
             .emit(|| run.path().clone(), || EventKind::Ready { generation });
         let child = &mut self.children[i];
+        delay::started(&mut child.backoff);
         if child.spec.restart == Restart::Temporary {
             // Never started again: its factory, and what it holds, goes now.
             child.spec.kind = ChildKind::Taken(child.spec.child_type());
