@@ -1,6 +1,7 @@
 //! Names and literals the macros read: case conversion, "did you mean" suggestions, durations.
 
 use proc_macro2::Span;
+use quote::ToTokens;
 use std::time::Duration;
 
 /// Whether `name` is a snake_case identifier: `[a-z][a-z0-9_]*`, no double or trailing `_`.
@@ -180,6 +181,18 @@ pub(crate) fn show_duration(d: Duration) -> String {
     } else {
         format!("{}ns", d.as_nanos())
     }
+}
+
+/// A type as its user wrote it, for messages and docs: `Scripted<true>`, `a::B`.
+pub(crate) fn type_name(ty: &impl ToTokens) -> String {
+    let raw = ty.to_token_stream().to_string();
+    raw.replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" <", "<")
+        .replace("< ", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace("& ", "&")
 }
 
 #[cfg(test)]

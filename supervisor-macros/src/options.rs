@@ -29,13 +29,15 @@ impl RawValue {
         }
     }
 
-    fn single(&self) -> Option<TokenTree> {
+    /// The value's one token, if it is exactly one.
+    pub(crate) fn single(&self) -> Option<TokenTree> {
         let mut iter = self.tokens.clone().into_iter();
         let first = iter.next()?;
         iter.next().is_none().then_some(first)
     }
 
-    fn error(&self, message: impl std::fmt::Display) -> syn::Error {
+    /// An error at the value, or at the key when there is none.
+    pub(crate) fn error(&self, message: impl std::fmt::Display) -> syn::Error {
         if self.tokens.is_empty() {
             syn::Error::new(self.key_span, message)
         } else {

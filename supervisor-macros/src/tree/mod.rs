@@ -56,12 +56,16 @@ mod tests {
             intensity: 5 within 10s,
             worker db: Db = Db::new("x"), restart: transient, shutdown: 5s;
             worker cache: Cache = || Cache::connect(), shutdown: brutal;
+            pool jobs: Job, max_children: infinity, partitions: per_thread;
             supervisor web: Web {
                 strategy: one_for_all,
                 restart: temporary,
                 depends_on: [db],
                 worker acceptor: Acceptor;
                 worker conn: Conn = Conn::new(), depends_on: [acceptor];
+                /// Sessions.
+                pool sessions: Session, max_children: 10_000, intensity: 3 within 5s,
+                    restart: temporary, shutdown: 2s, partitions: 2, depends_on: [acceptor];
             }
         }
     "#;
@@ -78,7 +82,7 @@ mod tests {
         assert_eq!(intensity.max_restarts, 5);
         assert_eq!(intensity.period, std::time::Duration::from_secs(10));
         let names: Vec<String> = root.children.iter().map(|c| c.name().to_string()).collect();
-        assert_eq!(names, ["db", "cache", "web"]);
+        assert_eq!(names, ["db", "cache", "jobs", "web"]);
         let model::Child::Worker(cache) = &root.children[1] else {
             panic!()
         };
@@ -87,7 +91,7 @@ mod tests {
             cache.opts.shutdown,
             Some((model::Shutdown::Brutal, _))
         ));
-        let model::Child::Supervisor(web) = &root.children[2] else {
+        let model::Child::Supervisor(web) = &root.children[3] else {
             panic!()
         };
         assert!(web.opts.restart.map(|(r, _)| r) == Some(model::Restart::Temporary));
@@ -95,6 +99,93 @@ mod tests {
             panic!()
         };
         assert!(acceptor.value.is_none() && acceptor.ty.is_some());
+    }
+
+    #[test]
+    fn parses_a_pool_and_keeps_its_instances_options_apart_from_its_own() {
+        let (tree, errors) = check(FULL);
+        assert_eq!(errors, Vec::<String>::new());
+        let tree = tree.unwrap();
+        let model::Child::Pool(jobs) = &tree.root.children[2] else {
+            panic!()
+        };
+        assert!(jobs.max_children.is_none() && jobs.intensity.is_none());
+        assert!(jobs.partitions.map(|(p, _)| p) == Some(model::Partitions::PerThread));
+        let model::Child::Supervisor(web) = &tree.root.children[3] else {
+            panic!()
+        };
+        let model::Child::Pool(sessions) = &web.children[2] else {
+            panic!()
+        };
+        assert_eq!(sessions.name.to_string(), "sessions");
+        assert_eq!(sessions.docs.len(), 1);
+        assert_eq!(sessions.max_children.map(|(m, _)| m), Some(10_000));
+        let intensity = sessions.intensity.as_ref().unwrap();
+        assert_eq!(
+            (intensity.max_restarts, intensity.period),
+            (3, std::time::Duration::from_secs(5))
+        );
+        assert!(sessions.partitions.map(|(p, _)| p) == Some(model::Partitions::Fixed(2)));
+        // `restart` and `shutdown` are the instances'; the pool's own stay a supervisor's.
+        assert!(sessions.instances.restart.map(|(r, _)| r) == Some(model::Restart::Temporary));
+        assert!(matches!(
+            sessions.instances.shutdown,
+            Some((model::Shutdown::Timeout(d), _)) if d == std::time::Duration::from_secs(2)
+        ));
+        assert!(sessions.opts.restart.is_none() && sessions.opts.shutdown.is_none());
+        assert_eq!(sessions.opts.depends_on[0].to_string(), "acceptor");
+    }
+
+    #[test]
+    fn expands_a_pool_to_its_spec_and_a_typed_key() {
+        let out = supervision_tree(FULL.parse().unwrap()).to_string();
+        assert!(out.contains("ChildSpec :: pool :: < Session >"), "{out}");
+        assert!(out.contains("workers (\"sessions\") . max_children (10000) . intensity (3u32 ,"));
+        assert!(out.contains(". partitions (:: supervisor :: Partitions :: Fixed (2))"));
+        assert!(out.contains(". partitions (:: supervisor :: Partitions :: PerThread)"));
+        assert!(out.contains(
+            "const SESSIONS : :: supervisor :: PoolKey < AppChild , Session > = :: supervisor :: PoolKey :: new (AppChild :: Web (WebChild :: Sessions))"
+        ));
+        assert!(out.contains(
+            "const JOBS : :: supervisor :: PoolKey < AppChild , Job > = :: supervisor :: PoolKey :: new (AppChild :: Jobs)"
+        ));
+        // The docs show it as a pool.
+        assert!(out.contains("sessions: pool of Session  (at most 10000, 3 within 5s, 2 partitions)  [instances: temporary, shutdown 2s; depends on acceptor]"), "{out}");
+        assert!(out.contains("jobs: pool of Job  (no limit, 1 within 5s, a partition per thread)"));
+    }
+
+    #[test]
+    fn reports_every_mistake_on_a_pool_and_keeps_the_pool() {
+        let (tree, errors) = check(
+            "supervisor App {
+                pool a: A = A::new(), max_children: 0, strategy: one_for_all, partitions: 0;
+                pool b: B { worker x: X; }
+                pool c: C, restart: temporary, restart: transient, max_chidren: 3, partitions: per_core;
+            }",
+        );
+        assert_eq!(errors.len(), 8, "{errors:?}");
+        assert!(
+            errors[0].starts_with("a pool has no value"),
+            "{}",
+            errors[0]
+        );
+        assert!(errors[0].contains("`tree.pool(App::A).await?.start(…)`"));
+        assert!(errors[1].contains("`max_children: 0` could never start an instance"));
+        assert!(errors[2].contains("a pool is always `one_for_one`"));
+        assert!(errors[3].contains("at least one partition"));
+        assert!(errors[4].starts_with("a pool has no body"));
+        assert!(errors[5].contains("`restart` is set twice"));
+        assert!(errors[6].contains("unknown key `max_chidren` (did you mean `max_children`?)"));
+        assert!(errors[7].contains("unknown partitions `per_core` (did you mean `per_thread`?)"));
+        assert_eq!(tree.unwrap().root.children.len(), 3);
+    }
+
+    #[test]
+    fn a_pool_named_name_would_hide_the_supervisors_name() {
+        let (tree, errors) = check("supervisor App { pool name: A; worker w: W; }");
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(errors[0].contains("`App::NAME`"));
+        assert_eq!(tree.unwrap().root.children.len(), 1);
     }
 
     #[test]
@@ -153,6 +244,7 @@ mod tests {
             FULL.to_owned(),
             format!("let app = {};", FULL.trim()),
             "crate = krate; supervisor S { intensity: 0 within 1ms, worker w: W; }".to_owned(),
+            "supervisor S { strategy: rest_for_one, pool p: P, max_children: 3, intensity: 2 within 1s, restart: transient, shutdown: brutal, partitions: 2; worker w: W, depends_on: [p]; }".to_owned(),
         ];
         let mut checked = 0;
         for source in &valid {

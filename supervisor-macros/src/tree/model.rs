@@ -34,6 +34,7 @@ pub(crate) struct Sup {
 pub(crate) enum Child {
     Worker(Box<WorkerChild>),
     Supervisor(Box<Sup>),
+    Pool(Box<PoolChild>),
 }
 
 impl Child {
@@ -41,13 +42,17 @@ impl Child {
         match self {
             Child::Worker(w) => &w.name,
             Child::Supervisor(s) => &s.name,
+            Child::Pool(p) => &p.name,
         }
     }
 
+    /// The child's own options, as a child of its supervisor (a pool's are only its
+    /// `depends_on`: the `restart` and `shutdown` of a pool line are its instances').
     pub(crate) fn opts(&self) -> &ChildOpts {
         match self {
             Child::Worker(w) => &w.opts,
             Child::Supervisor(s) => &s.opts,
+            Child::Pool(p) => &p.opts,
         }
     }
 }
@@ -58,6 +63,38 @@ pub(crate) struct WorkerChild {
     pub(crate) ty: Option<Type>,
     pub(crate) value: Option<Value>,
     pub(crate) opts: ChildOpts,
+}
+
+/// `pool name: Type, …;`: a child hosting any number of `Type` workers, started at run time.
+pub(crate) struct PoolChild {
+    pub(crate) docs: Vec<Attribute>,
+    pub(crate) name: Ident,
+    /// The instances' worker type.
+    pub(crate) ty: Type,
+    /// The pool's own child options: only `depends_on` is ever set (the pool itself is
+    /// permanent and stopped with `infinity`, a supervisor's defaults).
+    pub(crate) opts: ChildOpts,
+    /// The instances' options: `restart` and `shutdown` of the pool line.
+    pub(crate) instances: InstanceOpts,
+    /// `max_children: N`, the literal's span kept; `None` for no limit (omitted or `infinity`).
+    pub(crate) max_children: Option<(u64, Span)>,
+    pub(crate) intensity: Option<Intensity>,
+    pub(crate) partitions: Option<(Partitions, Span)>,
+}
+
+/// The restart policy and shutdown of a pool's instances, when the pool line sets them.
+#[derive(Default)]
+pub(crate) struct InstanceOpts {
+    pub(crate) restart: Option<(Restart, Span)>,
+    pub(crate) shutdown: Option<(Shutdown, Span)>,
+}
+
+/// `partitions: N` or `partitions: per_thread`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Partitions {
+    /// A positive number of partitions.
+    Fixed(u64),
+    PerThread,
 }
 
 /// What a declared worker is built from.

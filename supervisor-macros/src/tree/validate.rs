@@ -24,7 +24,7 @@ fn validate_sup(sup: &mut Sup, errors: &mut Errors, types: &mut HashMap<String, 
     if sup.children.is_empty() {
         errors.at_span(
             sup.body,
-            format!("supervisor `{ty}` has no children: declare at least one `worker` or `supervisor` in it"),
+            format!("supervisor `{ty}` has no children: declare at least one `worker`, `pool` or `supervisor` in it"),
         );
     }
 
@@ -73,6 +73,9 @@ fn validate_sup(sup: &mut Sup, errors: &mut Errors, types: &mut HashMap<String, 
                     "duplicate child name `{text}`: children of one supervisor need distinct names"
                 ),
             );
+            false
+        } else if matches!(child, Child::Pool(_)) && text == "name" {
+            errors.at(name, format!("a pool named `name` would get the key `{ty}::NAME`, which is the supervisor's name: rename the pool"));
             false
         } else {
             let variant = upper_camel(&text);

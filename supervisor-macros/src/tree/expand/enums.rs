@@ -36,8 +36,18 @@ pub(crate) fn child_enums(krate: &TokenStream, sup: &Sup, is_root: bool) -> Toke
         let variant = format_ident!("{}", upper_camel(&segment), span = child_name.span());
         let doc = format!("`{segment}`");
         match child {
-            Child::Worker(w) => {
-                let docs = &w.docs;
+            Child::Worker(_) | Child::Pool(_) => {
+                let (docs, doc) = match child {
+                    Child::Pool(p) => (
+                        &p.docs,
+                        format!(
+                            "`{segment}`, a pool: its instances are started through [`{ty}::{}`]",
+                            super::pool::key_name(&p.name)
+                        ),
+                    ),
+                    Child::Worker(w) => (&w.docs, doc),
+                    Child::Supervisor(_) => continue,
+                };
                 let doc = (docs.is_empty()).then(|| quote!(#[doc = #doc]));
                 variants.push(quote! { #doc #(#docs)* #variant });
                 to_segments.push(quote!(Self::#variant => out.push(#segment),));

@@ -4,8 +4,9 @@
 mod builder;
 mod docs;
 mod enums;
+mod pool;
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
 
@@ -87,7 +88,7 @@ pub(crate) fn expand(tree: &Tree, errors: &mut Errors) -> TokenStream {
         None
     };
 
-    let types = sup_types(root, &root_path, "", ty, builder_fn);
+    let types = sup_types(krate, root, &root_path, "", ty, &[], builder_fn);
     let enums = enums::child_enums(krate, root, true);
     let binding = tree.binding.as_ref().map(|name| {
         quote! {
@@ -138,6 +139,7 @@ fn collect<'a>(
                 (Some(_), _) => declared.push((format_ident!("{}", method_name), &**w)),
                 (None, None) => {}
             },
+            Child::Pool(_) => {}
             Child::Supervisor(nested) => collect(
                 nested,
                 root_ty,
@@ -191,6 +193,10 @@ fn sup_spec(
                 },
                 (None, None) => quote!(),
             },
+            Child::Pool(p) => {
+                let spec = pool::pool_spec(krate, p);
+                quote!(.child(#spec))
+            }
             Child::Supervisor(nested) => {
                 let nested_prefix = format!("{prefix}{}_", nested.name);
                 let nested_path = format!("{path}/{}", nested.name);
@@ -216,7 +222,17 @@ pub(crate) fn with_options(
     spec: TokenStream,
     opts: &ChildOpts,
 ) -> TokenStream {
-    let restart = opts.restart.map(|(r, span)| {
+    let options = restart_and_shutdown(krate, opts.restart, opts.shutdown);
+    quote!(#spec #options)
+}
+
+/// `.restart(…).shutdown(…)`, for those that are set.
+pub(crate) fn restart_and_shutdown(
+    krate: &TokenStream,
+    restart: Option<(Restart, Span)>,
+    shutdown: Option<(Shutdown, Span)>,
+) -> TokenStream {
+    let restart = restart.map(|(r, span)| {
         let variant = match r {
             Restart::Permanent => format_ident!("Permanent", span = span),
             Restart::Transient => format_ident!("Transient", span = span),
@@ -224,7 +240,7 @@ pub(crate) fn with_options(
         };
         quote!(.restart(#krate::Restart::#variant))
     });
-    let shutdown = opts.shutdown.map(|(s, _)| match s {
+    let shutdown = shutdown.map(|(s, _)| match s {
         Shutdown::Brutal => quote!(.shutdown(#krate::Shutdown::Brutal)),
         Shutdown::Infinity => quote!(.shutdown(#krate::Shutdown::Infinity)),
         Shutdown::Timeout(d) => {
@@ -232,15 +248,18 @@ pub(crate) fn with_options(
             quote!(.shutdown(#krate::Shutdown::Timeout(#d)))
         }
     });
-    quote!(#spec #restart #shutdown)
+    quote!(#restart #shutdown)
 }
 
-/// The unit struct of `sup` and of every nested supervisor, each with its docs.
+/// The unit struct of `sup` and of every nested supervisor, each with its docs and the keys of
+/// the pools it declares. `enum_path` leads from the root's child enum to `sup`'s.
 fn sup_types(
+    krate: &TokenStream,
     sup: &Sup,
     path: &str,
     prefix: &str,
     root_ty: &Ident,
+    enum_path: &[(Ident, Ident)],
     extra: Option<TokenStream>,
 ) -> TokenStream {
     let vis = &sup.vis;
@@ -248,13 +267,27 @@ fn sup_types(
     let user_docs = &sup.docs;
     let tree_doc = docs::supervisor_doc(sup, path, prefix, root_ty);
     let name = sup.name.to_string();
+    let keys = pool::pool_keys(krate, sup, path, enum_path);
     let nested = sup.children.iter().filter_map(|child| match child {
         Child::Supervisor(n) => {
             let child_path = format!("{path}/{}", n.name);
             let child_prefix = format!("{prefix}{}_", n.name);
-            Some(sup_types(n, &child_path, &child_prefix, root_ty, None))
+            let mut child_enum_path = enum_path.to_vec();
+            child_enum_path.push((
+                enums::enum_name(sup),
+                format_ident!("{}", upper_camel(&n.name.to_string())),
+            ));
+            Some(sup_types(
+                krate,
+                n,
+                &child_path,
+                &child_prefix,
+                root_ty,
+                &child_enum_path,
+                None,
+            ))
         }
-        Child::Worker(_) => None,
+        Child::Worker(_) | Child::Pool(_) => None,
     });
     let nested: Vec<TokenStream> = nested.collect();
     quote! {
@@ -268,6 +301,7 @@ fn sup_types(
         impl #ty {
             /// The supervisor's name: its segment in every path of the tree.
             #vis const NAME: &'static str = #name;
+            #keys
             #extra
         }
 

@@ -2,6 +2,8 @@
 //! missing brace, a stray token) stop the parse with one error; mistakes inside a setting or an
 //! option are recorded and the parse goes on, so all of them are reported together.
 
+mod pool;
+
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, quote};
 use syn::parse::{ParseStream, Parser};
@@ -128,12 +130,15 @@ fn parse_body(
         let docs = doc_attributes(&content, errors)?;
         let Some((word, _)) = content.cursor().ident() else {
             return Err(content.error(
-                "expected a child (`worker name: Type …;` or `supervisor name: Type { … }`) or a setting (`strategy: …`)",
+                "expected a child (`worker name: Type …;`, `pool name: Type …;` or `supervisor name: Type { … }`) or a setting (`strategy: …`)",
             ));
         };
         if word == "worker" && !content.peek2(Token![:]) {
             let child = parse_worker(&content, errors, docs)?;
             sup.children.push(Child::Worker(Box::new(child)));
+        } else if word == "pool" && !content.peek2(Token![:]) {
+            let child = pool::parse_pool(&content, errors, docs, &sup.ty)?;
+            sup.children.push(Child::Pool(Box::new(child)));
         } else if word == "supervisor" && !content.peek2(Token![:]) {
             content.parse::<Ident>()?;
             let child_name: Ident = content.parse()?;
@@ -170,7 +175,7 @@ fn parse_body(
                 return Err(syn::Error::new(
                     key.span(),
                     format!(
-                        "expected a child or a setting, found `{key}`: children start with `worker` or `supervisor`, settings look like `strategy: one_for_all,`"
+                        "expected a child or a setting, found `{key}`: children start with `worker`, `pool` or `supervisor`, settings look like `strategy: one_for_all,`"
                     ),
                 ));
             }
