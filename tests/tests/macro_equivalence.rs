@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use supervisor::{
-    ChildKey, ChildRef, ChildSpec, EventKind, Restart, Shutdown, Strategy, SupervisorSpec,
-    supervision_tree,
+    ChildKey, ChildRef, ChildSpec, Context, EventKind, Partitions, PoolKey, PoolSpec, Restart,
+    Shutdown, Strategy, SupervisorSpec, Tree, Worker, WorkerResult, supervision_tree,
 };
 use supervisor_tests::{Log, Script, Scripted, Step, brief, drain, until};
 
@@ -167,6 +167,166 @@ async fn typed_keys_name_the_same_children_as_paths() {
             .await
             .unwrap()
             .len(),
+        1
+    );
+    tree.shutdown().await.unwrap();
+}
+
+/// A tree with pools, built by hand: `conns` with every option set, `web/sessions` with none
+/// but its partitions.
+fn pools_by_hand(log: &Log) -> SupervisorSpec {
+    SupervisorSpec::new("app")
+        .strategy(Strategy::RestForOne)
+        .child(ChildSpec::from_value(
+            "a",
+            Scripted::<false>::new(&Script::default(), log),
+        ))
+        .child(ChildSpec::pool(
+            PoolSpec::<Scripted>::workers("conns")
+                .max_children(3)
+                .intensity(4, Duration::from_secs(5))
+                .restart(Restart::Transient)
+                .shutdown(Shutdown::Timeout(Duration::from_secs(2)))
+                .partitions(Partitions::Fixed(2)),
+        ))
+        .child(ChildSpec::supervisor(SupervisorSpec::new("web").child(
+            ChildSpec::pool(
+                PoolSpec::<Scripted<true>>::workers("sessions").partitions(Partitions::PerThread),
+            ),
+        )))
+}
+
+/// Starts an instance in each pool of `tree` through the keys given, and returns what the
+/// tree and its pools then say about themselves.
+async fn pools_report<K: ChildKey + Clone>(
+    tree: &Tree<K>,
+    conns: PoolKey<K, Scripted>,
+    sessions: PoolKey<K, Scripted<true>>,
+    web: K,
+    log: &Log,
+) -> Vec<String> {
+    let conns_pool = tree.pool(conns).await.unwrap();
+    let sessions_pool = tree.pool(sessions).await.unwrap();
+    let script = Script::default();
+    let first = conns_pool.start(Scripted::new(&script, log)).await.unwrap();
+    let second = conns_pool.start(Scripted::new(&script, log)).await.unwrap();
+    let session = sessions_pool
+        .start(Scripted::new(&script, log))
+        .await
+        .unwrap();
+    let mut report = vec![
+        format!("{:?}", tree.which_children().await.unwrap()),
+        format!("{:?}", tree.count_children().await.unwrap()),
+        format!("{:?}", tree.which_children_of(web.clone()).await.unwrap()),
+        format!("{:?}", tree.count_children_of(web).await.unwrap()),
+        format!("{:?}", conns_pool.settings()),
+        format!("{:?}", sessions_pool.settings()),
+        format!("{:?}", conns_pool.count().await.unwrap()),
+        format!("{:?}", sessions_pool.count().await.unwrap()),
+    ];
+    for id in [first, second] {
+        report.push(format!("{:?}", conns_pool.info(id).await.unwrap().child));
+    }
+    report.push(format!(
+        "{:?}",
+        sessions_pool.info(session).await.unwrap().child
+    ));
+    report
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_declared_pool_is_the_hand_built_pool() {
+    let (log1, log2) = (Log::default(), Log::default());
+    supervision_tree! {
+        let app = supervisor App {
+            strategy: rest_for_one,
+            worker a: Scripted<false> = Scripted::new(&Script::default(), &log2);
+            pool conns: Scripted, max_children: 3, intensity: 4 within 5s, restart: transient,
+                shutdown: 2s, partitions: 2, depends_on: [a];
+            supervisor web: Web {
+                pool sessions: Scripted<true>, partitions: per_thread;
+            }
+        };
+    }
+
+    let by_hand = pools_by_hand(&log1).start().await.unwrap();
+    let declared = app.start().await.unwrap();
+    let by_hand_report = pools_report(
+        &by_hand,
+        PoolKey::new("conns".into()),
+        PoolKey::new("web/sessions".into()),
+        ChildRef::from("web"),
+        &log1,
+    )
+    .await;
+    let declared_report = pools_report(
+        &declared,
+        App::CONNS,
+        Web::SESSIONS,
+        AppChild::Web(WebChild::Itself),
+        &log2,
+    )
+    .await;
+    assert_eq!(declared_report, by_hand_report);
+    assert_eq!(log1.entries(), log2.entries());
+    // The pools are what they were declared to be, and their instances started.
+    assert!(declared_report[4].contains("max_children: Some(3)"));
+    assert!(declared_report[4].contains("partitions: Fixed(2)"));
+    assert!(declared_report[5].contains("partitions: PerThread"));
+    assert_eq!(
+        log2.with_prefix("init app/web/sessions").len(),
+        1,
+        "{:?}",
+        log2.entries()
+    );
+    assert_eq!(
+        declared.child_spec(AppChild::Conns).await.unwrap(),
+        by_hand.child_spec("conns".into()).await.unwrap()
+    );
+    assert_eq!(App::CONNS.key(), &AppChild::Conns);
+    assert_eq!(
+        Web::SESSIONS.key(),
+        &AppChild::Web(WebChild::Sessions),
+        "a nested pool's key names it from the root"
+    );
+    by_hand.shutdown().await.unwrap();
+    declared.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_worker_of_the_tree_starts_instances_through_the_key() {
+    /// Starts an instance of the pool `App::CONNS` from inside the tree, then idles.
+    #[derive(Clone)]
+    struct Starter(Log);
+
+    supervision_tree! {
+        let app = supervisor App {
+            pool conns: Scripted;
+            worker starter: Starter;
+        };
+    }
+    impl Worker for Starter {
+        async fn run(&mut self, ctx: &Context) -> WorkerResult {
+            let conns = ctx.pool(App::CONNS).await?;
+            conns
+                .start(Scripted::new(&Script::default(), &self.0))
+                .await?;
+            ctx.shutdown_requested().await;
+            Ok(())
+        }
+    }
+    let log = Log::default();
+    let tree = app.starter(Starter(log.clone())).start().await.unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(log.entries(), ["run app/conns/0 0"]);
+    assert_eq!(
+        tree.pool(App::CONNS)
+            .await
+            .unwrap()
+            .count()
+            .await
+            .unwrap()
+            .active,
         1
     );
     tree.shutdown().await.unwrap();
