@@ -128,10 +128,14 @@ impl Backoff {
             return Ok(());
         }
         if self.base.is_zero() {
-            return Err("its base delay is zero: give it a base longer than zero, or use no backoff");
+            return Err(
+                "its base delay is zero: give it a base longer than zero, or use no backoff",
+            );
         }
         if self.max < self.base {
-            return Err("its maximum delay is shorter than its base: the maximum must be at least the base");
+            return Err(
+                "its maximum delay is shorter than its base: the maximum must be at least the base",
+            );
         }
         Ok(())
     }
@@ -243,7 +247,10 @@ mod tests {
     #[test]
     fn exponential_doubles_up_to_its_maximum() {
         let d = delays(Backoff::exponential(100 * MS, 1000 * MS), 6, 1);
-        assert_eq!(d, [100 * MS, 200 * MS, 400 * MS, 800 * MS, 1000 * MS, 1000 * MS]);
+        assert_eq!(
+            d,
+            [100 * MS, 200 * MS, 400 * MS, 800 * MS, 1000 * MS, 1000 * MS]
+        );
         // Far beyond any shift: still the maximum, never an overflow.
         let d = delays(Backoff::exponential(MS, Duration::from_secs(3600)), 200, 1);
         assert_eq!(d[199], Duration::from_secs(3600));
@@ -261,7 +268,11 @@ mod tests {
             assert!(d <= bound, "{d:?} above {bound:?} at attempt {attempt}");
             distinct.insert(d);
         }
-        assert!(distinct.len() > 9_000, "jitter gave only {} delays", distinct.len());
+        assert!(
+            distinct.len() > 9_000,
+            "jitter gave only {} delays",
+            distinct.len()
+        );
     }
 
     #[test]

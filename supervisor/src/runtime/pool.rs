@@ -169,9 +169,7 @@ impl Pool {
                     Mail::Stop => break ExitReason::Shutdown,
                     Mail::Exited(exit) => self.on_exit(exit).await,
                     Mail::TryAgain { slot, key } => self.try_again(slot, key).await,
-                    Mail::Delayed { slot, key, ticket } => {
-                        self.delay_over(slot, key, ticket).await
-                    }
+                    Mail::Delayed { slot, key, ticket } => self.delay_over(slot, key, ticket).await,
                     Mail::Command(command) => {
                         self.on_command(command);
                         Ok(())
@@ -452,15 +450,11 @@ impl Pool {
         let Some(instance) = self.instances[slot].as_mut() else {
             return Ok(());
         };
-        let delay = self
-            .delays
-            .delay(&self.backoff, &mut instance.backoff, now);
+        let delay = self.delays.delay(&self.backoff, &mut instance.backoff, now);
         if !delay.is_zero() {
             tracing::info!(child = %path, ?delay, "restarting after a delay");
             let until = now + delay;
-            let timer = self
-                .delays
-                .arm(&self.mail_tx, slot, instance.serial, until);
+            let timer = self.delays.arm(&self.mail_tx, slot, instance.serial, until);
             instance.state = State::Delayed(timer);
             self.events
                 .emit(|| path, || EventKind::RestartDelayed { delay, until });

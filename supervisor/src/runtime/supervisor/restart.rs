@@ -115,7 +115,12 @@ impl Supervisor {
     }
 
     /// A delayed restart's time has come (if it was not cancelled meanwhile).
-    pub(super) fn delay_over(&mut self, slot: usize, key: u64, ticket: u64) -> Result<Pending, Stop> {
+    pub(super) fn delay_over(
+        &mut self,
+        slot: usize,
+        key: u64,
+        ticket: u64,
+    ) -> Result<Pending, Stop> {
         let Some(i) = self.locate(slot, key) else {
             return Ok(Pending::Nothing);
         };
