@@ -36,6 +36,15 @@ pub enum SpecError {
         /// The supervisor's path.
         path: ChildPath,
     },
+    /// Options that OTP refuses together (`{bad_combination, _}`): a significant permanent
+    /// child, a significant child under `auto_shutdown: never`, a quarantine of 0 restarts.
+    #[error("`{path}`: {reason}")]
+    BadCombination {
+        /// The child's path.
+        path: ChildPath,
+        /// What is wrong, and how to fix it.
+        reason: &'static str,
+    },
     /// A backoff cannot run.
     #[error("the backoff of `{path}` is invalid: {reason}")]
     InvalidBackoff {
@@ -142,6 +151,20 @@ pub enum ChildError {
         path: ChildPath,
         /// What went wrong.
         failure: Failure,
+    },
+    /// The child is temporary: never restarted, so it cannot be paused (terminate it instead).
+    #[error(
+        "child `{path}` is temporary: it cannot be paused, as it is never restarted; terminate it instead"
+    )]
+    Temporary {
+        /// The child's path.
+        path: ChildPath,
+    },
+    /// The child is neither paused nor quarantined, so there is nothing to resume.
+    #[error("child `{path}` is neither paused nor quarantined")]
+    NotPaused {
+        /// The child's path.
+        path: ChildPath,
     },
     /// The child is not a pool.
     #[error("child `{path}` is not a pool")]

@@ -85,6 +85,22 @@ pub enum EventKind {
         /// When the restart happens (tokio's clock).
         until: Instant,
     },
+    /// This significant child ended and is not restarted, so its supervisor shuts itself down
+    /// (OTP's `auto_shutdown`).
+    AutoShutdown,
+    /// The child needed more restarts within its own quarantine period than its limit: it is
+    /// out of automatic restart until resumed, and this restart was not counted toward its
+    /// supervisor's intensity.
+    Quarantined {
+        /// Its limit of restarts.
+        max_restarts: u32,
+        /// Within this period.
+        period: Duration,
+    },
+    /// The child was paused by a handle: stopped, and kept so until resumed.
+    Paused,
+    /// The child was resumed by a handle, out of a pause or a quarantine.
+    Resumed,
     /// The supervisor restarted more often than its intensity allows and is giving up.
     IntensityExceeded {
         /// The allowed restarts.

@@ -34,6 +34,12 @@ pub enum Phase {
         /// When it restarts (tokio's clock).
         until: Instant,
     },
+    /// Stopped by [`TreeHandle::pause`] and kept so, not even restarted with its group, until
+    /// [`TreeHandle::resume`].
+    Paused,
+    /// Taken out of automatic restart after more restarts of its own than its quarantine
+    /// allows (see [`ChildSpec::quarantine`]), until [`TreeHandle::resume`].
+    Quarantined,
     /// Not running: terminated, or ended and not restarted (a transient child's normal exit).
     Stopped,
 }
@@ -175,6 +181,20 @@ impl<K: ChildKey> TreeHandle<K> {
     /// spec is deleted (OTP's `terminate_child`). Also ends a restarting child's retries.
     pub async fn terminate_child(&self, child: K) -> Result<(), ChildError> {
         self.ask(child.to_ref(), Op::Terminate).await
+    }
+
+    /// Stops a child with its shutdown and keeps it stopped: not restarted, not even with its
+    /// group under `one_for_all` or `rest_for_one`, not counted as active, and no trigger of
+    /// auto-shutdown or intensity, until [`resume`](Self::resume). A temporary child cannot be
+    /// paused ([`ChildError::Temporary`]).
+    pub async fn pause(&self, child: K) -> Result<(), ChildError> {
+        self.ask(child.to_ref(), Op::Pause).await
+    }
+
+    /// Starts a paused or quarantined child again (not counted toward the intensity); fails
+    /// with [`ChildError::NotPaused`] otherwise.
+    pub async fn resume(&self, child: K) -> Result<(), ChildError> {
+        self.ask(child.to_ref(), Op::Resume).await
     }
 
     /// Deletes the spec of a stopped child (OTP's `delete_child`).

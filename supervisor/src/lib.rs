@@ -85,7 +85,7 @@ pub use pool::{
     InstanceId, InstanceInfo, Partitions, PoolError, PoolHandle, PoolKey, PoolSettings, PoolSpec,
 };
 pub use spec::{
-    ChildSpec, ChildType, Intensity, Restart, Shutdown, SpecInfo, SpecKind, Strategy,
+    AutoShutdown, ChildSpec, ChildType, Intensity, Restart, Shutdown, SpecInfo, SpecKind, Strategy,
     SupervisorSpec,
 };
 pub use worker::{BoxError, Context, Ignore, Worker, WorkerResult};

@@ -271,7 +271,7 @@ impl ChildSpec {
             name,
             restart: Restart::Permanent,
             shutdown: Shutdown::Infinity,
-            backoff: None,
+            options: None,
             kind: ChildKind::Pool(PoolChild {
                 kind: Arc::new(kind),
                 partition: None,

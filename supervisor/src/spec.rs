@@ -180,9 +180,41 @@ pub struct ChildSpec {
     pub(crate) name: Arc<str>,
     pub(crate) restart: Restart,
     pub(crate) shutdown: Shutdown,
+    /// The options few children set, boxed: a flat tree of many children pays one word each.
+    pub(crate) options: Option<Box<ChildOptions>>,
+    pub(crate) kind: ChildKind,
+}
+
+/// A child's rarely set options.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ChildOptions {
     /// `None`: its supervisor's default.
     pub(crate) backoff: Option<Backoff>,
-    pub(crate) kind: ChildKind,
+    /// OTP's `significant` (see [`AutoShutdown`]).
+    pub(crate) significant: bool,
+    /// Taken out of automatic restart after more than this many restarts within the period.
+    pub(crate) quarantine: Option<Intensity>,
+}
+
+/// Whether a supervisor shuts itself down when its significant children end (OTP 24's
+/// `auto_shutdown`).
+///
+/// Only a significant child that ends by itself and is not restarted counts: a transient child
+/// that exits normally (or with a shutdown), or a temporary child whatever its reason. A
+/// `terminate_child`, a stop as a bystander of a group restart, and a transient child's
+/// failure (it is restarted) never count. The supervisor then stops its other children in
+/// reverse start order and exits as a shutdown, which its own parent handles as the end of a
+/// (possibly significant) child: so a finished job can end its subtree, or the whole tree.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum AutoShutdown {
+    /// Significant children change nothing (the default); none may be declared.
+    #[default]
+    Never,
+    /// Shut down when any significant child has ended.
+    AnySignificant,
+    /// Shut down when every significant child has ended (one waiting for a restart counts as
+    /// not ended).
+    AllSignificant,
 }
 
 #[derive(Clone)]
@@ -262,7 +294,7 @@ impl ChildSpec {
             name: Arc::from(name.as_ref()),
             restart: W::RESTART,
             shutdown: W::SHUTDOWN,
-            backoff: None,
+            options: None,
             kind: ChildKind::Worker(worker_start(factory)),
         }
     }
@@ -282,7 +314,7 @@ impl ChildSpec {
             name: spec.name.clone(),
             restart: Restart::Permanent,
             shutdown: Shutdown::Infinity,
-            backoff: None,
+            options: None,
             kind: ChildKind::Supervisor(Box::new(spec)),
         }
     }
@@ -302,8 +334,49 @@ impl ChildSpec {
     /// Sets how long the child waits before each restart (its supervisor's default
     /// otherwise, which is no wait).
     pub fn backoff(mut self, backoff: Backoff) -> Self {
-        self.backoff = Some(backoff);
+        self.options_mut().backoff = Some(backoff);
         self
+    }
+
+    /// Makes the child significant (OTP's `significant`): its end, when it is not restarted,
+    /// can shut its supervisor down (see [`AutoShutdown`]). Only a transient or temporary child
+    /// may be significant, under a supervisor whose `auto_shutdown` is not `Never`.
+    pub fn significant(mut self, significant: bool) -> Self {
+        self.options_mut().significant = significant;
+        self
+    }
+
+    /// Takes the child out of automatic restart when it needs more than `max_restarts`
+    /// restarts within `period`, instead of letting it count against (and possibly fail) its
+    /// supervisor's intensity: it is then quarantined
+    /// ([`Phase::Quarantined`](crate::Phase::Quarantined)) until
+    /// [`TreeHandle::resume`](crate::TreeHandle::resume). Its restarts within the limit still
+    /// count toward the supervisor's intensity. Without it, OTP's rules stand unchanged.
+    pub fn quarantine(mut self, max_restarts: u32, period: Duration) -> Self {
+        self.options_mut().quarantine = Some(Intensity {
+            max_restarts,
+            period,
+        });
+        self
+    }
+
+    fn options_mut(&mut self) -> &mut ChildOptions {
+        self.options.get_or_insert_with(Box::default)
+    }
+
+    /// The child's own backoff, if it sets one.
+    pub(crate) fn own_backoff(&self) -> Option<Backoff> {
+        self.options.as_ref().and_then(|o| o.backoff)
+    }
+
+    /// Whether the child is significant.
+    pub fn is_significant(&self) -> bool {
+        self.options.as_ref().is_some_and(|o| o.significant)
+    }
+
+    /// The child's quarantine limit, if it has one.
+    pub(crate) fn quarantine_limit(&self) -> Option<Intensity> {
+        self.options.as_ref().and_then(|o| o.quarantine)
     }
 
     /// The child's name.
@@ -353,8 +426,19 @@ impl ChildSpec {
     }
 
     pub(crate) fn validate(&self, path: &ChildPath) -> Result<(), SpecError> {
-        if let Some(backoff) = &self.backoff {
-            check_backoff(backoff, path)?;
+        if let Some(options) = &self.options {
+            if let Some(backoff) = &options.backoff {
+                check_backoff(backoff, path)?;
+            }
+            if let Some(limit) = &options.quarantine {
+                check_quarantine(limit, path)?;
+            }
+            if options.significant && self.restart == Restart::Permanent {
+                return Err(SpecError::BadCombination {
+                    path: path.clone(),
+                    reason: "a permanent child cannot be significant: it is always restarted, so it never ends; make it transient or temporary",
+                });
+            }
         }
         match &self.kind {
             ChildKind::Worker(_) | ChildKind::Taken(_) => Ok(()),
@@ -419,7 +503,7 @@ impl fmt::Debug for ChildSpec {
         d.field("name", &&*self.name)
             .field("restart", &self.restart)
             .field("shutdown", &self.shutdown)
-            .field("backoff", &self.backoff);
+            .field("options", &self.options);
         match &self.kind {
             ChildKind::Worker(w) => d.field(
                 "worker",
@@ -476,6 +560,7 @@ pub struct SupervisorSpec {
     pub(crate) backoff: Backoff,
     /// The seed of the random source of backoff jitter; `None`: from the parent, or random.
     pub(crate) seed: Option<u64>,
+    pub(crate) auto_shutdown: AutoShutdown,
 }
 
 impl SupervisorSpec {
@@ -489,6 +574,7 @@ impl SupervisorSpec {
             events: None,
             backoff: Backoff::NONE,
             seed: None,
+            auto_shutdown: AutoShutdown::Never,
         }
     }
 
@@ -519,6 +605,13 @@ impl SupervisorSpec {
     /// (in tests). Without a seed, each run draws one at random.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = Some(seed);
+        self
+    }
+
+    /// Sets whether the supervisor shuts itself down when its significant children end (see
+    /// [`AutoShutdown`]).
+    pub fn auto_shutdown(mut self, auto_shutdown: AutoShutdown) -> Self {
+        self.auto_shutdown = auto_shutdown;
         self
     }
 
@@ -574,10 +667,17 @@ impl SupervisorSpec {
                     path: path.join(&child.name),
                 });
             }
-            if child.backoff.is_some()
+            if child.options.is_some()
                 || matches!(child.kind, ChildKind::Supervisor(_) | ChildKind::Pool(_))
             {
-                child.validate(&path.join(&child.name))?;
+                let child_path = path.join(&child.name);
+                child.validate(&child_path)?;
+                if child.is_significant() && self.auto_shutdown == AutoShutdown::Never {
+                    return Err(SpecError::BadCombination {
+                        path: child_path,
+                        reason: "a significant child needs a supervisor with auto_shutdown any_significant or all_significant: set it, or make the child not significant",
+                    });
+                }
             }
         }
         Ok(())
@@ -606,6 +706,17 @@ pub(crate) fn check_backoff(backoff: &Backoff, path: &ChildPath) -> Result<(), S
     })
 }
 
+/// A quarantine must allow a restart and have a period.
+fn check_quarantine(limit: &Intensity, path: &ChildPath) -> Result<(), SpecError> {
+    if limit.max_restarts == 0 {
+        return Err(SpecError::BadCombination {
+            path: path.clone(),
+            reason: "a quarantine of 0 restarts would quarantine the child at its first exit: allow at least 1",
+        });
+    }
+    check_intensity(limit, path)
+}
+
 /// A name must be a non-empty path segment.
 pub(crate) fn check_name(name: &str, path: impl FnOnce() -> ChildPath) -> Result<(), SpecError> {
     if name.is_empty() || name.contains('/') {
@@ -621,6 +732,7 @@ impl fmt::Debug for SupervisorSpec {
             .field("strategy", &self.strategy)
             .field("intensity", &self.intensity)
             .field("backoff", &self.backoff)
+            .field("auto_shutdown", &self.auto_shutdown)
             .field("children", &self.children)
             .finish()
     }

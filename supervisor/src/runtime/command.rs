@@ -83,6 +83,8 @@ pub(crate) enum Op {
     Pool(Reply<PoolAccess>),
     /// A child's spec as data (OTP's `get_childspec`).
     Spec(Reply<SpecInfo>),
+    Pause(Reply<()>),
+    Resume(Reply<()>),
 }
 
 impl Op {
@@ -99,9 +101,12 @@ impl Op {
             Op::WhichChildren(r) => drop(r.send(Err(error))),
             Op::CountChildren(r) => drop(r.send(Err(error))),
             Op::Info(r) => drop(r.send(Err(error))),
-            Op::StartChild(_, r) | Op::Restart(r) | Op::Terminate(r) | Op::Delete(r) => {
-                drop(r.send(Err(error)))
-            }
+            Op::StartChild(_, r)
+            | Op::Restart(r)
+            | Op::Terminate(r)
+            | Op::Delete(r)
+            | Op::Pause(r)
+            | Op::Resume(r) => drop(r.send(Err(error))),
             Op::Pool(r) => drop(r.send(Err(error))),
             Op::Spec(r) => drop(r.send(Err(error))),
         }

@@ -164,7 +164,7 @@ fn partitions(name: &str, kind: &Arc<PoolKind>, n: usize) -> SupervisorSpec {
             name: Arc::from(p.to_string()),
             restart: Restart::Permanent,
             shutdown: Shutdown::Infinity,
-            backoff: None,
+            options: None,
             kind: ChildKind::Pool(PoolChild {
                 kind: kind.clone(),
                 partition: Some((p, n)),

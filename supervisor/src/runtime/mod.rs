@@ -49,6 +49,8 @@ pub(crate) enum Stop {
     Failed(Failure),
     /// It was asked to shut down in the middle of something.
     Interrupted,
+    /// Its significant children have ended (OTP's `auto_shutdown`): it shuts down by itself.
+    AutoShutdown,
 }
 
 /// What a starting supervisor tells whoever started it: its command channel once all its

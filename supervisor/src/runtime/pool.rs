@@ -182,7 +182,7 @@ impl Pool {
                 match result {
                     Ok(()) if self.interrupted => break ExitReason::Shutdown,
                     Ok(()) => {}
-                    Err(Stop::Interrupted) => break ExitReason::Shutdown,
+                    Err(Stop::Interrupted | Stop::AutoShutdown) => break ExitReason::Shutdown,
                     Err(Stop::Failed(failure)) => break ExitReason::Failed(failure),
                 }
             }

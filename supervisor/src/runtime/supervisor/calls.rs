@@ -3,13 +3,14 @@
 //! to the nested supervisor on its path.
 
 use super::{Running, State, Supervisor};
-use crate::error::{ChildError, StartError};
+use crate::error::{ChildError, SpecError, StartError};
+use crate::event::EventKind;
 use crate::handle::ChildCounts;
 use crate::path::ChildRef;
 use crate::pool::PoolAccess;
 use crate::runtime::Stop;
 use crate::runtime::command::{Command, Mail, Op};
-use crate::spec::{ChildKind, ChildSpec, ChildType, Restart, check_name};
+use crate::spec::{AutoShutdown, ChildKind, ChildSpec, ChildType, Restart, check_name};
 
 impl Supervisor {
     pub(super) async fn on_command(&mut self, command: Command) -> Result<(), Stop> {
@@ -90,7 +91,7 @@ impl Supervisor {
                         State::Restarting | State::Delayed(_) => Err(ChildError::Restarting {
                             path: self.path.join(&child.spec.name),
                         }),
-                        State::Stopped => {
+                        State::Stopped | State::Paused | State::Quarantined => {
                             self.remove(i);
                             Ok(())
                         }
@@ -100,6 +101,20 @@ impl Supervisor {
                         }),
                     }
                 });
+                let _ = reply.send(result);
+            }
+            Op::Pause(reply) => {
+                let result = match self.find(&target, depth) {
+                    Ok(i) => self.pause(i).await,
+                    Err(e) => Err(e),
+                };
+                let _ = reply.send(result);
+            }
+            Op::Resume(reply) => {
+                let result = match self.find(&target, depth) {
+                    Ok(i) => self.resume(i).await,
+                    Err(e) => Err(e),
+                };
                 let _ = reply.send(result);
             }
         }
@@ -160,7 +175,7 @@ impl Supervisor {
             match child.state {
                 State::Running(_) => counts.active += 1,
                 State::Restarting | State::Delayed(_) => counts.restarting += 1,
-                State::Stopped | State::Removed => {}
+                State::Stopped | State::Removed | State::Paused | State::Quarantined => {}
             }
         }
         counts
@@ -177,12 +192,47 @@ impl Supervisor {
             State::Restarting | State::Delayed(_) => Err(ChildError::Restarting {
                 path: self.path.join(&child.spec.name),
             }),
-            State::Stopped => self.start(i).await.map_err(|e| self.start_error(i, e)),
+            // A paused or quarantined child is started as by `resume`.
+            State::Stopped | State::Paused | State::Quarantined => {
+                self.start(i).await.map_err(|e| self.start_error(i, e))
+            }
             // Not found by name: never reached.
             State::Removed => Err(ChildError::NotFound {
                 path: self.path.join(&child.spec.name),
             }),
         }
+    }
+
+    /// Stops child `i` with its shutdown and keeps it stopped, not restarted (not even with
+    /// its group), until `resume`. Its stop is no exit of its own: not counted toward the
+    /// intensity, never a trigger of auto-shutdown.
+    async fn pause(&mut self, i: usize) -> Result<(), ChildError> {
+        if self.children[i].spec.restart == Restart::Temporary {
+            return Err(ChildError::Temporary {
+                path: self.child_path(i),
+            });
+        }
+        self.stop([i]).await;
+        // Whatever it was doing: running (stopped now), waiting for a restart (cancelled).
+        self.children[i].state = State::Paused;
+        tracing::info!(child = %self.child_path(i), "child paused");
+        self.events
+            .emit(|| self.child_path(i), || EventKind::Paused);
+        Ok(())
+    }
+
+    /// Starts a paused or quarantined child again; not counted toward the intensity.
+    async fn resume(&mut self, i: usize) -> Result<(), ChildError> {
+        if !matches!(self.children[i].state, State::Paused | State::Quarantined) {
+            return Err(ChildError::NotPaused {
+                path: self.child_path(i),
+            });
+        }
+        self.children[i].quarantine = None;
+        tracing::info!(child = %self.child_path(i), "child resumed");
+        self.events
+            .emit(|| self.child_path(i), || EventKind::Resumed);
+        self.start(i).await.map_err(|e| self.start_error(i, e))
     }
 
     fn start_error(&self, i: usize, error: StartError) -> ChildError {
@@ -208,6 +258,12 @@ impl Supervisor {
             });
         }
         spec.validate(&path)?;
+        if spec.is_significant() && self.auto_shutdown == AutoShutdown::Never {
+            return Err(ChildError::Spec(SpecError::BadCombination {
+                path,
+                reason: "a significant child needs a supervisor with auto_shutdown any_significant or all_significant: set it, or make the child not significant",
+            }));
+        }
         let i = self.push(spec);
         match self.start(i).await {
             Ok(()) => Ok(()),

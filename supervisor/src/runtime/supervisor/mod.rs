@@ -25,7 +25,7 @@ use crate::event::{EventBus, EventKind};
 use crate::exit::{ExitReason, Failure, FailureKind};
 use crate::handle::{ChildInfo, Phase};
 use crate::path::ChildPath;
-use crate::spec::{ChildKind, ChildSpec, Strategy, SupervisorSpec};
+use crate::spec::{AutoShutdown, ChildKind, ChildSpec, Strategy, SupervisorSpec};
 use start::Waiting;
 
 /// Tombstones of removed children are dropped once there are this many, and at least as many as
@@ -80,6 +80,8 @@ struct Child {
     last_failure: LastFailure,
     /// Its restarts in a row, once it has a backoff and has failed.
     backoff: Option<Box<ChildBackoff>>,
+    /// Its own restart window, once it has a quarantine limit and has been restarted.
+    quarantine: Option<Box<RestartWindow>>,
 }
 
 enum State {
@@ -88,6 +90,10 @@ enum State {
     /// Its restart waits for its backoff delay.
     Delayed(Box<Timer>),
     Stopped,
+    /// Stopped by a handle's `pause`, until `resume`: not restarted, not even with its group.
+    Paused,
+    /// Taken out of automatic restart after too many restarts of its own, until `resume`.
+    Quarantined,
     /// The slot of a deleted spec or of a temporary child that ended, dropped at the next
     /// compaction (see `Supervisor::remove`).
     Removed,
@@ -113,6 +119,8 @@ impl Child {
                 State::Running(_) => Phase::Running,
                 State::Restarting => Phase::Restarting,
                 State::Delayed(ref timer) => Phase::Delayed { until: timer.until },
+                State::Paused => Phase::Paused,
+                State::Quarantined => Phase::Quarantined,
                 // A removed slot is never listed.
                 State::Stopped | State::Removed => Phase::Stopped,
             },
@@ -165,6 +173,7 @@ pub(crate) struct Supervisor {
     /// The backoff of children that set none.
     backoff: Backoff,
     delays: Delays,
+    auto_shutdown: AutoShutdown,
 }
 
 impl Supervisor {
@@ -192,6 +201,7 @@ impl Supervisor {
             reaper: Reaper::new(),
             backoff: spec.backoff,
             delays: Delays::new(spec.seed.unwrap_or_else(Random::fresh_seed)),
+            auto_shutdown: spec.auto_shutdown,
         };
         for child in spec.children {
             sup.push(child);
@@ -232,6 +242,7 @@ impl Supervisor {
             restarts: 0,
             last_failure: LastFailure::default(),
             backoff: None,
+            quarantine: None,
         });
         index
     }
@@ -313,8 +324,9 @@ impl Supervisor {
                 let pending = match mail {
                     Mail::Stop => break ExitReason::Shutdown,
                     Mail::Exited(exit) => match self.on_exit(exit) {
-                        Some((i, now)) => self.restart(i, now),
-                        None => Ok(Pending::Nothing),
+                        Ok(Some((i, now))) => self.restart(i, now),
+                        Ok(None) => Ok(Pending::Nothing),
+                        Err(stop) => Err(stop),
                     },
                     Mail::TryAgain { slot, key } => self.try_again(slot, key),
                     Mail::Delayed { slot, key, ticket } => self.delay_over(slot, key, ticket),
@@ -331,7 +343,7 @@ impl Supervisor {
                 };
                 match result {
                     Ok(()) => {}
-                    Err(Stop::Interrupted) => break ExitReason::Shutdown,
+                    Err(Stop::Interrupted | Stop::AutoShutdown) => break ExitReason::Shutdown,
                     Err(Stop::Failed(failure)) => break ExitReason::Failed(failure),
                 }
             }

@@ -12,23 +12,27 @@ use crate::runtime::Stop;
 use crate::runtime::child::{ChildExit, Run};
 use crate::runtime::command::Mail;
 use crate::runtime::ended::report_exit;
-use crate::spec::{Restart, Strategy};
+use crate::runtime::intensity::RestartWindow;
+use crate::spec::{AutoShutdown, Restart, Strategy};
 
 impl Supervisor {
     /// A child's task ended by itself: decide, as OTP's `do_restart` does. Returns the child to
-    /// restart, if any, and the time of its exit.
-    pub(super) fn on_exit(&mut self, exit: ChildExit) -> Option<(usize, Instant)> {
-        let i = self.locate(exit.slot, exit.key)?;
+    /// restart, if any, and the time of its exit; or that the supervisor shuts itself down, its
+    /// significant children having ended (OTP's `auto_shutdown`).
+    pub(super) fn on_exit(&mut self, exit: ChildExit) -> Result<Option<(usize, Instant)>, Stop> {
+        let Some(i) = self.locate(exit.slot, exit.key) else {
+            return Ok(None);
+        };
         let child = &mut self.children[i];
         match &child.state {
             State::Running(running) if running.run.generation == exit.generation => {}
             // An exit of a run that was stopped on purpose, or already replaced.
-            _ => return None,
+            _ => return Ok(None),
         }
         let State::Running(Running { task, mut run }) =
             std::mem::replace(&mut child.state, State::Stopped)
         else {
-            return None;
+            return Ok(None);
         };
         self.reaper.release(task);
         let reason = Run::take_exit_reason(&mut run);
@@ -42,12 +46,65 @@ impl Supervisor {
         let restarts = restart.restarts_after(&reason);
         child.last_failure.record_exit(reason, now);
         if !restarts {
+            let significant = child.spec.is_significant();
             if restart == Restart::Temporary {
                 self.remove(i);
             }
-            return None;
+            if significant && self.significant_ended(i) {
+                tracing::info!(child = %self.child_path(i), auto_shutdown = ?self.auto_shutdown, "significant child ended: shutting down");
+                self.events
+                    .emit(|| self.child_path(i), || EventKind::AutoShutdown);
+                return Err(Stop::AutoShutdown);
+            }
+            return Ok(None);
         }
-        Some((i, now))
+        Ok(Some((i, now)))
+    }
+
+    /// Whether the end of significant child `i` shuts the supervisor down: any significant
+    /// child's under `any_significant`; under `all_significant`, once no other significant
+    /// child is running or waiting for a restart (a paused one will come back, so it counts as
+    /// not ended).
+    fn significant_ended(&self, i: usize) -> bool {
+        match self.auto_shutdown {
+            AutoShutdown::Never => false,
+            AutoShutdown::AnySignificant => true,
+            AutoShutdown::AllSignificant => !self.live().any(|(j, c)| {
+                j != i
+                    && c.spec.is_significant()
+                    && matches!(
+                        c.state,
+                        State::Running(_) | State::Restarting | State::Delayed(_) | State::Paused
+                    )
+            }),
+        }
+    }
+
+    /// Whether child `i`, about to be restarted at `now`, has gone past its own quarantine
+    /// limit: it is then taken out of automatic restart, and its restart is not counted toward
+    /// the supervisor's intensity.
+    fn quarantined(&mut self, i: usize, now: Instant) -> bool {
+        let child = &mut self.children[i];
+        let Some(limit) = child.spec.quarantine_limit() else {
+            return false;
+        };
+        let window = child
+            .quarantine
+            .get_or_insert_with(|| Box::new(RestartWindow::new(limit)));
+        if window.add(now) {
+            return false;
+        }
+        child.quarantine = None;
+        child.state = State::Quarantined;
+        tracing::warn!(child = %self.child_path(i), max_restarts = limit.max_restarts, period = ?limit.period, "child quarantined: too many restarts of its own");
+        self.events.emit(
+            || self.child_path(i),
+            || EventKind::Quarantined {
+                max_restarts: limit.max_restarts,
+                period: limit.period,
+            },
+        );
+        true
     }
 
     /// One restart event for child `i` (which is not running): counts toward the intensity, then
@@ -55,6 +112,9 @@ impl Supervisor {
     /// unless its start has to be waited for; the rest is left to
     /// [`finish_restart`](Self::finish_restart).
     pub(super) fn restart(&mut self, i: usize, now: Instant) -> Result<Pending, Stop> {
+        if self.quarantined(i, now) {
+            return Ok(Pending::Nothing);
+        }
         if !self.window.add(now) {
             let failure = self
                 .window
@@ -75,7 +135,7 @@ impl Supervisor {
             },
         );
         let child = &mut self.children[i];
-        let backoff = child.spec.backoff.unwrap_or(self.backoff);
+        let backoff = child.spec.own_backoff().unwrap_or(self.backoff);
         let delay = self.delays.delay(&backoff, &mut child.backoff, now);
         if !delay.is_zero() {
             tracing::info!(child = %self.child_path(i), strategy = ?self.strategy, count = affected.len(), ?delay, "restarting after a delay");
@@ -160,7 +220,11 @@ impl Supervisor {
         };
         self.stop_group(affected.clone()).await;
         for j in affected {
-            if self.children[j].is_removed() {
+            // A paused or quarantined child stays so when its group restarts.
+            if matches!(
+                self.children[j].state,
+                State::Removed | State::Paused | State::Quarantined
+            ) {
                 continue;
             }
             self.children[j].restarts += 1;

@@ -16,6 +16,11 @@ impl Supervisor {
         let mut stopped = Vec::with_capacity(order.size_hint().0);
         for i in order {
             let child = &mut self.children[i];
+            // Only a running child changes state: a tombstone, a paused child or one waiting
+            // for a restart stays as it is.
+            if !matches!(child.state, State::Running(_)) {
+                continue;
+            }
             if let State::Running(run) = std::mem::replace(&mut child.state, State::Stopped) {
                 links.push(StopLink {
                     run: run.run,
