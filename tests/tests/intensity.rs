@@ -179,3 +179,30 @@ async fn a_transient_nested_supervisor_that_exits_by_shutdown_is_not_restarted()
     );
     tree.shutdown().await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_roots_failure_names_the_chain_of_children_that_gave_up_leaf_to_root() {
+    let log = Log::default();
+    let tree = SupervisorSpec::new("app")
+        .intensity(0, Duration::from_secs(5))
+        .child(ChildSpec::supervisor(
+            SupervisorSpec::new("web")
+                .intensity(0, Duration::from_secs(5))
+                .child(ChildSpec::from_value(
+                    "db",
+                    Scripted::<false>::new(&failing(1, Step::Fail), &log),
+                )),
+        ))
+        .start()
+        .await
+        .unwrap();
+    let Err(TreeError::Failed { path, failure }) = tree.join().await else {
+        panic!("the root did not fail")
+    };
+    assert_eq!(path.as_str(), "app");
+    assert_eq!(failure.kind(), FailureKind::IntensityExceeded);
+    let message = failure.to_string();
+    let web = message.find("when `app/web` failed: reached max restart intensity");
+    let db = message.find("when `app/web/db` failed: app/web/db failed");
+    assert!(web.is_some() && db.is_some() && web < db, "{message}");
+}

@@ -67,6 +67,60 @@ impl Drop for Chatty {
     }
 }
 
+/// Fails once, to be restarted.
+#[derive(Clone)]
+struct FailsOnce(Arc<Mutex<bool>>);
+
+impl Worker for FailsOnce {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        if !std::mem::replace(&mut *self.0.lock().unwrap(), true) {
+            return Err("first run fails".into());
+        }
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_nested_supervisors_logs_carry_a_supervisor_span_and_a_restart_names_its_group() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .without_time()
+        .with_target(false)
+        .finish();
+    let _default = tracing::subscriber::set_default(subscriber);
+    let tree = SupervisorSpec::new("app")
+        .child(ChildSpec::supervisor(
+            SupervisorSpec::new("web")
+                .strategy(supervisor::Strategy::RestForOne)
+                .intensity(3, std::time::Duration::from_secs(5))
+                .child(ChildSpec::from_value("db", FailsOnce(Arc::default())))
+                .child(ChildSpec::worker("cache", || Chatty)),
+        ))
+        .start()
+        .await
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    tree.shutdown().await.unwrap();
+
+    let lines = captured.lines();
+    let restart = lines
+        .iter()
+        .find(|l| l.contains(" restarting "))
+        .unwrap_or_else(|| panic!("no restart log in {lines:#?}"));
+    assert!(
+        restart.contains("supervisor{path=app/web generation=0}"),
+        "{restart}"
+    );
+    assert!(
+        restart.contains(r#"with=["app/web/db", "app/web/cache"]"#)
+            && restart.contains("restart=1 of=3"),
+        "{restart}"
+    );
+}
+
 /// Never ends by itself; stopped brutally, its task is aborted and its future dropped there.
 struct Stubborn;
 

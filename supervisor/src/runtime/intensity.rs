@@ -41,21 +41,35 @@ impl RestartWindow {
         self.times.len() <= self.intensity.max_restarts as usize
     }
 
+    /// How many restarts the window holds now (the one just added included), and how many
+    /// it allows.
+    pub(crate) fn used(&self) -> (usize, u32) {
+        (self.times.len(), self.intensity.max_restarts)
+    }
+
     /// The supervisor at `path` gives up, after `child`'s exit was one restart too many: logs
-    /// it, announces it, and returns the failure it exits with.
+    /// it, announces it, and returns the failure it exits with, which names the child and its
+    /// last failure (`cause`) — so the root's failure tells the whole chain, leaf to root.
     pub(crate) fn give_up(
         &self,
         path: &ChildPath,
         child: &ChildPath,
+        cause: Option<&Failure>,
         events: &EventBus,
     ) -> Failure {
         let Intensity {
             max_restarts,
             period,
         } = self.intensity;
+        let why = match cause {
+            Some(failure) => format!("failed: {failure}"),
+            None => "exited".to_owned(),
+        };
         let failure = Failure::new(
             FailureKind::IntensityExceeded,
-            format!("reached max restart intensity ({max_restarts} restarts within {period:?})"),
+            format!(
+                "reached max restart intensity ({max_restarts} restarts within {period:?}) when `{child}` {why}"
+            ),
         );
         tracing::error!(%child, %failure, "supervisor giving up");
         events.emit(

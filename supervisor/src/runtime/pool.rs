@@ -347,7 +347,14 @@ impl Pool {
             generation,
             instance.restarts,
         );
-        let span = tracing::info_span!(parent: None, "child", path = %run.path(), generation);
+        let span = match self.kind.settings.instance_type {
+            ChildType::Worker => {
+                tracing::info_span!(parent: None, "child", path = %run.path(), generation)
+            }
+            ChildType::Supervisor => {
+                tracing::info_span!(parent: None, "supervisor", path = %run.path(), generation)
+            }
+        };
         let args = SpawnArgs {
             run: run.clone(),
             slot,
@@ -435,9 +442,14 @@ impl Pool {
     async fn restart(&mut self, slot: usize, now: Instant) -> Result<(), Stop> {
         let path = self.instance_path(slot);
         if !self.window.add(now) {
+            let cause = self.instances[slot]
+                .as_ref()
+                .and_then(|i| i.last_failure.get())
+                .map(|r| r.failure);
             return Err(Stop::Failed(self.window.give_up(
                 &self.path,
                 &path,
+                cause.as_ref(),
                 &self.events,
             )));
         }
@@ -452,7 +464,8 @@ impl Pool {
         };
         let delay = self.delays.delay(&self.backoff, &mut instance.backoff, now);
         if !delay.is_zero() {
-            tracing::info!(child = %path, ?delay, "restarting after a delay");
+            let (restart, of) = self.window.used();
+            tracing::info!(child = %path, restart, of, ?delay, "restarting after a delay");
             let until = now + delay;
             let timer = self.delays.arm(&self.mail_tx, slot, instance.serial, until);
             instance.state = State::Delayed(timer);
@@ -460,7 +473,8 @@ impl Pool {
                 .emit(|| path, || EventKind::RestartDelayed { delay, until });
             return Ok(());
         }
-        tracing::info!(child = %path, "restarting");
+        let (restart, of) = self.window.used();
+        tracing::info!(child = %path, restart, of, "restarting");
         self.restart_now(slot, path).await
     }
 

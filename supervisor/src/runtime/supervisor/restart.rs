@@ -8,6 +8,7 @@ use super::start::Launch;
 use super::{Pending, Running, State, Supervisor};
 use crate::error::StartError;
 use crate::event::EventKind;
+use crate::path::ChildPath;
 use crate::runtime::Stop;
 use crate::runtime::child::{ChildExit, Run};
 use crate::runtime::command::Mail;
@@ -116,33 +117,51 @@ impl Supervisor {
             return Ok(Pending::Nothing);
         }
         if !self.window.add(now) {
-            let failure = self
-                .window
-                .give_up(&self.path, &self.child_path(i), &self.events);
+            let cause = self.children[i].last_failure.get().map(|r| r.failure);
+            let failure = self.window.give_up(
+                &self.path,
+                &self.child_path(i),
+                cause.as_ref(),
+                &self.events,
+            );
             return Err(Stop::Failed(failure));
         }
         let affected = self.affected(i);
-        let crashed_key = self.children[i].key;
         self.events.emit(
             || self.child_path(i),
             || EventKind::RestartDecided {
-                children: self.children[affected.clone()]
-                    .iter()
-                    .filter(|c| !c.is_removed())
-                    .filter(|c| c.spec.restart != Restart::Temporary || c.key == crashed_key)
-                    .map(|c| self.path.join(&c.spec.name))
-                    .collect(),
+                children: self.restarted_with(i, affected.clone()).into(),
             },
         );
         let child = &mut self.children[i];
         let backoff = child.spec.own_backoff().unwrap_or(self.backoff);
         let delay = self.delays.delay(&backoff, &mut child.backoff, now);
+        let (restart, of) = self.window.used();
+        tracing::info!(
+            child = %self.child_path(i),
+            strategy = ?self.strategy,
+            with = ?self.restarted_with(i, affected.clone()),
+            restart,
+            of,
+            ?delay,
+            "restarting"
+        );
         if !delay.is_zero() {
-            tracing::info!(child = %self.child_path(i), strategy = ?self.strategy, count = affected.len(), ?delay, "restarting after a delay");
             return Ok(Pending::Delay(i, delay, affected));
         }
-        tracing::info!(child = %self.child_path(i), strategy = ?self.strategy, count = affected.len(), "restarting");
         self.restart_now(i, affected)
+    }
+
+    /// The paths of the children a restart of child `i` restarts: those of `affected` that are
+    /// not removed, temporary ones left out (they are stopped, not restarted), in start order.
+    fn restarted_with(&self, i: usize, affected: std::ops::Range<usize>) -> Vec<ChildPath> {
+        let crashed_key = self.children[i].key;
+        self.children[affected]
+            .iter()
+            .filter(|c| !c.is_removed())
+            .filter(|c| c.spec.restart != Restart::Temporary || c.key == crashed_key)
+            .map(|c| self.path.join(&c.spec.name))
+            .collect()
     }
 
     /// The children a restart of child `i` restarts, by the strategy.

@@ -12,7 +12,7 @@ use crate::exit::Failure;
 use crate::runtime::child::{self, Run, SpawnArgs, TaskHandle};
 use crate::runtime::delay;
 use crate::runtime::launch::{self, Launched, WaitFailed, WaitOn};
-use crate::spec::{ChildKind, Restart};
+use crate::spec::{ChildKind, ChildType, Restart};
 
 /// A start after its part that needs no waiting (see `Supervisor::launch`).
 pub(super) enum Launch {
@@ -75,8 +75,16 @@ impl Supervisor {
             generation,
             child.restarts,
         );
-        // A root span: the path already says where the child sits in the tree.
-        let span = tracing::info_span!(parent: None, "child", path = %run.path(), generation);
+        // A root span: the path already says where the child sits in the tree. A nested
+        // supervisor's is named as the root's.
+        let span = match child.spec.child_type() {
+            ChildType::Worker => {
+                tracing::info_span!(parent: None, "child", path = %run.path(), generation)
+            }
+            ChildType::Supervisor => {
+                tracing::info_span!(parent: None, "supervisor", path = %run.path(), generation)
+            }
+        };
         let args = SpawnArgs {
             run: run.clone(),
             slot: i,
