@@ -241,6 +241,19 @@ pub(crate) enum WorkerStart {
     /// the next sibling anyway; then spawns the run phase (see [`InitFuture`]). Fails if the
     /// factory panics.
     Init(Arc<dyn Fn(SpawnArgs) -> Result<InitFuture, Failure> + Send + Sync>),
+    /// Starts as the inner start, then waits until the run says it is ready
+    /// ([`Context::ready`]) or ends ([`Worker::SIGNALS_READY`]).
+    Ready(Box<WorkerStart>),
+}
+
+impl WorkerStart {
+    fn has_init(&self) -> bool {
+        match self {
+            WorkerStart::Spawn(_) => false,
+            WorkerStart::Init(_) => true,
+            WorkerStart::Ready(inner) => inner.has_init(),
+        }
+    }
 }
 
 /// A worker's init phase, followed by the spawn of its run phase: the run's task once the init
@@ -465,6 +478,19 @@ where
     W: Worker,
     F: Fn() -> Result<W, Failure> + Send + Sync + 'static,
 {
+    let start = worker_phases(make);
+    if W::SIGNALS_READY {
+        return WorkerStart::Ready(Box::new(start));
+    }
+    start
+}
+
+/// The init and run phases of a worker made by `make`.
+fn worker_phases<W, F>(make: F) -> WorkerStart
+where
+    W: Worker,
+    F: Fn() -> Result<W, Failure> + Send + Sync + 'static,
+{
     if W::HAS_INIT {
         WorkerStart::Init(Arc::new(
             move |args: SpawnArgs| -> Result<InitFuture, Failure> {
@@ -507,7 +533,11 @@ impl fmt::Debug for ChildSpec {
         match &self.kind {
             ChildKind::Worker(w) => d.field(
                 "worker",
-                &format_args!("has_init: {}", matches!(w, WorkerStart::Init(_))),
+                &format_args!(
+                    "has_init: {}, signals_ready: {}",
+                    w.has_init(),
+                    matches!(w, WorkerStart::Ready(_))
+                ),
             ),
             ChildKind::Supervisor(s) => d.field("supervisor", s),
             ChildKind::Pool(p) => d.field("pool", &p.kind.settings),

@@ -93,6 +93,12 @@ pub trait Worker: Send + 'static {
     /// the next sibling. Without one, a child counts as started as soon as its task is spawned.
     const HAS_INIT: bool = false;
 
+    /// Whether this worker's run says when it is ready, with [`Context::ready`]: its supervisor
+    /// then waits for that (or for the run's end, a failed start) before it starts the next
+    /// sibling, as for an init phase — the way an `async fn` worker, which has no separate init,
+    /// makes `depends_on` order real at run time. After an init phase, if it has one.
+    const SIGNALS_READY: bool = false;
+
     /// The restart policy a child of this worker gets unless its spec says otherwise.
     const RESTART: Restart = Restart::Permanent;
 
@@ -149,6 +155,12 @@ impl Context {
     /// How many times the supervisor has restarted this child automatically after an exit.
     pub fn restart_count(&self) -> u64 {
         self.run.restarts
+    }
+
+    /// Says that this run is ready: a supervisor waiting for it (a worker with
+    /// [`Worker::SIGNALS_READY`]) starts the next sibling. Calling it again does nothing.
+    pub fn ready(&self) {
+        self.run.mark_ready();
     }
 
     /// Whether the supervisor has asked this child to stop.

@@ -314,3 +314,89 @@ async fn a_panic_in_the_drop_of_a_worker_after_a_failed_init_is_its_failed_start
     // The sibling started before it was stopped again, as for any failed start.
     assert_eq!(log.entries(), ["run app/before 0", "stop app/before"]);
 }
+
+/// Says it is ready once its gate opens; fails instead if told to.
+#[derive(Clone)]
+struct ReadyLater {
+    gate: std::sync::Arc<tokio::sync::Notify>,
+    fail_first: bool,
+}
+
+impl supervisor::Worker for ReadyLater {
+    const SIGNALS_READY: bool = true;
+
+    async fn run(&mut self, ctx: &supervisor::Context) -> supervisor::WorkerResult {
+        self.gate.notified().await;
+        if self.fail_first {
+            return Err("could not get ready".into());
+        }
+        ctx.ready();
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_worker_that_signals_ready_holds_the_next_siblings_start_until_it_is() {
+    let log = Log::default();
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    let mut spec = SupervisorSpec::new("app")
+        .child(ChildSpec::from_value(
+            "db",
+            ReadyLater {
+                gate: gate.clone(),
+                fail_first: false,
+            },
+        ))
+        .child(ChildSpec::from_value(
+            "web",
+            Scripted::<false>::new(&Script::default(), &log),
+        ));
+    let mut events = spec.subscribe();
+    let starting = tokio::spawn(spec.start());
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert!(!starting.is_finished());
+    assert!(log.entries().is_empty(), "web started before db was ready");
+    gate.notify_one();
+    let tree = starting.await.unwrap().unwrap();
+    let seen = briefs(&drain(&mut events), &["started", "ready"]);
+    assert_eq!(
+        seen,
+        [
+            "started app",
+            "started app/db",
+            "ready app/db",
+            "started app/web",
+            "ready app/web",
+            "ready app"
+        ]
+    );
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_run_that_ends_before_it_is_ready_is_a_failed_start() {
+    let gate = std::sync::Arc::new(tokio::sync::Notify::new());
+    gate.notify_one();
+    let result = SupervisorSpec::new("app")
+        .child(ChildSpec::from_value(
+            "db",
+            ReadyLater {
+                gate,
+                fail_first: true,
+            },
+        ))
+        .start()
+        .await;
+    match result {
+        Err(StartError::ChildFailed { path, failure }) => {
+            assert_eq!(path.as_str(), "app/db");
+            assert!(
+                failure.to_string().contains("could not get ready"),
+                "{failure}"
+            );
+        }
+        Err(other) => panic!("expected ChildFailed, got {other}"),
+        Ok(_) => panic!("started"),
+    }
+}

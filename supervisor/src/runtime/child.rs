@@ -58,6 +58,10 @@ struct Extras {
     token: OnceLock<CancellationToken>,
     /// A supervisor's mailbox, where a stop request is also posted.
     mailbox: OnceLock<MailSender>,
+    /// Set by `Context::ready`.
+    ready: AtomicBool,
+    /// Wakes whoever waits for the run to be ready, when it is or when the run ends.
+    ready_changed: Notify,
 }
 
 /// What a supervisor shares with every run of its children: one reference count per start.
@@ -384,6 +388,34 @@ impl Run {
         token
     }
 
+    /// The run says it is ready (`Context::ready`).
+    pub(crate) fn mark_ready(&self) {
+        let extras = self.extras();
+        extras.ready.store(true, Ordering::SeqCst);
+        extras.ready_changed.notify_waiters();
+    }
+
+    /// Whether the run said it is ready.
+    pub(crate) fn is_ready(&self) -> bool {
+        self.extras
+            .get()
+            .is_some_and(|e| e.ready.load(Ordering::SeqCst))
+    }
+
+    /// Completes when the run says it is ready or ends (register it with `enable` before
+    /// checking either).
+    pub(crate) fn ready_changed(&self) -> Notified<'_> {
+        self.extras().ready_changed.notified()
+    }
+
+    /// How the run ended, if it has.
+    pub(crate) fn ended_reason(&self) -> Option<ExitReason> {
+        match &*self.link.lock().unwrap_or_else(PoisonError::into_inner) {
+            Link::Ended(reason) => Some(reason.clone()),
+            Link::Free | Link::Chained(..) => None,
+        }
+    }
+
     /// Puts the run into a chained stop at position `k`, or tells why it has already ended.
     pub(crate) fn chain(&self, chain: Weak<StopChain>, k: usize) -> Result<(), ExitReason> {
         let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
@@ -399,6 +431,15 @@ impl Run {
     /// it is in, which asks the next child. Tells whether the run was not being stopped, so
     /// that its exit goes to its supervisor's mailbox.
     fn ended(&self, reason: ExitReason) -> bool {
+        let not_stopped = self.end_link(reason);
+        // A start waiting for the run to be ready learns that it never will be.
+        if let Some(extras) = self.extras.get() {
+            extras.ready_changed.notify_waiters();
+        }
+        not_stopped
+    }
+
+    fn end_link(&self, reason: ExitReason) -> bool {
         let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
         match std::mem::replace(&mut *link, Link::Free) {
             Link::Chained(chain, k) => {

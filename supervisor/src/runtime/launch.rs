@@ -38,6 +38,10 @@ pub(crate) enum Launched {
 pub(crate) enum WaitOn {
     /// A worker's init phase, which runs in the caller's task.
     Init(InitFuture),
+    /// A worker's init phase, then its run until it says it is ready.
+    InitThenReady(InitFuture),
+    /// A worker's run, until it says it is ready ([`Context::ready`](crate::Context::ready)).
+    Ready(TaskHandle),
     /// A nested supervisor (or pool) starting; it says when it is ready.
     Supervisor(
         TaskHandle,
@@ -65,38 +69,7 @@ pub(crate) fn launch(kind: &ChildKind, args: SpawnArgs, events: &EventBus) -> La
     let run = args.run.clone();
     let generation = run.generation;
     match kind {
-        ChildKind::Worker(WorkerStart::Spawn(start)) => {
-            let task = match start(args) {
-                Ok(task) => task,
-                Err(failure) => return Launched::Failed(failure),
-            };
-            events.emit(|| run.path().clone(), || EventKind::Started { generation });
-            tracing::debug!(child = %run.path(), generation, "child started");
-            Launched::Running(task)
-        }
-        ChildKind::Worker(WorkerStart::Init(start)) => {
-            let mut init = match start(args) {
-                Ok(init) => init,
-                Err(failure) => return Launched::Failed(failure),
-            };
-            events.emit(|| run.path().clone(), || EventKind::Started { generation });
-            // Most inits finish at their first poll: tried here, so that no waiting future is
-            // built for them. Without a waker: one that is not done is polled again, with the
-            // caller's, by `wait`.
-            let mut no_waker = std::task::Context::from_waker(Waker::noop());
-            match init.as_mut().poll(&mut no_waker) {
-                Poll::Ready(Ok(task)) => {
-                    tracing::debug!(child = %run.path(), generation, "child started");
-                    Launched::Running(task)
-                }
-                Poll::Ready(Err(InitEnd::Ended(reason))) => Launched::Failed(init_failure(reason)),
-                Poll::Ready(Err(InitEnd::Ignored)) => ignored(&run, events),
-                Poll::Pending => {
-                    tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
-                    Launched::Waiting(WaitOn::Init(init))
-                }
-            }
-        }
+        ChildKind::Worker(start) => launch_worker(start, args, events),
         ChildKind::Supervisor(spec) => {
             let (ready_tx, ready_rx) = oneshot::channel();
             let spec = (**spec).clone();
@@ -154,6 +127,53 @@ pub(crate) fn launch(kind: &ChildKind, args: SpawnArgs, events: &EventBus) -> La
     }
 }
 
+/// [`launch`] of a worker's run.
+#[inline]
+fn launch_worker(start: &WorkerStart, args: SpawnArgs, events: &EventBus) -> Launched {
+    let run = args.run.clone();
+    let generation = run.generation;
+    match start {
+        WorkerStart::Spawn(start) => {
+            let task = match start(args) {
+                Ok(task) => task,
+                Err(failure) => return Launched::Failed(failure),
+            };
+            events.emit(|| run.path().clone(), || EventKind::Started { generation });
+            tracing::debug!(child = %run.path(), generation, "child started");
+            Launched::Running(task)
+        }
+        WorkerStart::Init(start) => {
+            let mut init = match start(args) {
+                Ok(init) => init,
+                Err(failure) => return Launched::Failed(failure),
+            };
+            events.emit(|| run.path().clone(), || EventKind::Started { generation });
+            // Most inits finish at their first poll: tried here, so that no waiting future is
+            // built for them. Without a waker: one that is not done is polled again, with the
+            // caller's, by `wait`.
+            let mut no_waker = std::task::Context::from_waker(Waker::noop());
+            match init.as_mut().poll(&mut no_waker) {
+                Poll::Ready(Ok(task)) => {
+                    tracing::debug!(child = %run.path(), generation, "child started");
+                    Launched::Running(task)
+                }
+                Poll::Ready(Err(InitEnd::Ended(reason))) => Launched::Failed(init_failure(reason)),
+                Poll::Ready(Err(InitEnd::Ignored)) => ignored(&run, events),
+                Poll::Pending => {
+                    tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
+                    Launched::Waiting(WaitOn::Init(init))
+                }
+            }
+        }
+        WorkerStart::Ready(inner) => match launch_worker(inner, args, events) {
+            Launched::Running(task) if run.is_ready() => Launched::Running(task),
+            Launched::Running(task) => Launched::Waiting(WaitOn::Ready(task)),
+            Launched::Waiting(WaitOn::Init(init)) => Launched::Waiting(WaitOn::InitThenReady(init)),
+            other => other,
+        },
+    }
+}
+
 /// A pool of `n` partitions: a `one_for_one` supervisor of them, named `0`, `1`, …, with the
 /// pool's intensity (Elixir's `PartitionSupervisor`).
 fn partitions(name: &str, kind: &Arc<PoolKind>, n: usize) -> SupervisorSpec {
@@ -179,28 +199,16 @@ pub(crate) async fn wait(
     on: WaitOn,
     run: Arc<Run>,
     shutdown: Shutdown,
-    stop_requested: Pin<&mut (dyn Future<Output = ()> + Send)>,
+    mut stop_requested: Pin<&mut (dyn Future<Output = ()> + Send)>,
     events: &EventBus,
 ) -> Result<TaskHandle, WaitFailed> {
     match on {
-        WaitOn::Init(mut init) => {
-            let outcome = tokio::select! {
-                biased;
-                outcome = &mut init => outcome,
-                _ = stop_requested => {
-                    stop_init(init, &run, shutdown, events).await;
-                    return Err(WaitFailed::Interrupted);
-                }
-            };
-            match outcome {
-                Ok(task) => Ok(task),
-                Err(InitEnd::Ended(reason)) => Err(WaitFailed::Failed(init_failure(reason))),
-                Err(InitEnd::Ignored) => {
-                    ignored(&run, events);
-                    Err(WaitFailed::Ignored)
-                }
-            }
+        WaitOn::Init(init) => wait_init(init, &run, shutdown, stop_requested, events).await,
+        WaitOn::InitThenReady(init) => {
+            let task = wait_init(init, &run, shutdown, stop_requested.as_mut(), events).await?;
+            wait_ready(task, run, shutdown, stop_requested, events).await
         }
+        WaitOn::Ready(task) => wait_ready(task, run, shutdown, stop_requested, events).await,
         WaitOn::Supervisor(task, ready_rx) => {
             let outcome = tokio::select! {
                 biased;
@@ -230,6 +238,73 @@ pub(crate) async fn wait(
                     )))
                 }
             }
+        }
+    }
+}
+
+/// Waits for a worker's init phase, polled here.
+async fn wait_init(
+    mut init: InitFuture,
+    run: &Run,
+    shutdown: Shutdown,
+    stop_requested: Pin<&mut (dyn Future<Output = ()> + Send)>,
+    events: &EventBus,
+) -> Result<TaskHandle, WaitFailed> {
+    let outcome = tokio::select! {
+        biased;
+        outcome = &mut init => outcome,
+        _ = stop_requested => {
+            stop_init(init, run, shutdown, events).await;
+            return Err(WaitFailed::Interrupted);
+        }
+    };
+    match outcome {
+        Ok(task) => Ok(task),
+        Err(InitEnd::Ended(reason)) => Err(WaitFailed::Failed(init_failure(reason))),
+        Err(InitEnd::Ignored) => {
+            ignored(run, events);
+            Err(WaitFailed::Ignored)
+        }
+    }
+}
+
+/// Waits until a worker's run says it is ready, or ends first (a failed start).
+async fn wait_ready(
+    task: TaskHandle,
+    run: Arc<Run>,
+    shutdown: Shutdown,
+    mut stop_requested: Pin<&mut (dyn Future<Output = ()> + Send)>,
+    events: &EventBus,
+) -> Result<TaskHandle, WaitFailed> {
+    loop {
+        let interrupted = {
+            let changed = run.ready_changed();
+            tokio::pin!(changed);
+            // Registered before the checks: a change made after them wakes this wait.
+            changed.as_mut().enable();
+            if run.is_ready() {
+                return Ok(task);
+            }
+            if let Some(reason) = run.ended_reason() {
+                let _ = task.await;
+                let failure = match reason {
+                    ExitReason::Failed(failure) => failure,
+                    other => Failure::new(
+                        FailureKind::StartFailed,
+                        format!("its run ended before it said it was ready: {other}"),
+                    ),
+                };
+                return Err(WaitFailed::Failed(failure));
+            }
+            tokio::select! {
+                biased;
+                _ = changed => false,
+                _ = stop_requested.as_mut() => true,
+            }
+        };
+        if interrupted {
+            stop_one(task, run, shutdown, events).await;
+            return Err(WaitFailed::Interrupted);
         }
     }
 }
