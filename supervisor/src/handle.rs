@@ -110,6 +110,14 @@ impl<K> Clone for TreeHandle<K> {
     }
 }
 
+impl<K> std::fmt::Debug for TreeHandle<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TreeHandle")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<K: ChildKey> TreeHandle<K> {
     /// The root supervisor's path (its name).
     pub fn path(&self) -> &ChildPath {
@@ -306,6 +314,14 @@ impl<K: ChildKey> Tree<K> {
                 reason: "the root supervisor's task was aborted".to_owned(),
             }),
         }
+    }
+}
+
+impl<K> std::fmt::Debug for Tree<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tree")
+            .field("path", &self.handle.path)
+            .finish_non_exhaustive()
     }
 }
 

@@ -52,6 +52,7 @@
 //! - errors are typed enums that carry the child's full path, never tuples.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![warn(missing_debug_implementations)]
 
 mod error;
 mod event;
@@ -132,9 +133,11 @@ pub mod __private {
     pub use supervisor_macros::supervision_tree;
 
     /// A builder slot whose worker has not been supplied yet.
+    #[derive(Debug)]
     pub struct Open;
 
     /// A builder slot holding its worker.
+    #[derive(Debug)]
     pub struct Provided<W>(pub W);
 }
 

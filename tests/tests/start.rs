@@ -61,7 +61,7 @@ async fn a_failed_init_stops_started_siblings_in_reverse_order_and_names_the_chi
         .child(ChildSpec::from_value("c", w(Script::new([Step::FailInit]))))
         .child(ChildSpec::from_value("d", w(Script::default())));
     let mut events = spec.subscribe();
-    let error = spec.start().await.err().expect("start must fail");
+    let error = spec.start().await.expect_err("start must fail");
     let StartError::ChildFailed { path, failure } = &error else {
         panic!("unexpected {error:?}")
     };
