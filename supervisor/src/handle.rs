@@ -16,7 +16,7 @@ use crate::event::{EventBus, EventStream};
 use crate::exit::{ExitReason, Failure};
 use crate::path::{ChildKey, ChildPath, ChildRef};
 use crate::pool::{PoolHandle, PoolKey};
-use crate::runtime::child::joined_reason;
+use crate::runtime::RootEnd;
 use crate::runtime::command::{Command, Mail, Op, Reply};
 use crate::runtime::mailbox::MailSender;
 use crate::spec::{ChildSpec, ChildType, Restart, Shutdown, SpecInfo};
@@ -247,7 +247,7 @@ pub(crate) async fn ask<T>(
 /// outlives its owner by accident.
 pub struct Tree<K = ChildRef> {
     handle: TreeHandle<K>,
-    task: Option<JoinHandle<ExitReason>>,
+    task: Option<JoinHandle<RootEnd>>,
 }
 
 impl<K: ChildKey> Tree<K> {
@@ -256,7 +256,7 @@ impl<K: ChildKey> Tree<K> {
         cmd: MailSender,
         root: Arc<Run>,
         events: EventBus,
-        task: JoinHandle<ExitReason>,
+        task: JoinHandle<RootEnd>,
     ) -> Self {
         Tree {
             handle: TreeHandle {
@@ -306,10 +306,16 @@ impl<K: ChildKey> Tree<K> {
         let Some(task) = self.task.take() else {
             return Ok(());
         };
-        match joined_reason(task.await) {
-            ExitReason::Normal | ExitReason::Shutdown => Ok(()),
-            ExitReason::Failed(failure) => Err(TreeError::Failed { path, failure }),
-            ExitReason::Killed => Err(TreeError::Aborted {
+        match task.await {
+            Ok(RootEnd::Ended(ExitReason::Normal | ExitReason::Shutdown)) => Ok(()),
+            Ok(RootEnd::Ended(ExitReason::Failed(failure))) => {
+                Err(TreeError::Failed { path, failure })
+            }
+            Ok(RootEnd::Panicked(panic)) => Err(TreeError::Aborted {
+                path,
+                reason: format!("the root supervisor's task {panic}"),
+            }),
+            Ok(RootEnd::Ended(ExitReason::Killed)) | Err(_) => Err(TreeError::Aborted {
                 path,
                 reason: "the root supervisor's task was aborted".to_owned(),
             }),

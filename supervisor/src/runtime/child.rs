@@ -550,7 +550,7 @@ fn drop_caught<F>(mut slot: Pin<&mut Option<F>>) -> Result<(), Failure> {
 }
 
 /// Polls `fut` with a panic caught.
-fn poll_caught<F: Future>(
+pub(crate) fn poll_caught<F: Future>(
     fut: Pin<&mut F>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<F::Output, Failure>> {
@@ -687,15 +687,6 @@ where
         end: Some(end),
         span,
     }))
-}
-
-/// The exit reason of a joined root supervisor's task; an aborted task was killed.
-pub(crate) fn joined_reason(joined: Result<ExitReason, tokio::task::JoinError>) -> ExitReason {
-    match joined {
-        Ok(reason) => reason,
-        Err(e) if e.is_cancelled() => ExitReason::Killed,
-        Err(e) => ExitReason::Failed(Failure::from_panic(&*e.into_panic())),
-    }
 }
 
 #[cfg(test)]
