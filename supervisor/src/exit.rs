@@ -11,6 +11,10 @@ use std::sync::Arc;
 /// | the worker ended after its supervisor asked it to stop | `shutdown` |
 /// | the worker returned `Err`, panicked, or (for a supervisor) gave up | any other reason |
 /// | the task was aborted (brutal shutdown, or a shutdown timeout that ran out) | `killed` |
+///
+/// A worker whose `Drop` panics once its run (or init phase) has ended fails: if the run had
+/// failed already, that failure stays the reason, its message followed by the panic's
+/// (`…; then dropping the worker panicked: …`); otherwise the panic is the failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExitReason {
     /// The worker returned `Ok(())` by itself.
@@ -35,6 +39,15 @@ impl ExitReason {
         match self {
             ExitReason::Failed(f) => Some(f),
             _ => None,
+        }
+    }
+
+    /// How a run ended whose worker then panicked when it was dropped: a failure stays the
+    /// reason, with the panic told in its message; any other end becomes the panic's failure.
+    pub(crate) fn then_drop_panicked(self, panic: Failure) -> ExitReason {
+        match self {
+            ExitReason::Failed(failure) => ExitReason::Failed(failure.then_drop_panicked(&panic)),
+            _ => ExitReason::Failed(panic),
         }
     }
 }
@@ -129,6 +142,17 @@ impl Failure {
             "panic with a non-string payload".to_owned()
         };
         Failure::new(FailureKind::Panic, message)
+    }
+
+    /// This failure, followed by the panic of the worker's `Drop`: of this failure's kind, the
+    /// panic told after its message.
+    pub(crate) fn then_drop_panicked(&self, panic: &Failure) -> Failure {
+        let message = format!(
+            "{}; then dropping the worker panicked: {}",
+            self.message(),
+            panic.message()
+        );
+        Failure::new(self.kind, message)
     }
 
     /// What kind of failure this is.

@@ -235,10 +235,15 @@ pub(crate) fn run_phase<W: Worker>(
     ctx: Context,
 ) -> impl Future<Output = ExitReason> + Send {
     async move {
-        match worker.run(&ctx).await {
+        let reason = match worker.run(&ctx).await {
             Ok(()) if ctx.is_shutdown_requested() => ExitReason::Shutdown,
             Ok(()) => ExitReason::Normal,
             Err(error) => ExitReason::Failed(Failure::from_boxed(error)),
+        };
+        // The worker goes now, its panic caught: it must not hide how the run ended.
+        match child::caught(move || drop(worker)) {
+            Ok(()) => reason,
+            Err(panic) => reason.then_drop_panicked(panic),
         }
     }
 }
@@ -373,15 +378,24 @@ where
                 let phase = async move {
                     let ctx = Context::new(args.run.clone());
                     let init = child::InSpan::new(args.span.as_deref(), worker.init(&ctx)).await;
-                    match init {
-                        Ok(()) if ctx.is_shutdown_requested() => {
-                            Err(InitEnd::Ended(ExitReason::Shutdown))
+                    let ended = match init {
+                        Ok(()) if !ctx.is_shutdown_requested() => {
+                            return Ok(child::spawn(run_phase(worker, ctx), args));
                         }
-                        Ok(()) => Ok(child::spawn(run_phase(worker, ctx), args)),
-                        Err(error) if error.is::<Ignore>() => Err(InitEnd::Ignored),
-                        Err(error) => Err(InitEnd::Ended(ExitReason::Failed(Failure::from_boxed(
-                            error,
-                        )))),
+                        Ok(()) => InitEnd::Ended(ExitReason::Shutdown),
+                        Err(error) if error.is::<Ignore>() => InitEnd::Ignored,
+                        Err(error) => {
+                            InitEnd::Ended(ExitReason::Failed(Failure::from_boxed(error)))
+                        }
+                    };
+                    // The worker goes now, its panic caught: it must not hide how the init
+                    // ended.
+                    match child::caught(move || drop(worker)) {
+                        Ok(()) => Err(ended),
+                        Err(panic) => Err(InitEnd::Ended(match ended {
+                            InitEnd::Ended(reason) => reason.then_drop_panicked(panic),
+                            InitEnd::Ignored => ExitReason::Failed(panic),
+                        })),
                     }
                 };
                 // It runs in the supervisor's task: a panic in the init phase, or in the

@@ -309,8 +309,12 @@ async fn a_panic_in_the_drop_of_a_worker_after_a_failed_init_is_its_failed_start
         panic!("start must fail")
     };
     assert_eq!(path.as_str(), "app/w");
-    assert_eq!(failure.kind(), FailureKind::Panic);
-    assert_eq!(failure.message(), "dropping the worker panicked");
+    // Both are reported: the init's error is the reason, the panic of the drop is told with it.
+    assert_eq!(failure.kind(), FailureKind::Error);
+    assert_eq!(
+        failure.message(),
+        "init failed; then dropping the worker panicked: dropping the worker panicked"
+    );
     // The sibling started before it was stopped again, as for any failed start.
     assert_eq!(log.entries(), ["run app/before 0", "stop app/before"]);
 }

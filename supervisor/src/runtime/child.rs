@@ -525,9 +525,10 @@ impl<F: Future<Output = ExitReason>> Future for ChildTask<F> {
             Poll::Ready(Ok(reason)) => reason,
             Poll::Ready(Err(panic)) => ExitReason::Failed(panic),
         };
-        // A panic in the worker's `Drop` is the run's failure: it must not skip the report.
+        // A panic in a `Drop` is the run's failure (told with the run's own, if it failed): it
+        // must not skip the report.
         if let Err(panic) = drop_caught(this.fut.as_mut()) {
-            reason = ExitReason::Failed(panic);
+            reason = reason.then_drop_panicked(panic);
         }
         if let Some(end) = this.end.take() {
             end.report(reason, true);

@@ -257,7 +257,7 @@ async fn stop_init(mut init: InitFuture, run: &Run, shutdown: Shutdown, events: 
     // Dropped here, in the caller's task: a panic in the worker's `Drop` is its failure.
     let reason = match child::caught(move || drop(init)) {
         Ok(()) => reason,
-        Err(panic) => ExitReason::Failed(panic),
+        Err(panic) => reason.then_drop_panicked(panic),
     };
     tracing::debug!(child = %run.path(), %reason, "child stopped in its init phase");
     events.emit(|| run.path().clone(), || EventKind::Exited { reason });
