@@ -12,6 +12,14 @@ use std::sync::Arc;
 /// | the worker returned `Err`, panicked, or (for a supervisor) gave up | any other reason |
 /// | the task was aborted (brutal shutdown, or a shutdown timeout that ran out) | `killed` |
 ///
+/// A run that its supervisor aborts is killed even if it still returns: an abort takes effect
+/// when the run's poll returns, so a run blocking its thread in one poll (blocking code, a
+/// `std::thread::sleep`) past its shutdown timeout ends when that poll returns, and is
+/// reported [`Killed`](ExitReason::Killed), not by what it returned too late; unless it
+/// returned a failure, which stays the reason, as it tells more. The stop waits for that
+/// poll to return, as OTP waits for a killed child's exit; on a multi-thread runtime the
+/// blocked thread is the child's, not its supervisor's.
+///
 /// A worker whose `Drop` panics once its run (or init phase) has ended fails: if the run had
 /// failed already, that failure stays the reason, its message followed by the panic's
 /// (`…; then dropping the worker panicked: …`); otherwise the panic is the failure.
@@ -23,7 +31,8 @@ pub enum ExitReason {
     Shutdown,
     /// The worker failed: it returned an error or panicked.
     Failed(Failure),
-    /// The task was aborted before it ended by itself.
+    /// The task was aborted (brutally, or when its shutdown timeout ran out), including a
+    /// run that returned from the poll in progress when it was aborted (see above).
     Killed,
 }
 

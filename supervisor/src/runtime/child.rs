@@ -165,8 +165,14 @@ impl Drop for StopRequested<'_> {
 pub(crate) enum Link {
     /// Running, not in a stop.
     Free,
-    /// In a stop, at this position: when the run ends it passes the stop on.
-    Chained(Weak<StopChain>, usize),
+    /// In a stop, at this position: when the run ends it passes the stop on. Once its
+    /// supervisor aborts it (`killed`), it is killed, whatever it reports (see
+    /// [`Run::ended`]).
+    Chained {
+        chain: Weak<StopChain>,
+        k: usize,
+        killed: bool,
+    },
     /// The run has ended, for this reason.
     Ended(ExitReason),
 }
@@ -385,23 +391,47 @@ impl Run {
     }
 
     /// Puts the run into a chained stop at position `k`, or tells why it has already ended.
-    pub(crate) fn chain(&self, chain: Weak<StopChain>, k: usize) -> Result<(), ExitReason> {
+    /// `killed`: it will be aborted at once (a brutal stop), not asked.
+    pub(crate) fn chain(
+        &self,
+        chain: Weak<StopChain>,
+        k: usize,
+        killed: bool,
+    ) -> Result<(), ExitReason> {
         let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
         if let Link::Ended(reason) = &*link {
             return Err(reason.clone());
         }
-        *link = Link::Chained(chain, k);
+        *link = Link::Chained { chain, k, killed };
         Ok(())
+    }
+
+    /// The run in a stop is about to be aborted, its shutdown timeout having run out: from
+    /// now on its end is a kill (see [`ended`](Self::ended)).
+    pub(crate) fn killed(&self) {
+        let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Link::Chained { killed, .. } = &mut *link {
+            *killed = true;
+        }
     }
 
     /// The run has ended: its reason is kept here, where its supervisor takes it when it
     /// handles the exit (or a later stop, or a join, reads it), and handed to the stop chain
     /// it is in, which asks the next child. Tells whether the run was not being stopped, so
     /// that its exit goes to its supervisor's mailbox.
+    ///
+    /// A run its supervisor aborted ends as killed, even if it returned from the poll that was
+    /// in progress when it was aborted (a blocking poll cannot be interrupted, and an abort
+    /// only takes effect when the poll returns): it returned too late. A failure stays the
+    /// reason, as it tells more.
     fn ended(&self, reason: ExitReason) -> bool {
         let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
         match std::mem::replace(&mut *link, Link::Free) {
-            Link::Chained(chain, k) => {
+            Link::Chained { chain, k, killed } => {
+                let reason = match reason {
+                    ExitReason::Normal | ExitReason::Shutdown if killed => ExitReason::Killed,
+                    reason => reason,
+                };
                 *link = Link::Ended(reason.clone());
                 drop(link);
                 if let Some(chain) = chain.upgrade() {
@@ -427,7 +457,7 @@ impl Run {
         match std::mem::replace(link, Link::Free) {
             Link::Ended(reason) => reason,
             // Not reached: the exit is reported after the reason is kept.
-            Link::Free | Link::Chained(..) => ExitReason::Killed,
+            Link::Free | Link::Chained { .. } => ExitReason::Killed,
         }
     }
 
@@ -437,7 +467,7 @@ impl Run {
         match &*self.link.lock().unwrap_or_else(PoisonError::into_inner) {
             Link::Ended(reason) => reason.clone(),
             // Not reached: a task reports its end before it completes, even when aborted.
-            Link::Free | Link::Chained(..) => ExitReason::Killed,
+            Link::Free | Link::Chained { .. } => ExitReason::Killed,
         }
     }
 }
