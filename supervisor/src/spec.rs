@@ -468,7 +468,10 @@ pub struct SupervisorSpec {
     pub(crate) name: Arc<str>,
     pub(crate) strategy: Strategy,
     pub(crate) intensity: Intensity,
-    pub(crate) children: Vec<ChildSpec>,
+    /// Shared, so that a copy of a spec is as long as its own children, never its subtree: a
+    /// nested supervisor starts from a copy of its spec, and a subtree copied at each level
+    /// made a chain of nested supervisors quadratic in its depth.
+    pub(crate) children: Arc<Vec<ChildSpec>>,
     pub(crate) events: Option<EventBus>,
 }
 
@@ -479,7 +482,7 @@ impl SupervisorSpec {
             name: Arc::from(name.as_ref()),
             strategy: Strategy::default(),
             intensity: Intensity::default(),
-            children: Vec::new(),
+            children: Arc::new(Vec::new()),
             events: None,
         }
     }
@@ -501,13 +504,13 @@ impl SupervisorSpec {
 
     /// Adds a child, started after the children added before it.
     pub fn child(mut self, child: ChildSpec) -> Self {
-        self.children.push(child);
+        Arc::make_mut(&mut self.children).push(child);
         self
     }
 
     /// Adds children in order.
     pub fn children(mut self, children: impl IntoIterator<Item = ChildSpec>) -> Self {
-        self.children.extend(children);
+        Arc::make_mut(&mut self.children).extend(children);
         self
     }
 
@@ -541,7 +544,7 @@ impl SupervisorSpec {
         check_intensity(&self.intensity, path)?;
         let mut seen =
             foldhash::HashSet::with_capacity_and_hasher(self.children.len(), Default::default());
-        for child in &self.children {
+        for child in self.children.iter() {
             // Paths are joined only for an error or a nested supervisor: a flat tree of many
             // workers is checked without allocating.
             check_name(&child.name, || path.join(&child.name))?;

@@ -291,3 +291,55 @@ async fn stop_one(task: TaskHandle, run: Arc<Run>, shutdown: Shutdown, events: &
     )
     .await;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::worker::{Context, Worker, WorkerResult};
+
+    #[derive(Clone)]
+    struct Idle;
+
+    impl Worker for Idle {
+        async fn run(&mut self, ctx: &Context) -> WorkerResult {
+            ctx.shutdown_requested().await;
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_chain_of_nested_supervisors_keeps_copies_of_its_specs_linear_in_its_depth() {
+        // Every level has a worker child, all of them copies of one spec: its factory's
+        // reference count is how many copies of a worker spec the running tree keeps. A level
+        // that copies its whole subtree keeps depth²/2 of them.
+        const DEPTH: usize = 200;
+        let worker = ChildSpec::from_value("w", Idle);
+        let ChildKind::Worker(WorkerStart::Spawn(factory)) = &worker.kind else {
+            panic!("a worker without an init phase is spawned");
+        };
+        let factory = factory.clone();
+        let mut spec = SupervisorSpec::new("s").child(worker.clone());
+        for _ in 0..DEPTH {
+            spec = SupervisorSpec::new("s")
+                .child(worker.clone())
+                .child(ChildSpec::supervisor(spec));
+        }
+        drop(worker);
+        let declared = Arc::strong_count(&factory) - 1;
+        assert_eq!(declared, DEPTH + 1);
+
+        let tree = spec.start().await.unwrap();
+        let kept = Arc::strong_count(&factory) - 1;
+        // The spec as declared, and what each running supervisor holds of its own children.
+        assert!(
+            kept <= 2 * declared,
+            "a running chain of {DEPTH} levels keeps {kept} copies of its {declared} worker specs"
+        );
+        tree.shutdown().await.unwrap();
+        assert_eq!(
+            Arc::strong_count(&factory),
+            1,
+            "nothing kept after the tree"
+        );
+    }
+}

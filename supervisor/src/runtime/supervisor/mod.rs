@@ -178,8 +178,15 @@ impl Supervisor {
             mail_rx,
             reaper: Reaper::new(),
         };
-        for child in spec.children {
-            sup.push(child);
+        // The root's own spec is moved in; a nested supervisor's children are shared with the
+        // spec its parent keeps, and copied one by one (each copy shares its own children).
+        match Arc::try_unwrap(spec.children) {
+            Ok(children) => children.into_iter().for_each(|child| {
+                sup.push(child);
+            }),
+            Err(shared) => shared.iter().for_each(|child| {
+                sup.push(child.clone());
+            }),
         }
         sup
     }
