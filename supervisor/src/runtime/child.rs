@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::command::Mail;
+use super::log;
 use super::mailbox::MailSender;
 use super::stop::StopChain;
 use crate::exit::{ExitReason, Failure};
@@ -520,13 +521,13 @@ pin_project! {
         // The child's span, entered for every poll and for the drop of the worker's future;
         // boxed, and only when some subscriber wants it: a span takes five words, and every
         // idle child's task would carry them (`tracing::Instrumented` keeps it inline).
-        span: Option<Box<tracing::Span>>,
+        span: Option<Box<log::Span>>,
     }
 
     impl<F> PinnedDrop for ChildTask<F> {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
-            let _entered = this.span.as_deref().map(tracing::Span::enter);
+            let _entered = this.span.as_deref().map(log::Span::enter);
             // The worker's state goes first, so the run counts as ended only once it is gone;
             // a panic in its `Drop` must not skip the report, or a stop would wait forever.
             let dropped = drop_caught(this.fut.as_mut());
@@ -546,7 +547,7 @@ impl<F: Future<Output = ExitReason>> Future for ChildTask<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
-        let _entered = this.span.as_deref().map(tracing::Span::enter);
+        let _entered = this.span.as_deref().map(log::Span::enter);
         let Some(fut) = this.fut.as_mut().as_pin_mut() else {
             return Poll::Pending;
         };
@@ -625,7 +626,7 @@ pub(crate) struct SpawnArgs {
     pub(crate) slot: usize,
     pub(crate) key: u64,
     /// The child's span, when some subscriber wants it (see [`child_span`]).
-    pub(crate) span: Option<Box<tracing::Span>>,
+    pub(crate) span: Option<Box<log::Span>>,
 }
 
 /// A child's span, boxed, or nothing when no subscriber wants it: five words that every start
@@ -634,26 +635,28 @@ pub(crate) struct SpawnArgs {
 /// Inlined, and the disabled span dropped where it was built: moved first (as a call or a
 /// combinator moves it), its five words were loaded right after they were stored, in pieces
 /// of another width, waiting for the stores (`perf annotate`: 1.5 % of a restart).
+///
+/// Prefer [`log::Span::new`], which also survives a subscriber that panics making the span.
 #[inline(always)]
-pub(crate) fn child_span(span: tracing::Span) -> Option<Box<tracing::Span>> {
+pub(crate) fn child_span(span: tracing::Span) -> Option<Box<log::Span>> {
     if span.is_disabled() {
         return None;
     }
-    Some(Box::new(span))
+    Some(Box::new(log::Span::from(span)))
 }
 
 pin_project! {
     /// A future polled inside a span, if there is one (`tracing::Instrumented` takes a span
     /// by value, five words, even when it is disabled).
     pub(crate) struct InSpan<'a, F> {
-        span: Option<&'a tracing::Span>,
+        span: Option<&'a log::Span>,
         #[pin]
         fut: F,
     }
 }
 
 impl<'a, F> InSpan<'a, F> {
-    pub(crate) fn new(span: Option<&'a tracing::Span>, fut: F) -> Self {
+    pub(crate) fn new(span: Option<&'a log::Span>, fut: F) -> Self {
         InSpan { span, fut }
     }
 }
@@ -663,7 +666,7 @@ impl<F: Future> Future for InSpan<'_, F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let _entered = this.span.map(tracing::Span::enter);
+        let _entered = this.span.map(log::Span::enter);
         this.fut.poll(cx)
     }
 }

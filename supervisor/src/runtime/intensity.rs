@@ -1,5 +1,6 @@
 //! OTP's restart intensity: a sliding window of restart times.
 
+use super::log::log;
 use std::collections::VecDeque;
 
 use tokio::time::Instant;
@@ -57,7 +58,7 @@ impl RestartWindow {
             FailureKind::IntensityExceeded,
             format!("reached max restart intensity ({max_restarts} restarts within {period:?})"),
         );
-        tracing::error!(%child, %failure, "supervisor giving up");
+        log!(error, %child, %failure, "supervisor giving up");
         events.emit(
             || path.clone(),
             || EventKind::IntensityExceeded {

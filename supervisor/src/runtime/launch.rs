@@ -2,6 +2,7 @@
 //! instance): [`launch`] does the part that needs no waiting (spawn a worker, begin its init
 //! phase or a nested supervisor's start), [`wait`] the part that does.
 
+use super::log::log;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -71,7 +72,7 @@ pub(crate) fn launch(kind: &ChildKind, args: SpawnArgs, events: &EventBus) -> La
                 Err(failure) => return Launched::Failed(failure),
             };
             events.emit(|| run.path().clone(), || EventKind::Started { generation });
-            tracing::debug!(child = %run.path(), generation, "child started");
+            log!(debug, child = %run.path(), generation, "child started");
             Launched::Running(task)
         }
         ChildKind::Worker(WorkerStart::Init(start)) => {
@@ -86,13 +87,13 @@ pub(crate) fn launch(kind: &ChildKind, args: SpawnArgs, events: &EventBus) -> La
             let mut no_waker = std::task::Context::from_waker(Waker::noop());
             match init.as_mut().poll(&mut no_waker) {
                 Poll::Ready(Ok(task)) => {
-                    tracing::debug!(child = %run.path(), generation, "child started");
+                    log!(debug, child = %run.path(), generation, "child started");
                     Launched::Running(task)
                 }
                 Poll::Ready(Err(InitEnd::Ended(reason))) => Launched::Failed(init_failure(reason)),
                 Poll::Ready(Err(InitEnd::Ignored)) => ignored(&run, events),
                 Poll::Pending => {
-                    tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
+                    log!(debug, child = %run.path(), generation, "child started, waiting for it");
                     Launched::Waiting(WaitOn::Init(init))
                 }
             }
@@ -104,7 +105,7 @@ pub(crate) fn launch(kind: &ChildKind, args: SpawnArgs, events: &EventBus) -> La
                 super::supervisor::supervise_boxed(spec, run.clone(), events.clone(), ready_tx);
             let task = child::spawn(fut, args);
             events.emit(|| run.path().clone(), || EventKind::Started { generation });
-            tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
+            log!(debug, child = %run.path(), generation, "child started, waiting for it");
             Launched::Waiting(WaitOn::Supervisor(task, ready_rx))
         }
         // Not reached: a taken start belongs to a child that is never started again.
@@ -148,7 +149,7 @@ pub(crate) fn launch(kind: &ChildKind, args: SpawnArgs, events: &EventBus) -> La
             };
             let task = child::spawn(fut, args);
             events.emit(|| run.path().clone(), || EventKind::Started { generation });
-            tracing::debug!(child = %run.path(), generation, "pool started");
+            log!(debug, child = %run.path(), generation, "pool started");
             Launched::Waiting(WaitOn::Supervisor(task, ready_rx))
         }
     }
@@ -259,14 +260,14 @@ async fn stop_init(mut init: InitFuture, run: &Run, shutdown: Shutdown, events: 
         Ok(()) => reason,
         Err(panic) => reason.then_drop_panicked(panic),
     };
-    tracing::debug!(child = %run.path(), %reason, "child stopped in its init phase");
+    log!(debug, child = %run.path(), %reason, "child stopped in its init phase");
     events.emit(|| run.path().clone(), || EventKind::Exited { reason });
 }
 
 /// A run whose init decided not to run: logged and announced.
 fn ignored(run: &Run, events: &EventBus) -> Launched {
     let generation = run.generation;
-    tracing::info!(child = %run.path(), generation, "child ignored its start");
+    log!(info, child = %run.path(), generation, "child ignored its start");
     events.emit(|| run.path().clone(), || EventKind::Ignored { generation });
     Launched::Ignored
 }

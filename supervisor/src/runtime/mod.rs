@@ -22,6 +22,7 @@ pub(crate) mod command;
 mod ended;
 mod intensity;
 mod launch;
+mod log;
 pub(crate) mod mailbox;
 mod pool;
 mod stop;
@@ -35,7 +36,6 @@ use std::task::{Context, Poll};
 use pin_project_lite::pin_project;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
-use tracing::Instrument;
 
 use crate::error::StartError;
 use crate::event::{EventBus, EventKind};
@@ -99,13 +99,14 @@ fn spawn_supervisor(
     events: EventBus,
     ready: ReadyReply,
 ) -> JoinHandle<RootEnd> {
-    let span = tracing::info_span!(parent: None, "supervisor", path = %run.path());
-    let root = RootTask::new(
+    let span =
+        log::Span::new(|| tracing::info_span!(parent: None, "supervisor", path = %run.path()));
+    tokio::spawn(RootTask::new(
         run.path().clone(),
         events.clone(),
+        span,
         supervisor::supervise(spec, run, events, ready, true),
-    );
-    tokio::spawn(root.instrument(span))
+    ))
 }
 
 /// How the root supervisor's task ended.
@@ -120,15 +121,17 @@ pub(crate) enum RootEnd {
 pin_project! {
     /// The root supervisor's task: its panic caught (the tree is reported aborted, with the
     /// panic's message) and its end announced to the tree's event streams, which then end.
+    /// Polled in the supervisor's span, if some subscriber wants it.
     struct RootTask<F> {
         #[pin]
         fut: F,
         end: Option<TreeEnd>,
+        span: Option<Box<log::Span>>,
     }
 }
 
 impl<F> RootTask<F> {
-    fn new(path: ChildPath, events: EventBus, fut: F) -> Self {
+    fn new(path: ChildPath, events: EventBus, span: Option<Box<log::Span>>, fut: F) -> Self {
         let end = TreeEnd {
             events,
             path,
@@ -137,6 +140,7 @@ impl<F> RootTask<F> {
         RootTask {
             fut,
             end: Some(end),
+            span,
         }
     }
 }
@@ -146,6 +150,7 @@ impl<F: Future<Output = ExitReason>> Future for RootTask<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<RootEnd> {
         let this = self.project();
+        let _entered = this.span.as_deref().map(log::Span::enter);
         let (ended, reason) = match child::poll_caught(this.fut, cx) {
             Poll::Pending => return Poll::Pending,
             Poll::Ready(Ok(reason)) => (RootEnd::Ended(reason.clone()), reason),
@@ -192,7 +197,7 @@ mod tests {
         let (cmd, _rx) = mailbox::mailbox();
         let events = EventBus::new();
         let mut stream = events.subscribe();
-        let task = tokio::spawn(RootTask::new(path.clone(), events.clone(), buggy()));
+        let task = tokio::spawn(RootTask::new(path.clone(), events.clone(), None, buggy()));
         let tree: Tree = Tree::new(path, cmd, run, events, task);
         let error = tree.join().await.unwrap_err();
         assert!(

@@ -8,6 +8,7 @@ mod restart;
 mod shutdown;
 mod start;
 
+use crate::runtime::log::log;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -321,7 +322,7 @@ impl Supervisor {
                 }
             }
         };
-        tracing::info!(reason = %outcome, "supervisor shutting down");
+        log!(info, reason = %outcome, "supervisor shutting down");
         self.events
             .emit(|| self.path.clone(), || EventKind::ShuttingDown);
         self.stop_all().await;

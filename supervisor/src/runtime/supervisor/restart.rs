@@ -2,6 +2,7 @@
 //! is restarted), the intensity check, the strategy's choice of the children restarted with it,
 //! and the retry of a restart that failed (`try_again_restart`).
 
+use crate::runtime::log::log;
 use tokio::time::Instant;
 
 use super::start::Launch;
@@ -78,7 +79,7 @@ impl Supervisor {
                     .collect(),
             },
         );
-        tracing::info!(child = %self.child_path(i), strategy = ?self.strategy, count = affected.len(), "restarting");
+        log!(info, child = %self.child_path(i), strategy = ?self.strategy, count = affected.len(), "restarting");
         if affected.len() > 1 {
             return Ok(Pending::Group(affected));
         }
