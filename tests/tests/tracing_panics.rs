@@ -6,7 +6,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use supervisor::{ChildSpec, EventKind, FailureKind, SupervisorSpec, TreeError};
+use supervisor::{
+    ChildRef, ChildSpec, EventKind, FailureKind, PoolKey, PoolSpec, SupervisorSpec, TreeError,
+};
 use supervisor_tests::{Log, Script, Scripted, Step, until};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};
@@ -159,4 +161,32 @@ async fn a_root_that_gives_up_under_a_panicking_subscriber_still_says_why() {
     );
     // Its other child was stopped, not aborted.
     assert_eq!(log.with_prefix("stop"), ["stop app/b"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pool_survives_a_panicking_subscriber_too() {
+    for panics in [Panics::OnErrors, Panics::OnEverything] {
+        let _default = tracing::subscriber::set_default(Panicky::new(panics));
+        let log = Log::default();
+        let mut spec = SupervisorSpec::new("app").child(ChildSpec::pool(
+            PoolSpec::<Scripted<true>>::workers("conns").intensity(10, Duration::from_secs(5)),
+        ));
+        let mut events = spec.subscribe();
+        let tree = spec.start().await.unwrap();
+        let pool = tree
+            .pool(PoolKey::<ChildRef, Scripted<true>>::new("conns".into()))
+            .await
+            .unwrap();
+        // It fails, its restart's init fails (the pool logs an error), and the retry runs.
+        let script = Script::new([Step::Fail, Step::FailInit]);
+        pool.start(Scripted::<true>::new(&script, &log))
+            .await
+            .unwrap();
+        until(&mut events, |e| {
+            e.path.as_str() == "app/conns/0" && e.kind == EventKind::Ready { generation: 2 }
+        })
+        .await;
+        tree.shutdown().await.unwrap();
+        assert_eq!(log.with_prefix("stop"), ["stop app/conns/0"]);
+    }
 }

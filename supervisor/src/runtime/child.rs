@@ -625,24 +625,8 @@ pub(crate) struct SpawnArgs {
     /// The child's position and key in its supervisor, carried by its exit message.
     pub(crate) slot: usize,
     pub(crate) key: u64,
-    /// The child's span, when some subscriber wants it (see [`child_span`]).
+    /// The child's span, when some subscriber wants it (see [`log::Span::new`]).
     pub(crate) span: Option<Box<log::Span>>,
-}
-
-/// A child's span, boxed, or nothing when no subscriber wants it: five words that every start
-/// would otherwise move around and every idle child's task would carry.
-///
-/// Inlined, and the disabled span dropped where it was built: moved first (as a call or a
-/// combinator moves it), its five words were loaded right after they were stored, in pieces
-/// of another width, waiting for the stores (`perf annotate`: 1.5 % of a restart).
-///
-/// Prefer [`log::Span::new`], which also survives a subscriber that panics making the span.
-#[inline(always)]
-pub(crate) fn child_span(span: tracing::Span) -> Option<Box<log::Span>> {
-    if span.is_disabled() {
-        return None;
-    }
-    Some(Box::new(log::Span::from(span)))
 }
 
 pin_project! {

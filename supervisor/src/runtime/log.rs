@@ -24,17 +24,21 @@ macro_rules! log {
 pub(crate) use log;
 
 /// A span whose entry, exit and close catch a panic of the subscriber. Only made for a span
-/// some subscriber wants (see `child::child_span`).
+/// some subscriber wants (see [`Span::new`]).
 pub(crate) struct Span(tracing::Span);
 
 impl Span {
-    /// The span made by `make` (a `tracing` span macro), if some subscriber wants it and its
-    /// creation did not panic.
+    /// The span made by `make` (a `tracing` span macro), boxed, if some subscriber wants it
+    /// and its creation did not panic; else nothing: five words that every start would
+    /// otherwise move around and every idle child's task would carry.
+    ///
+    /// Inlined, and the disabled span dropped where it was built: moved first (as a call or a
+    /// combinator moves it), its five words were loaded right after they were stored, in
+    /// pieces of another width, waiting for the stores (`perf annotate`: 1.5 % of a restart).
     #[inline(always)]
     pub(crate) fn new(make: impl FnOnce() -> tracing::Span) -> Option<Box<Span>> {
         guarded(|| {
             let span = make();
-            // Dropped where it was built when disabled (see `child::child_span`).
             if span.is_disabled() {
                 return None;
             }
@@ -46,12 +50,6 @@ impl Span {
     /// Enters the span until the guard is dropped.
     pub(crate) fn enter(&self) -> Entered<'_> {
         Entered(guarded(|| self.0.enter()))
-    }
-}
-
-impl From<tracing::Span> for Span {
-    fn from(span: tracing::Span) -> Self {
-        Span(span)
     }
 }
 

@@ -12,7 +12,9 @@
 //! - `supervisor`: the supervisor's slots and loop, split by job (start, restart, shutdown,
 //!   calls);
 //! - `intensity`: the restart window; `stop`: stopping runs one after another as a chain of
-//!   their own tasks.
+//!   their own tasks;
+//! - `log`: every call of the runtime into `tracing` (events and spans), made so that a
+//!   subscriber that panics cannot take a supervisor down.
 //!
 //! The common case, a worker without an init phase, is started and restarted without building
 //! any future (see docs/performance-notes.md).

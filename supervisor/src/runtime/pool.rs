@@ -12,11 +12,12 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use super::child::{self, ChildExit, Owner, Run, SpawnArgs, TaskHandle};
+use super::child::{ChildExit, Owner, Run, SpawnArgs, TaskHandle};
 use super::command::{Command, InstanceStart, Mail, Op, PoolRequest};
 use super::ended::{LastFailure, Reaper, report_exit};
 use super::intensity::RestartWindow;
 use super::launch::{self, Launched, WaitFailed};
+use super::log::{self, log};
 use super::mailbox::{self, MailReceiver, MailSender};
 use super::stop::{StopChain, StopLink};
 use super::{ReadyReply, Stop};
@@ -178,7 +179,7 @@ impl Pool {
         };
         // New requests now find no pool; those queued get their reply dropped.
         self.kind.cell.publish(self.partition, None);
-        tracing::info!(reason = %outcome, instances = self.len, "pool shutting down");
+        log!(info, reason = %outcome, instances = self.len, "pool shutting down");
         self.events
             .emit(|| self.path.clone(), || EventKind::ShuttingDown);
         self.stop_all().await;
@@ -307,7 +308,7 @@ impl Pool {
                     // Nothing is stored (OTP's `{ok, undefined}`).
                     StartFailed::Ignored => PoolError::Ignored { path },
                     StartFailed::Failed(failure) => {
-                        tracing::error!(child = %path, %failure, "instance failed to start");
+                        log!(error, child = %path, %failure, "instance failed to start");
                         self.events.emit(
                             || path.clone(),
                             || EventKind::StartFailed {
@@ -335,12 +336,14 @@ impl Pool {
             generation,
             instance.restarts,
         );
-        let span = tracing::info_span!(parent: None, "child", path = %run.path(), generation);
+        let span = log::Span::new(
+            || tracing::info_span!(parent: None, "child", path = %run.path(), generation),
+        );
         let args = SpawnArgs {
             run: run.clone(),
             slot,
             key: instance.serial,
-            span: child::child_span(span),
+            span,
         };
         let Some(kind) = &instance.start else {
             return Err(StartFailed::Failed(gone()));
@@ -434,7 +437,7 @@ impl Pool {
                 children: Arc::from([path.clone()]),
             },
         );
-        tracing::info!(child = %path, "restarting");
+        log!(info, child = %path, "restarting");
         let Some(instance) = self.instances[slot].as_mut() else {
             return Ok(());
         };
@@ -449,7 +452,7 @@ impl Pool {
                 Ok(())
             }
             Err(StartFailed::Failed(failure)) => {
-                tracing::error!(child = %path, %failure, "instance failed to restart");
+                log!(error, child = %path, %failure, "instance failed to restart");
                 self.events.emit(
                     || path.clone(),
                     || EventKind::StartFailed {
@@ -625,9 +628,9 @@ fn report_stopped(pool: &ChildPath, id: InstanceId, shutdown: Shutdown, reason: 
         ExitReason::Failed(_) => false,
     };
     if expected {
-        tracing::debug!(pool = %pool, instance = %id, %reason, "instance stopped");
+        log!(debug, pool = %pool, instance = %id, %reason, "instance stopped");
     } else {
-        tracing::warn!(pool = %pool, instance = %id, %reason, "instance did not stop cleanly");
+        log!(warn, pool = %pool, instance = %id, %reason, "instance did not stop cleanly");
     }
 }
 
