@@ -173,8 +173,17 @@ impl Failure {
     pub fn message(&self) -> &str {
         match &*self.message {
             Message::Text(text) => text,
+            // Formatted wherever it is first read, the supervisor's task included: a
+            // `Display` that panics must not take it down.
             Message::Error { error, text } => {
-                text.get_or_init(|| error_chain(&**error).into_boxed_str())
+                text.get_or_init(
+                    || match crate::runtime::child::caught(|| error_chain(&**error)) {
+                        Ok(text) => text.into_boxed_str(),
+                        Err(panic) => {
+                            format!("(the error's Display panicked: {})", panic.message()).into()
+                        }
+                    },
+                )
             }
         }
     }
