@@ -210,7 +210,9 @@ impl<K: ChildKey> TreeHandle<K> {
         PoolHandle::from_access(access)
     }
 
-    /// Subscribes to the tree's events from now on.
+    /// Subscribes to the tree's events from now on. The stream ends (with
+    /// [`RecvError::Closed`](crate::RecvError::Closed)) after the tree's last event,
+    /// [`EventKind::TreeEnded`](crate::EventKind::TreeEnded); taken after that, it ends at once.
     pub fn subscribe(&self) -> EventStream {
         self.events.subscribe()
     }

@@ -525,7 +525,8 @@ impl SupervisorSpec {
     }
 
     /// Subscribes to the events of the tree this spec will start, so that none is missed, the
-    /// first starts included. Only the root's subscription is used.
+    /// first starts included, to the last, [`EventKind::TreeEnded`](crate::EventKind::TreeEnded),
+    /// after which the stream ends. Only the root's subscription is used.
     pub fn subscribe(&mut self) -> EventStream {
         self.events.get_or_insert_with(EventBus::new).subscribe()
     }
