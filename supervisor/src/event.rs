@@ -2,7 +2,7 @@
 //! tree.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use tokio::sync::broadcast;
@@ -110,6 +110,16 @@ pub enum EventKind {
     },
     /// The supervisor began stopping all its children, in reverse start order.
     ShuttingDown,
+    /// The tree has ended: the root supervisor's last event, with the root's path, once every
+    /// child of the tree has ended. Every stream of the tree then reports
+    /// [`RecvError::Closed`] once it has read the events before it, whoever still holds a
+    /// [`TreeHandle`](crate::TreeHandle); a stream taken later reports it at once.
+    TreeEnded {
+        /// Why the root ended: `shutdown` after a requested shutdown (or one requested while
+        /// it was starting), a failure when its intensity was exceeded or a child failed to
+        /// start, a panic of the supervisor's own task, or `killed` if the runtime dropped it.
+        reason: ExitReason,
+    },
 }
 
 /// The sending side, shared by every supervisor of one tree. A lock around the counter and the
@@ -120,29 +130,62 @@ pub(crate) struct EventBus {
 }
 
 struct BusInner {
+    state: Mutex<BusState>,
+    /// Live subscriptions, counted here so that a tree nobody listens to pays one atomic load
+    /// per event instead of the lock.
+    subscribers: Arc<AtomicUsize>,
+}
+
+struct BusState {
+    seq: u64,
+    channel: Channel,
+}
+
+/// The channel of a tree's events.
+enum Channel {
     /// Made by the first subscription: its buffer (`CAPACITY` slots, 384 KiB) is not worth
     /// allocating for a tree nobody listens to.
-    tx: OnceLock<broadcast::Sender<Event>>,
-    seq: Mutex<u64>,
-    /// Live subscriptions, counted here so that a tree nobody listens to pays one atomic load
-    /// per event instead of the channel's lock.
-    subscribers: Arc<AtomicUsize>,
+    Unmade,
+    Open(broadcast::Sender<Event>),
+    /// The tree has ended: its sender is dropped, so every stream reads what is left and then
+    /// ends, whoever still holds a handle of the tree.
+    Closed,
 }
 
 impl EventBus {
     pub(crate) fn new() -> Self {
         EventBus {
             inner: Arc::new(BusInner {
-                tx: OnceLock::new(),
-                seq: Mutex::new(0),
+                state: Mutex::new(BusState {
+                    seq: 0,
+                    channel: Channel::Unmade,
+                }),
                 subscribers: Arc::new(AtomicUsize::new(0)),
             }),
         }
     }
 
+    fn lock(&self) -> MutexGuard<'_, BusState> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     pub(crate) fn subscribe(&self) -> EventStream {
-        let tx = self.inner.tx.get_or_init(|| broadcast::channel(CAPACITY).0);
-        let rx = tx.subscribe();
+        let rx = {
+            let mut state = self.lock();
+            match &state.channel {
+                Channel::Open(tx) => tx.subscribe(),
+                Channel::Unmade => {
+                    let (tx, rx) = broadcast::channel(CAPACITY);
+                    state.channel = Channel::Open(tx);
+                    rx
+                }
+                // The tree has ended: a stream that ends at once.
+                Channel::Closed => broadcast::channel(1).1,
+            }
+        };
         self.inner.subscribers.fetch_add(1, Ordering::AcqRel);
         EventStream {
             rx,
@@ -162,18 +205,34 @@ impl EventBus {
 
     #[cold]
     fn send(&self, path: ChildPath, kind: EventKind) {
+        Self::send_locked(&mut self.lock(), path, kind);
+    }
+
+    fn send_locked(state: &mut BusState, path: ChildPath, kind: EventKind) {
         // A subscriber made the channel before it was counted.
-        let Some(tx) = self.inner.tx.get() else {
+        let Channel::Open(tx) = &state.channel else {
             return;
         };
-        let mut seq = self.inner.seq.lock().unwrap_or_else(|e| e.into_inner());
-        *seq += 1;
+        state.seq += 1;
         let _ = tx.send(Event {
-            seq: *seq,
+            seq: state.seq,
             at: Instant::now(),
             path,
             kind,
         });
+    }
+
+    /// The tree whose root is at `path` has ended, for `reason`: announces it, last, and ends
+    /// every stream once it has read what is left (and any stream taken from now on).
+    pub(crate) fn end(&self, path: &ChildPath, reason: &ExitReason) {
+        let mut state = self.lock();
+        if self.inner.subscribers.load(Ordering::Acquire) != 0 {
+            let kind = EventKind::TreeEnded {
+                reason: reason.clone(),
+            };
+            Self::send_locked(&mut state, path.clone(), kind);
+        }
+        state.channel = Channel::Closed;
     }
 }
 
@@ -199,13 +258,15 @@ pub enum RecvError {
     /// with the oldest kept event.
     #[error("lagged behind by {0} events")]
     Lagged(u64),
-    /// The tree has ended and every event has been read.
+    /// The tree has ended and every event has been read (the last was
+    /// [`EventKind::TreeEnded`], unless the stream lagged past it).
     #[error("the tree has ended")]
     Closed,
 }
 
 impl EventStream {
-    /// The next event.
+    /// The next event; [`RecvError::Closed`] once the tree has ended and every event has been
+    /// read, so a loop over a tree's events ends with the tree.
     pub async fn recv(&mut self) -> Result<Event, RecvError> {
         self.rx.recv().await.map_err(|e| match e {
             broadcast::error::RecvError::Lagged(n) => RecvError::Lagged(n),

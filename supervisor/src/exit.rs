@@ -11,6 +11,18 @@ use std::sync::Arc;
 /// | the worker ended after its supervisor asked it to stop | `shutdown` |
 /// | the worker returned `Err`, panicked, or (for a supervisor) gave up | any other reason |
 /// | the task was aborted (brutal shutdown, or a shutdown timeout that ran out) | `killed` |
+///
+/// A run that its supervisor aborts is killed even if it still returns: an abort takes effect
+/// when the run's poll returns, so a run blocking its thread in one poll (blocking code, a
+/// `std::thread::sleep`) past its shutdown timeout ends when that poll returns, and is
+/// reported [`Killed`](ExitReason::Killed), not by what it returned too late; unless it
+/// returned a failure, which stays the reason, as it tells more. The stop waits for that
+/// poll to return, as OTP waits for a killed child's exit; on a multi-thread runtime the
+/// blocked thread is the child's, not its supervisor's.
+///
+/// A worker whose `Drop` panics once its run (or init phase) has ended fails: if the run had
+/// failed already, that failure stays the reason, its message followed by the panic's
+/// (`…; then dropping the worker panicked: …`); otherwise the panic is the failure.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExitReason {
     /// The worker returned `Ok(())` by itself.
@@ -19,7 +31,8 @@ pub enum ExitReason {
     Shutdown,
     /// The worker failed: it returned an error or panicked.
     Failed(Failure),
-    /// The task was aborted before it ended by itself.
+    /// The task was aborted (brutally, or when its shutdown timeout ran out), including a
+    /// run that returned from the poll in progress when it was aborted (see above).
     Killed,
 }
 
@@ -35,6 +48,15 @@ impl ExitReason {
         match self {
             ExitReason::Failed(f) => Some(f),
             _ => None,
+        }
+    }
+
+    /// How a run ended whose worker then panicked when it was dropped: a failure stays the
+    /// reason, with the panic told in its message; any other end becomes the panic's failure.
+    pub(crate) fn then_drop_panicked(self, panic: Failure) -> ExitReason {
+        match self {
+            ExitReason::Failed(failure) => ExitReason::Failed(failure.then_drop_panicked(&panic)),
+            _ => ExitReason::Failed(panic),
         }
     }
 }
@@ -131,6 +153,17 @@ impl Failure {
         Failure::new(FailureKind::Panic, message)
     }
 
+    /// This failure, followed by the panic of the worker's `Drop`: of this failure's kind, the
+    /// panic told after its message.
+    pub(crate) fn then_drop_panicked(&self, panic: &Failure) -> Failure {
+        let message = format!(
+            "{}; then dropping the worker panicked: {}",
+            self.message(),
+            panic.message()
+        );
+        Failure::new(self.kind, message)
+    }
+
     /// What kind of failure this is.
     pub fn kind(&self) -> FailureKind {
         self.kind
@@ -140,8 +173,17 @@ impl Failure {
     pub fn message(&self) -> &str {
         match &*self.message {
             Message::Text(text) => text,
+            // Formatted wherever it is first read, the supervisor's task included: a
+            // `Display` that panics must not take it down.
             Message::Error { error, text } => {
-                text.get_or_init(|| error_chain(&**error).into_boxed_str())
+                text.get_or_init(
+                    || match crate::runtime::child::caught(|| error_chain(&**error)) {
+                        Ok(text) => text.into_boxed_str(),
+                        Err(panic) => {
+                            format!("(the error's Display panicked: {})", panic.message()).into()
+                        }
+                    },
+                )
             }
         }
     }

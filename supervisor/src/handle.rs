@@ -16,7 +16,7 @@ use crate::event::{EventBus, EventStream};
 use crate::exit::{ExitReason, Failure};
 use crate::path::{ChildKey, ChildPath, ChildRef};
 use crate::pool::{PoolHandle, PoolKey};
-use crate::runtime::child::joined_reason;
+use crate::runtime::RootEnd;
 use crate::runtime::command::{Command, Mail, Op, Reply};
 use crate::runtime::mailbox::MailSender;
 use crate::spec::{ChildSpec, ChildType, Restart, Shutdown, SpecInfo};
@@ -119,6 +119,14 @@ impl<K> Clone for TreeHandle<K> {
             events: self.events.clone(),
             _key: PhantomData,
         }
+    }
+}
+
+impl<K> std::fmt::Debug for TreeHandle<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TreeHandle")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
     }
 }
 
@@ -228,7 +236,9 @@ impl<K: ChildKey> TreeHandle<K> {
         PoolHandle::from_access(access)
     }
 
-    /// Subscribes to the tree's events from now on.
+    /// Subscribes to the tree's events from now on. The stream ends (with
+    /// [`RecvError::Closed`](crate::RecvError::Closed)) after the tree's last event,
+    /// [`EventKind::TreeEnded`](crate::EventKind::TreeEnded); taken after that, it ends at once.
     pub fn subscribe(&self) -> EventStream {
         self.events.subscribe()
     }
@@ -265,7 +275,7 @@ pub(crate) async fn ask<T>(
 /// outlives its owner by accident.
 pub struct Tree<K = ChildRef> {
     handle: TreeHandle<K>,
-    task: Option<JoinHandle<ExitReason>>,
+    task: Option<JoinHandle<RootEnd>>,
 }
 
 impl<K: ChildKey> Tree<K> {
@@ -274,7 +284,7 @@ impl<K: ChildKey> Tree<K> {
         cmd: MailSender,
         root: Arc<Run>,
         events: EventBus,
-        task: JoinHandle<ExitReason>,
+        task: JoinHandle<RootEnd>,
     ) -> Self {
         Tree {
             handle: TreeHandle {
@@ -324,14 +334,28 @@ impl<K: ChildKey> Tree<K> {
         let Some(task) = self.task.take() else {
             return Ok(());
         };
-        match joined_reason(task.await) {
-            ExitReason::Normal | ExitReason::Shutdown => Ok(()),
-            ExitReason::Failed(failure) => Err(TreeError::Failed { path, failure }),
-            ExitReason::Killed => Err(TreeError::Aborted {
+        match task.await {
+            Ok(RootEnd::Ended(ExitReason::Normal | ExitReason::Shutdown)) => Ok(()),
+            Ok(RootEnd::Ended(ExitReason::Failed(failure))) => {
+                Err(TreeError::Failed { path, failure })
+            }
+            Ok(RootEnd::Panicked(panic)) => Err(TreeError::Aborted {
+                path,
+                reason: format!("the root supervisor's task {panic}"),
+            }),
+            Ok(RootEnd::Ended(ExitReason::Killed)) | Err(_) => Err(TreeError::Aborted {
                 path,
                 reason: "the root supervisor's task was aborted".to_owned(),
             }),
         }
+    }
+}
+
+impl<K> std::fmt::Debug for Tree<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tree")
+            .field("path", &self.handle.path)
+            .finish_non_exhaustive()
     }
 }
 

@@ -63,6 +63,7 @@
 //! - a worker's init returns [`Ignore`] for OTP's `ignore`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![warn(missing_debug_implementations)]
 
 mod backoff;
 mod error;
@@ -145,9 +146,11 @@ pub mod __private {
     pub use supervisor_macros::supervision_tree;
 
     /// A builder slot whose worker has not been supplied yet.
+    #[derive(Debug)]
     pub struct Open;
 
     /// A builder slot holding its worker.
+    #[derive(Debug)]
     pub struct Provided<W>(pub W);
 }
 

@@ -283,10 +283,15 @@ pub(crate) fn run_phase<W: Worker>(
     ctx: Context,
 ) -> impl Future<Output = ExitReason> + Send {
     async move {
-        match worker.run(&ctx).await {
+        let reason = match worker.run(&ctx).await {
             Ok(()) if ctx.is_shutdown_requested() => ExitReason::Shutdown,
             Ok(()) => ExitReason::Normal,
             Err(error) => ExitReason::Failed(Failure::from_boxed(error)),
+        };
+        // The worker goes now, its panic caught: it must not hide how the run ended.
+        match child::caught(move || drop(worker)) {
+            Ok(()) => reason,
+            Err(panic) => reason.then_drop_panicked(panic),
         }
     }
 }
@@ -498,15 +503,24 @@ where
                 let phase = async move {
                     let ctx = Context::new(args.run.clone());
                     let init = child::InSpan::new(args.span.as_deref(), worker.init(&ctx)).await;
-                    match init {
-                        Ok(()) if ctx.is_shutdown_requested() => {
-                            Err(InitEnd::Ended(ExitReason::Shutdown))
+                    let ended = match init {
+                        Ok(()) if !ctx.is_shutdown_requested() => {
+                            return Ok(child::spawn(run_phase(worker, ctx), args));
                         }
-                        Ok(()) => Ok(child::spawn(run_phase(worker, ctx), args)),
-                        Err(error) if error.is::<Ignore>() => Err(InitEnd::Ignored),
-                        Err(error) => Err(InitEnd::Ended(ExitReason::Failed(Failure::from_boxed(
-                            error,
-                        )))),
+                        Ok(()) => InitEnd::Ended(ExitReason::Shutdown),
+                        Err(error) if error.is::<Ignore>() => InitEnd::Ignored,
+                        Err(error) => {
+                            InitEnd::Ended(ExitReason::Failed(Failure::from_boxed(error)))
+                        }
+                    };
+                    // The worker goes now, its panic caught: it must not hide how the init
+                    // ended.
+                    match child::caught(move || drop(worker)) {
+                        Ok(()) => Err(ended),
+                        Err(panic) => Err(InitEnd::Ended(match ended {
+                            InitEnd::Ended(reason) => reason.then_drop_panicked(panic),
+                            InitEnd::Ignored => ExitReason::Failed(panic),
+                        })),
                     }
                 };
                 // It runs in the supervisor's task: a panic in the init phase, or in the
@@ -584,7 +598,10 @@ pub struct SupervisorSpec {
     pub(crate) name: Arc<str>,
     pub(crate) strategy: Strategy,
     pub(crate) intensity: Intensity,
-    pub(crate) children: Vec<ChildSpec>,
+    /// Shared, so that a copy of a spec is as long as its own children, never its subtree: a
+    /// nested supervisor starts from a copy of its spec, and a subtree copied at each level
+    /// made a chain of nested supervisors quadratic in its depth.
+    pub(crate) children: Arc<Vec<ChildSpec>>,
     pub(crate) events: Option<EventBus>,
     /// The backoff of children that set none.
     pub(crate) backoff: Backoff,
@@ -600,7 +617,7 @@ impl SupervisorSpec {
             name: Arc::from(name.as_ref()),
             strategy: Strategy::default(),
             intensity: Intensity::default(),
-            children: Vec::new(),
+            children: Arc::new(Vec::new()),
             events: None,
             backoff: Backoff::NONE,
             seed: None,
@@ -647,13 +664,13 @@ impl SupervisorSpec {
 
     /// Adds a child, started after the children added before it.
     pub fn child(mut self, child: ChildSpec) -> Self {
-        self.children.push(child);
+        Arc::make_mut(&mut self.children).push(child);
         self
     }
 
     /// Adds children in order.
     pub fn children(mut self, children: impl IntoIterator<Item = ChildSpec>) -> Self {
-        self.children.extend(children);
+        Arc::make_mut(&mut self.children).extend(children);
         self
     }
 
@@ -668,7 +685,8 @@ impl SupervisorSpec {
     }
 
     /// Subscribes to the events of the tree this spec will start, so that none is missed, the
-    /// first starts included. Only the root's subscription is used.
+    /// first starts included, to the last, [`EventKind::TreeEnded`](crate::EventKind::TreeEnded),
+    /// after which the stream ends. Only the root's subscription is used.
     pub fn subscribe(&mut self) -> EventStream {
         self.events.get_or_insert_with(EventBus::new).subscribe()
     }
@@ -688,7 +706,7 @@ impl SupervisorSpec {
         check_backoff(&self.backoff, path)?;
         let mut seen =
             foldhash::HashSet::with_capacity_and_hasher(self.children.len(), Default::default());
-        for child in &self.children {
+        for child in self.children.iter() {
             // Paths are joined only for an error or a nested supervisor: a flat tree of many
             // workers is checked without allocating.
             check_name(&child.name, || path.join(&child.name))?;

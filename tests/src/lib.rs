@@ -207,6 +207,7 @@ pub fn brief(event: &Event) -> String {
         }
         EventKind::IntensityExceeded { .. } => format!("intensity {path}"),
         EventKind::ShuttingDown => format!("shutting_down {path}"),
+        EventKind::TreeEnded { reason } => format!("tree_ended {path} {reason}"),
         other => format!("{other:?} {path}"),
     }
 }

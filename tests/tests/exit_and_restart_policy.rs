@@ -286,8 +286,8 @@ impl supervisor::Worker for PanicsOnDrop {
 
 #[tokio::test(start_paused = true)]
 async fn a_worker_whose_drop_panics_still_has_its_exit_reported_and_its_stop_ended() {
-    // The first run fails and its drop panics: the exit must still reach the supervisor, as a
-    // failure with the panic's message, and the child be restarted.
+    // The first run fails and its drop panics: the exit must still reach the supervisor, as the
+    // run's failure with the panic mentioned, and the child be restarted.
     let runs = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
     let factory = {
         let runs = runs.clone();
@@ -323,8 +323,12 @@ async fn a_worker_whose_drop_panics_still_has_its_exit_reported_and_its_stop_end
             _ => None,
         })
         .expect("w's exit");
-    assert_eq!(failure.kind(), FailureKind::Panic);
-    assert_eq!(failure.message(), "dropping the worker panicked");
+    // Both are reported: the run's error is the reason, the panic of its drop is told with it.
+    assert_eq!(failure.kind(), FailureKind::Error);
+    assert_eq!(
+        failure.message(),
+        "failed; then dropping the worker panicked: dropping the worker panicked"
+    );
     // Stopping both (one asked, one aborted), their drops panic again: the stop still ends.
     tokio::time::timeout(supervisor_tests::PATIENCE, tree.shutdown())
         .await

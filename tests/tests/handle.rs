@@ -238,3 +238,31 @@ async fn misnamed_children_give_typed_errors_with_the_full_path() {
     assert!(matches!(e, ChildError::SupervisorNotRunning { .. }) && path(&e) == "app/web");
     tree.shutdown().await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_tree_and_its_handle_print_with_debug_so_a_start_result_can_be_unwrapped() {
+    let log = Log::default();
+    // `unwrap_err` needs the `Ok` side, the tree, to be `Debug`.
+    let error = SupervisorSpec::new("app")
+        .child(ChildSpec::from_value(
+            "a",
+            Scripted::<true>::new(&Script::new([Step::FailInit]), &log),
+        ))
+        .start()
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("app/a"), "{error}");
+
+    let tree = tree_spec(&log).start().await.unwrap();
+    let printed = format!("{tree:?}");
+    assert!(
+        printed.contains("Tree") && printed.contains("\"app\""),
+        "{printed}"
+    );
+    let printed = format!("{:?}", tree.handle());
+    assert!(
+        printed.contains("TreeHandle") && printed.contains("\"app\""),
+        "{printed}"
+    );
+    tree.shutdown().await.unwrap();
+}

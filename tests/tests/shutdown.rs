@@ -366,3 +366,37 @@ async fn every_waiter_is_woken_on_a_multi_thread_runtime_too() {
         stop_many_waiters(4).await;
     }
 }
+
+/// Asked to stop, it blocks its thread in the same poll (a `std::thread::sleep`, as blocking
+/// code does), for longer than its shutdown timeout allows, then returns `Ok`.
+struct BlocksWhenAsked(Duration);
+
+impl supervisor::Worker for BlocksWhenAsked {
+    async fn run(&mut self, ctx: &supervisor::Context) -> supervisor::WorkerResult {
+        ctx.shutdown_requested().await;
+        std::thread::sleep(self.0);
+        Ok(())
+    }
+}
+
+/// On a multi-thread runtime, so that the blocked poll does not block the supervisor: the
+/// blocking is the fault under test, fifty times the timeout, not a wait for the test.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_child_that_overruns_its_timeout_in_one_blocking_poll_is_reported_killed() {
+    const TIMEOUT: Duration = Duration::from_millis(10);
+    const BLOCKED: Duration = Duration::from_millis(500);
+    let mut spec = SupervisorSpec::new("app").child(
+        ChildSpec::worker("blocker", || BlocksWhenAsked(BLOCKED))
+            .shutdown(Shutdown::Timeout(TIMEOUT)),
+    );
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let began = std::time::Instant::now();
+    tree.shutdown().await.unwrap();
+    // The poll could not be interrupted: the stop waited for it to return.
+    assert!(began.elapsed() >= BLOCKED);
+    assert_eq!(
+        briefs(&drain(&mut events), &["exited"]),
+        ["exited app/blocker killed"]
+    );
+}

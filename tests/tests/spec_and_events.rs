@@ -5,10 +5,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use supervisor::{
-    ChildRef, ChildSpec, Context, EventKind, SpecError, StartError, SupervisorSpec, Worker,
-    WorkerResult,
+    ChildRef, ChildSpec, Context, Event, EventKind, EventStream, ExitReason, FailureKind,
+    RecvError, SpecError, StartError, SupervisorSpec, Worker, WorkerResult,
 };
-use supervisor_tests::{Log, Script, Scripted, Step, drain, until};
+use supervisor_tests::{Log, PATIENCE, Script, Scripted, Step, drain, until};
 
 fn idle(name: &str) -> ChildSpec {
     ChildSpec::from_value(
@@ -140,6 +140,7 @@ async fn events_are_numbered_without_gaps_and_name_their_child() {
             EventKind::Ready { .. } => "ready",
             EventKind::Exited { .. } => "exited",
             EventKind::ShuttingDown => "shutting_down",
+            EventKind::TreeEnded { .. } => "tree_ended",
             _ => "other",
         })
         .collect();
@@ -151,7 +152,8 @@ async fn events_are_numbered_without_gaps_and_name_their_child() {
             "ready",
             "ready",
             "shutting_down",
-            "exited"
+            "exited",
+            "tree_ended"
         ]
     );
     assert_eq!(all[1].child::<ChildRef>(), Some(ChildRef::from("x")));
@@ -208,5 +210,85 @@ async fn the_context_gives_path_generation_restarts_and_shutdown() {
             ("app/web/acceptor".into(), "acceptor".into(), 0, 0, false),
             ("app/web/acceptor".into(), "acceptor".into(), 1, 1, false),
         ]
+    );
+}
+
+/// Reads a stream to its end, failing (after `PATIENCE` of paused time) if it never ends.
+async fn read_to_the_end(events: &mut EventStream) -> Vec<Event> {
+    let mut seen = Vec::new();
+    loop {
+        match tokio::time::timeout(PATIENCE, events.recv()).await {
+            Err(_) => panic!("the stream never ended; read {seen:#?}"),
+            Ok(Ok(event)) => seen.push(event),
+            Ok(Err(RecvError::Closed)) => return seen,
+            Ok(Err(lagged)) => panic!("the test's subscriber {lagged}"),
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_event_stream_ends_once_the_tree_has_ended_whoever_holds_a_handle() {
+    let mut spec = SupervisorSpec::new("app").child(idle("a"));
+    let mut early = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    // Held past the tree's end: it must not keep the streams open.
+    let handle = tree.handle();
+    let mut late = handle.subscribe();
+    tree.shutdown().await.unwrap();
+
+    let early = read_to_the_end(&mut early).await;
+    let late = read_to_the_end(&mut late).await;
+    assert!(late.len() < early.len(), "{late:#?}");
+    for seen in [&early, &late] {
+        // The root's end is announced last, with the root's path.
+        let last = seen.last().unwrap();
+        assert_eq!(last.path.as_str(), "app");
+        assert_eq!(
+            last.kind,
+            EventKind::TreeEnded {
+                reason: ExitReason::Shutdown
+            }
+        );
+        assert_eq!(last.seq, early.last().unwrap().seq);
+    }
+    // A stream taken after the end has nothing to read.
+    let mut after = handle.subscribe();
+    assert!(read_to_the_end(&mut after).await.is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_root_ends_its_streams_with_its_failure() {
+    let log = Log::default();
+    let mut spec = SupervisorSpec::new("app")
+        .intensity(0, Duration::from_secs(5))
+        .child(ChildSpec::from_value(
+            "a",
+            Scripted::<false>::new(&Script::new([Step::Fail]), &log),
+        ));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let _handle = tree.handle();
+    tree.join().await.unwrap_err();
+    let seen = read_to_the_end(&mut events).await;
+    let last = seen.last().unwrap();
+    assert!(
+        matches!(&last.kind, EventKind::TreeEnded { reason: ExitReason::Failed(f) }
+            if f.kind() == FailureKind::IntensityExceeded),
+        "{last:?}"
+    );
+
+    // A root that fails to start ends its streams too.
+    let mut spec = SupervisorSpec::new("app").child(ChildSpec::from_value(
+        "a",
+        Scripted::<true>::new(&Script::new([Step::FailInit]), &log),
+    ));
+    let mut events = spec.subscribe();
+    spec.start().await.unwrap_err();
+    let seen = read_to_the_end(&mut events).await;
+    let last = seen.last().unwrap();
+    assert!(
+        matches!(&last.kind, EventKind::TreeEnded { reason: ExitReason::Failed(f) }
+            if f.kind() == FailureKind::StartFailed),
+        "{last:?}"
     );
 }

@@ -61,7 +61,7 @@ async fn a_failed_init_stops_started_siblings_in_reverse_order_and_names_the_chi
         .child(ChildSpec::from_value("c", w(Script::new([Step::FailInit]))))
         .child(ChildSpec::from_value("d", w(Script::default())));
     let mut events = spec.subscribe();
-    let error = spec.start().await.err().expect("start must fail");
+    let error = spec.start().await.expect_err("start must fail");
     let StartError::ChildFailed { path, failure } = &error else {
         panic!("unexpected {error:?}")
     };
@@ -309,8 +309,12 @@ async fn a_panic_in_the_drop_of_a_worker_after_a_failed_init_is_its_failed_start
         panic!("start must fail")
     };
     assert_eq!(path.as_str(), "app/w");
-    assert_eq!(failure.kind(), FailureKind::Panic);
-    assert_eq!(failure.message(), "dropping the worker panicked");
+    // Both are reported: the init's error is the reason, the panic of the drop is told with it.
+    assert_eq!(failure.kind(), FailureKind::Error);
+    assert_eq!(
+        failure.message(),
+        "init failed; then dropping the worker panicked: dropping the worker panicked"
+    );
     // The sibling started before it was stopped again, as for any failed start.
     assert_eq!(log.entries(), ["run app/before 0", "stop app/before"]);
 }
@@ -399,4 +403,54 @@ async fn a_run_that_ends_before_it_is_ready_is_a_failed_start() {
         Err(other) => panic!("expected ChildFailed, got {other}"),
         Ok(_) => panic!("started"),
     }
+}
+
+/// An error whose `Display` panics.
+#[derive(Debug)]
+struct UnprintableError;
+
+impl std::fmt::Display for UnprintableError {
+    fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        panic!("the error cannot be printed")
+    }
+}
+
+impl std::error::Error for UnprintableError {}
+
+/// Fails its init with an [`UnprintableError`].
+struct FailsInitUnprintably;
+
+impl supervisor::Worker for FailsInitUnprintably {
+    const HAS_INIT: bool = true;
+
+    async fn init(&mut self, _ctx: &supervisor::Context) -> supervisor::WorkerResult {
+        Err(UnprintableError.into())
+    }
+
+    async fn run(&mut self, _ctx: &supervisor::Context) -> supervisor::WorkerResult {
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_error_whose_display_panics_is_still_the_childs_failed_start() {
+    // The supervisor prints the error (into the start error's message): the panic must not
+    // take it down, nor hide which child failed.
+    let log = Log::default();
+    let spec = SupervisorSpec::new("app")
+        .child(ChildSpec::from_value(
+            "before",
+            Scripted::<false>::new(&Script::default(), &log),
+        ))
+        .child(ChildSpec::worker("w", || FailsInitUnprintably));
+    let Err(StartError::ChildFailed { path, failure }) = spec.start().await else {
+        panic!("start must fail")
+    };
+    assert_eq!(path.as_str(), "app/w");
+    assert_eq!(failure.kind(), FailureKind::Error);
+    assert_eq!(
+        failure.message(),
+        "(the error's Display panicked: the error cannot be printed)"
+    );
+    assert_eq!(log.entries(), ["run app/before 0", "stop app/before"]);
 }

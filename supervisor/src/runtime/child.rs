@@ -17,6 +17,7 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
 use super::command::Mail;
+use super::log;
 use super::mailbox::MailSender;
 use super::stop::StopChain;
 use crate::exit::{ExitReason, Failure};
@@ -169,8 +170,14 @@ impl Drop for StopRequested<'_> {
 pub(crate) enum Link {
     /// Running, not in a stop.
     Free,
-    /// In a stop, at this position: when the run ends it passes the stop on.
-    Chained(Weak<StopChain>, usize),
+    /// In a stop, at this position: when the run ends it passes the stop on. Once its
+    /// supervisor aborts it (`killed`), it is killed, whatever it reports (see
+    /// [`Run::ended`]).
+    Chained {
+        chain: Weak<StopChain>,
+        k: usize,
+        killed: bool,
+    },
     /// The run has ended, for this reason.
     Ended(ExitReason),
 }
@@ -412,24 +419,44 @@ impl Run {
     pub(crate) fn ended_reason(&self) -> Option<ExitReason> {
         match &*self.link.lock().unwrap_or_else(PoisonError::into_inner) {
             Link::Ended(reason) => Some(reason.clone()),
-            Link::Free | Link::Chained(..) => None,
+            Link::Free | Link::Chained { .. } => None,
         }
     }
 
     /// Puts the run into a chained stop at position `k`, or tells why it has already ended.
-    pub(crate) fn chain(&self, chain: Weak<StopChain>, k: usize) -> Result<(), ExitReason> {
+    /// `killed`: it will be aborted at once (a brutal stop), not asked.
+    pub(crate) fn chain(
+        &self,
+        chain: Weak<StopChain>,
+        k: usize,
+        killed: bool,
+    ) -> Result<(), ExitReason> {
         let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
         if let Link::Ended(reason) = &*link {
             return Err(reason.clone());
         }
-        *link = Link::Chained(chain, k);
+        *link = Link::Chained { chain, k, killed };
         Ok(())
+    }
+
+    /// The run in a stop is about to be aborted, its shutdown timeout having run out: from
+    /// now on its end is a kill (see [`ended`](Self::ended)).
+    pub(crate) fn killed(&self) {
+        let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Link::Chained { killed, .. } = &mut *link {
+            *killed = true;
+        }
     }
 
     /// The run has ended: its reason is kept here, where its supervisor takes it when it
     /// handles the exit (or a later stop, or a join, reads it), and handed to the stop chain
     /// it is in, which asks the next child. Tells whether the run was not being stopped, so
     /// that its exit goes to its supervisor's mailbox.
+    ///
+    /// A run its supervisor aborted ends as killed, even if it returned from the poll that was
+    /// in progress when it was aborted (a blocking poll cannot be interrupted, and an abort
+    /// only takes effect when the poll returns): it returned too late. A failure stays the
+    /// reason, as it tells more.
     fn ended(&self, reason: ExitReason) -> bool {
         let not_stopped = self.end_link(reason);
         // A start waiting for the run to be ready learns that it never will be.
@@ -442,7 +469,11 @@ impl Run {
     fn end_link(&self, reason: ExitReason) -> bool {
         let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
         match std::mem::replace(&mut *link, Link::Free) {
-            Link::Chained(chain, k) => {
+            Link::Chained { chain, k, killed } => {
+                let reason = match reason {
+                    ExitReason::Normal | ExitReason::Shutdown if killed => ExitReason::Killed,
+                    reason => reason,
+                };
                 *link = Link::Ended(reason.clone());
                 drop(link);
                 if let Some(chain) = chain.upgrade() {
@@ -468,7 +499,7 @@ impl Run {
         match std::mem::replace(link, Link::Free) {
             Link::Ended(reason) => reason,
             // Not reached: the exit is reported after the reason is kept.
-            Link::Free | Link::Chained(..) => ExitReason::Killed,
+            Link::Free | Link::Chained { .. } => ExitReason::Killed,
         }
     }
 
@@ -478,7 +509,7 @@ impl Run {
         match &*self.link.lock().unwrap_or_else(PoisonError::into_inner) {
             Link::Ended(reason) => reason.clone(),
             // Not reached: a task reports its end before it completes, even when aborted.
-            Link::Free | Link::Chained(..) => ExitReason::Killed,
+            Link::Free | Link::Chained { .. } => ExitReason::Killed,
         }
     }
 }
@@ -531,13 +562,13 @@ pin_project! {
         // The child's span, entered for every poll and for the drop of the worker's future;
         // boxed, and only when some subscriber wants it: a span takes five words, and every
         // idle child's task would carry them (`tracing::Instrumented` keeps it inline).
-        span: Option<Box<tracing::Span>>,
+        span: Option<Box<log::Span>>,
     }
 
     impl<F> PinnedDrop for ChildTask<F> {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
-            let _entered = this.span.as_deref().map(tracing::Span::enter);
+            let _entered = this.span.as_deref().map(log::Span::enter);
             // The worker's state goes first, so the run counts as ended only once it is gone;
             // a panic in its `Drop` must not skip the report, or a stop would wait forever.
             let dropped = drop_caught(this.fut.as_mut());
@@ -557,7 +588,7 @@ impl<F: Future<Output = ExitReason>> Future for ChildTask<F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
-        let _entered = this.span.as_deref().map(tracing::Span::enter);
+        let _entered = this.span.as_deref().map(log::Span::enter);
         let Some(fut) = this.fut.as_mut().as_pin_mut() else {
             return Poll::Pending;
         };
@@ -566,9 +597,10 @@ impl<F: Future<Output = ExitReason>> Future for ChildTask<F> {
             Poll::Ready(Ok(reason)) => reason,
             Poll::Ready(Err(panic)) => ExitReason::Failed(panic),
         };
-        // A panic in the worker's `Drop` is the run's failure: it must not skip the report.
+        // A panic in a `Drop` is the run's failure (told with the run's own, if it failed): it
+        // must not skip the report.
         if let Err(panic) = drop_caught(this.fut.as_mut()) {
-            reason = ExitReason::Failed(panic);
+            reason = reason.then_drop_panicked(panic);
         }
         if let Some(end) = this.end.take() {
             end.report(reason, true);
@@ -591,7 +623,7 @@ fn drop_caught<F>(mut slot: Pin<&mut Option<F>>) -> Result<(), Failure> {
 }
 
 /// Polls `fut` with a panic caught.
-fn poll_caught<F: Future>(
+pub(crate) fn poll_caught<F: Future>(
     fut: Pin<&mut F>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<F::Output, Failure>> {
@@ -634,36 +666,22 @@ pub(crate) struct SpawnArgs {
     /// The child's position and key in its supervisor, carried by its exit message.
     pub(crate) slot: usize,
     pub(crate) key: u64,
-    /// The child's span, when some subscriber wants it (see [`child_span`]).
-    pub(crate) span: Option<Box<tracing::Span>>,
-}
-
-/// A child's span, boxed, or nothing when no subscriber wants it: five words that every start
-/// would otherwise move around and every idle child's task would carry.
-///
-/// Inlined, and the disabled span dropped where it was built: moved first (as a call or a
-/// combinator moves it), its five words were loaded right after they were stored, in pieces
-/// of another width, waiting for the stores (`perf annotate`: 1.5 % of a restart).
-#[inline(always)]
-pub(crate) fn child_span(span: tracing::Span) -> Option<Box<tracing::Span>> {
-    if span.is_disabled() {
-        return None;
-    }
-    Some(Box::new(span))
+    /// The child's span, when some subscriber wants it (see [`log::Span::new`]).
+    pub(crate) span: Option<Box<log::Span>>,
 }
 
 pin_project! {
     /// A future polled inside a span, if there is one (`tracing::Instrumented` takes a span
     /// by value, five words, even when it is disabled).
     pub(crate) struct InSpan<'a, F> {
-        span: Option<&'a tracing::Span>,
+        span: Option<&'a log::Span>,
         #[pin]
         fut: F,
     }
 }
 
 impl<'a, F> InSpan<'a, F> {
-    pub(crate) fn new(span: Option<&'a tracing::Span>, fut: F) -> Self {
+    pub(crate) fn new(span: Option<&'a log::Span>, fut: F) -> Self {
         InSpan { span, fut }
     }
 }
@@ -673,7 +691,7 @@ impl<F: Future> Future for InSpan<'_, F> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
         let this = self.project();
-        let _entered = this.span.map(tracing::Span::enter);
+        let _entered = this.span.map(log::Span::enter);
         this.fut.poll(cx)
     }
 }
@@ -737,15 +755,6 @@ where
     F: Future<Output = ()> + Send + 'static,
 {
     TaskHandle(tokio::spawn(fut))
-}
-
-/// The exit reason of a joined root supervisor's task; an aborted task was killed.
-pub(crate) fn joined_reason(joined: Result<ExitReason, tokio::task::JoinError>) -> ExitReason {
-    match joined {
-        Ok(reason) => reason,
-        Err(e) if e.is_cancelled() => ExitReason::Killed,
-        Err(e) => ExitReason::Failed(Failure::from_panic(&*e.into_panic())),
-    }
 }
 
 #[cfg(test)]

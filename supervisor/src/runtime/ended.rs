@@ -2,6 +2,7 @@
 //! ([`report_exit`]), keeps the last failure of each child ([`LastFailure`]), and keeps their
 //! tasks until tokio has retired them ([`Reaper`]).
 
+use super::log::log;
 use tokio::time::Instant;
 
 use super::child::TaskHandle;
@@ -14,9 +15,9 @@ use crate::path::ChildPath;
 /// report for an abnormal exit). The path is only joined if someone reads it.
 pub(crate) fn report_exit(path: impl Fn() -> ChildPath, reason: &ExitReason, events: &EventBus) {
     if reason.is_abnormal() {
-        tracing::error!(child = %path(), %reason, "child terminated");
+        log!(error, child = %path(), %reason, "child terminated");
     } else {
-        tracing::info!(child = %path(), %reason, "child exited");
+        log!(info, child = %path(), %reason, "child exited");
     }
     events.emit(path, || EventKind::Exited {
         reason: reason.clone(),

@@ -1,5 +1,6 @@
 //! OTP's restart intensity: a sliding window of restart times.
 
+use super::log::log;
 use std::collections::VecDeque;
 
 use tokio::time::Instant;
@@ -71,7 +72,7 @@ impl RestartWindow {
                 "reached max restart intensity ({max_restarts} restarts within {period:?}) when `{child}` {why}"
             ),
         );
-        tracing::error!(%child, %failure, "supervisor giving up");
+        log!(error, %child, %failure, "supervisor giving up");
         events.emit(
             || path.clone(),
             || EventKind::IntensityExceeded {

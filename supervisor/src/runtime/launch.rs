@@ -2,6 +2,7 @@
 //! instance): [`launch`] does the part that needs no waiting (spawn a worker, begin its init
 //! phase or a nested supervisor's start), [`wait`] the part that does.
 
+use super::log::log;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -77,7 +78,7 @@ pub(crate) fn launch(kind: &ChildKind, args: SpawnArgs, events: &EventBus) -> La
                 super::supervisor::supervise_boxed(spec, run.clone(), events.clone(), ready_tx);
             let task = child::spawn(fut, args);
             events.emit(|| run.path().clone(), || EventKind::Started { generation });
-            tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
+            log!(debug, child = %run.path(), generation, "child started, waiting for it");
             Launched::Waiting(WaitOn::Supervisor(task, ready_rx))
         }
         // Not reached: a taken start belongs to a child that is never started again.
@@ -121,7 +122,7 @@ pub(crate) fn launch(kind: &ChildKind, args: SpawnArgs, events: &EventBus) -> La
             };
             let task = child::spawn(fut, args);
             events.emit(|| run.path().clone(), || EventKind::Started { generation });
-            tracing::debug!(child = %run.path(), generation, "pool started");
+            log!(debug, child = %run.path(), generation, "pool started");
             Launched::Waiting(WaitOn::Supervisor(task, ready_rx))
         }
     }
@@ -139,7 +140,7 @@ fn launch_worker(start: &WorkerStart, args: SpawnArgs, events: &EventBus) -> Lau
                 Err(failure) => return Launched::Failed(failure),
             };
             events.emit(|| run.path().clone(), || EventKind::Started { generation });
-            tracing::debug!(child = %run.path(), generation, "child started");
+            log!(debug, child = %run.path(), generation, "child started");
             Launched::Running(task)
         }
         WorkerStart::Init(start) => {
@@ -154,13 +155,13 @@ fn launch_worker(start: &WorkerStart, args: SpawnArgs, events: &EventBus) -> Lau
             let mut no_waker = std::task::Context::from_waker(Waker::noop());
             match init.as_mut().poll(&mut no_waker) {
                 Poll::Ready(Ok(task)) => {
-                    tracing::debug!(child = %run.path(), generation, "child started");
+                    log!(debug, child = %run.path(), generation, "child started");
                     Launched::Running(task)
                 }
                 Poll::Ready(Err(InitEnd::Ended(reason))) => Launched::Failed(init_failure(reason)),
                 Poll::Ready(Err(InitEnd::Ignored)) => ignored(&run, events),
                 Poll::Pending => {
-                    tracing::debug!(child = %run.path(), generation, "child started, waiting for it");
+                    log!(debug, child = %run.path(), generation, "child started, waiting for it");
                     Launched::Waiting(WaitOn::Init(init))
                 }
             }
@@ -333,16 +334,16 @@ async fn stop_init(mut init: InitFuture, run: &Run, shutdown: Shutdown, events: 
     // Dropped here, in the caller's task: a panic in the worker's `Drop` is its failure.
     let reason = match child::caught(move || drop(init)) {
         Ok(()) => reason,
-        Err(panic) => ExitReason::Failed(panic),
+        Err(panic) => reason.then_drop_panicked(panic),
     };
-    tracing::debug!(child = %run.path(), %reason, "child stopped in its init phase");
+    log!(debug, child = %run.path(), %reason, "child stopped in its init phase");
     events.emit(|| run.path().clone(), || EventKind::Exited { reason });
 }
 
 /// A run whose init decided not to run: logged and announced.
 fn ignored(run: &Run, events: &EventBus) -> Launched {
     let generation = run.generation;
-    tracing::info!(child = %run.path(), generation, "child ignored its start");
+    log!(info, child = %run.path(), generation, "child ignored its start");
     events.emit(|| run.path().clone(), || EventKind::Ignored { generation });
     Launched::Ignored
 }
@@ -366,4 +367,56 @@ async fn stop_one(task: TaskHandle, run: Arc<Run>, shutdown: Shutdown, events: &
         events,
     )
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::worker::{Context, Worker, WorkerResult};
+
+    #[derive(Clone)]
+    struct Idle;
+
+    impl Worker for Idle {
+        async fn run(&mut self, ctx: &Context) -> WorkerResult {
+            ctx.shutdown_requested().await;
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_chain_of_nested_supervisors_keeps_copies_of_its_specs_linear_in_its_depth() {
+        // Every level has a worker child, all of them copies of one spec: its factory's
+        // reference count is how many copies of a worker spec the running tree keeps. A level
+        // that copies its whole subtree keeps depth²/2 of them.
+        const DEPTH: usize = 200;
+        let worker = ChildSpec::from_value("w", Idle);
+        let ChildKind::Worker(WorkerStart::Spawn(factory)) = &worker.kind else {
+            panic!("a worker without an init phase is spawned");
+        };
+        let factory = factory.clone();
+        let mut spec = SupervisorSpec::new("s").child(worker.clone());
+        for _ in 0..DEPTH {
+            spec = SupervisorSpec::new("s")
+                .child(worker.clone())
+                .child(ChildSpec::supervisor(spec));
+        }
+        drop(worker);
+        let declared = Arc::strong_count(&factory) - 1;
+        assert_eq!(declared, DEPTH + 1);
+
+        let tree = spec.start().await.unwrap();
+        let kept = Arc::strong_count(&factory) - 1;
+        // The spec as declared, and what each running supervisor holds of its own children.
+        assert!(
+            kept <= 2 * declared,
+            "a running chain of {DEPTH} levels keeps {kept} copies of its {declared} worker specs"
+        );
+        tree.shutdown().await.unwrap();
+        assert_eq!(
+            Arc::strong_count(&factory),
+            1,
+            "nothing kept after the tree"
+        );
+    }
 }

@@ -12,12 +12,13 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use super::child::{self, ChildExit, Owner, Run, SpawnArgs, TaskHandle};
+use super::child::{ChildExit, Owner, Run, SpawnArgs, TaskHandle};
 use super::command::{Command, InstanceStart, Mail, Op, PoolRequest};
 use super::delay::{self, ChildBackoff, Delays, Timer};
 use super::ended::{LastFailure, Reaper, report_exit};
 use super::intensity::RestartWindow;
 use super::launch::{self, Launched, WaitFailed};
+use super::log::{self, log};
 use super::mailbox::{self, MailReceiver, MailSender};
 use super::stop::{StopChain, StopLink};
 use super::{ReadyReply, Stop};
@@ -189,7 +190,7 @@ impl Pool {
         };
         // New requests now find no pool; those queued get their reply dropped.
         self.kind.cell.publish(self.partition, None);
-        tracing::info!(reason = %outcome, instances = self.len, "pool shutting down");
+        log!(info, reason = %outcome, instances = self.len, "pool shutting down");
         self.events
             .emit(|| self.path.clone(), || EventKind::ShuttingDown);
         self.stop_all().await;
@@ -319,7 +320,7 @@ impl Pool {
                     // Nothing is stored (OTP's `{ok, undefined}`).
                     StartFailed::Ignored => PoolError::Ignored { path },
                     StartFailed::Failed(failure) => {
-                        tracing::error!(child = %path, %failure, "instance failed to start");
+                        log!(error, child = %path, %failure, "instance failed to start");
                         self.events.emit(
                             || path.clone(),
                             || EventKind::StartFailed {
@@ -347,19 +348,20 @@ impl Pool {
             generation,
             instance.restarts,
         );
-        let span = match self.kind.settings.instance_type {
+        let instance_type = self.kind.settings.instance_type;
+        let span = log::Span::new(|| match instance_type {
             ChildType::Worker => {
                 tracing::info_span!(parent: None, "child", path = %run.path(), generation)
             }
             ChildType::Supervisor => {
                 tracing::info_span!(parent: None, "supervisor", path = %run.path(), generation)
             }
-        };
+        });
         let args = SpawnArgs {
             run: run.clone(),
             slot,
             key: instance.serial,
-            span: child::child_span(span),
+            span,
         };
         let Some(kind) = &instance.start else {
             return Err(StartFailed::Failed(gone()));
@@ -465,7 +467,7 @@ impl Pool {
         let delay = self.delays.delay(&self.backoff, &mut instance.backoff, now);
         if !delay.is_zero() {
             let (restart, of) = self.window.used();
-            tracing::info!(child = %path, restart, of, ?delay, "restarting after a delay");
+            log!(info, child = %path, restart, of, ?delay, "restarting after a delay");
             let until = now + delay;
             let timer = self.delays.arm(&self.mail_tx, slot, instance.serial, until);
             instance.state = State::Delayed(timer);
@@ -474,7 +476,7 @@ impl Pool {
             return Ok(());
         }
         let (restart, of) = self.window.used();
-        tracing::info!(child = %path, restart, of, "restarting");
+        log!(info, child = %path, restart, of, "restarting");
         self.restart_now(slot, path).await
     }
 
@@ -495,7 +497,7 @@ impl Pool {
                 Ok(())
             }
             Err(StartFailed::Failed(failure)) => {
-                tracing::error!(child = %path, %failure, "instance failed to restart");
+                log!(error, child = %path, %failure, "instance failed to restart");
                 self.events.emit(
                     || path.clone(),
                     || EventKind::StartFailed {
@@ -523,7 +525,7 @@ impl Pool {
             None => return Ok(()),
         }
         let path = self.instance_path(slot);
-        tracing::info!(child = %path, "restarting after its delay");
+        log!(info, child = %path, "restarting after its delay");
         self.restart_now(slot, path).await
     }
 
@@ -688,9 +690,9 @@ fn report_stopped(pool: &ChildPath, id: InstanceId, shutdown: Shutdown, reason: 
         ExitReason::Failed(_) => false,
     };
     if expected {
-        tracing::debug!(pool = %pool, instance = %id, %reason, "instance stopped");
+        log!(debug, pool = %pool, instance = %id, %reason, "instance stopped");
     } else {
-        tracing::warn!(pool = %pool, instance = %id, %reason, "instance did not stop cleanly");
+        log!(warn, pool = %pool, instance = %id, %reason, "instance did not stop cleanly");
     }
 }
 

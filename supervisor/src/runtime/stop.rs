@@ -33,6 +33,15 @@ pub(crate) struct StopLink {
     pub(crate) shutdown: Shutdown,
 }
 
+impl StopLink {
+    /// Aborts a run whose shutdown timeout ran out. A run in the middle of a poll ends when
+    /// the poll returns, and is killed all the same (see `Run::ended`).
+    fn kill(&self) {
+        self.run.killed();
+        self.task.abort();
+    }
+}
+
 /// A stop in progress of several runs, in order.
 pub(crate) struct StopChain {
     /// Itself, for the runs it is put into.
@@ -91,7 +100,8 @@ impl StopChain {
         // Put into the stop before any is asked: a run that ends from now on counts down.
         let mut already = Vec::new();
         for (k, link) in chain.links.iter().enumerate() {
-            if let Err(reason) = link.run.chain(chain.me.clone(), k) {
+            let brutal = link.shutdown == Shutdown::Brutal;
+            if let Err(reason) = link.run.chain(chain.me.clone(), k, brutal) {
                 already.push((k, reason));
             }
         }
@@ -170,7 +180,9 @@ impl StopChain {
                 return Ask::Done;
             }
             if state.ended[head].is_none() {
-                match self.links[head].run.chain(self.me.clone(), head) {
+                let link = &self.links[head];
+                let brutal = link.shutdown == Shutdown::Brutal;
+                match link.run.chain(self.me.clone(), head, brutal) {
                     Ok(()) => break,
                     // It ended by itself before its turn (its exit message, which the
                     // supervisor may still read, is ignored: the child is no longer running).
@@ -235,7 +247,7 @@ impl StopChain {
             };
             if let Some(k) = kill {
                 // After the kill OTP waits without limit; the abort ends the run.
-                self.links[k].task.abort();
+                self.links[k].kill();
             }
             match deadline {
                 Some(at) => {
@@ -289,7 +301,7 @@ impl StopChain {
             };
             // After the kill OTP waits without limit; the abort ends the run.
             for k in late {
-                self.links[k].task.abort();
+                self.links[k].kill();
             }
             next = limits.next();
         }

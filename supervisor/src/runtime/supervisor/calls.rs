@@ -10,6 +10,7 @@ use crate::path::ChildRef;
 use crate::pool::PoolAccess;
 use crate::runtime::Stop;
 use crate::runtime::command::{Command, Mail, Op};
+use crate::runtime::log::log;
 use crate::spec::{AutoShutdown, ChildKind, ChildSpec, ChildType, Restart, check_name};
 
 impl Supervisor {
@@ -215,7 +216,7 @@ impl Supervisor {
         self.stop([i]).await;
         // Whatever it was doing: running (stopped now), waiting for a restart (cancelled).
         self.children[i].state = State::Paused;
-        tracing::info!(child = %self.child_path(i), "child paused");
+        log!(info, child = %self.child_path(i), "child paused");
         self.events
             .emit(|| self.child_path(i), || EventKind::Paused);
         Ok(())
@@ -229,7 +230,7 @@ impl Supervisor {
             });
         }
         self.children[i].quarantine = None;
-        tracing::info!(child = %self.child_path(i), "child resumed");
+        log!(info, child = %self.child_path(i), "child resumed");
         self.events
             .emit(|| self.child_path(i), || EventKind::Resumed);
         self.start(i).await.map_err(|e| self.start_error(i, e))

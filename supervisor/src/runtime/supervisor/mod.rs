@@ -8,6 +8,7 @@ mod restart;
 mod shutdown;
 mod start;
 
+use crate::runtime::log::log;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -203,8 +204,15 @@ impl Supervisor {
             delays: Delays::new(spec.seed.unwrap_or_else(Random::fresh_seed)),
             auto_shutdown: spec.auto_shutdown,
         };
-        for child in spec.children {
-            sup.push(child);
+        // The root's own spec is moved in; a nested supervisor's children are shared with the
+        // spec its parent keeps, and copied one by one (each copy shares its own children).
+        match Arc::try_unwrap(spec.children) {
+            Ok(children) => children.into_iter().for_each(|child| {
+                sup.push(child);
+            }),
+            Err(shared) => shared.iter().for_each(|child| {
+                sup.push(child.clone());
+            }),
         }
         sup
     }
@@ -348,7 +356,7 @@ impl Supervisor {
                 }
             }
         };
-        tracing::info!(reason = %outcome, "supervisor shutting down");
+        log!(info, reason = %outcome, "supervisor shutting down");
         self.events
             .emit(|| self.path.clone(), || EventKind::ShuttingDown);
         self.stop_all().await;

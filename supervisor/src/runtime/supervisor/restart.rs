@@ -2,6 +2,7 @@
 //! is restarted), the intensity check, the strategy's choice of the children restarted with it,
 //! and the retry of a restart that failed (`try_again_restart`).
 
+use crate::runtime::log::log;
 use tokio::time::Instant;
 
 use super::start::Launch;
@@ -52,7 +53,7 @@ impl Supervisor {
                 self.remove(i);
             }
             if significant && self.significant_ended(i) {
-                tracing::info!(child = %self.child_path(i), auto_shutdown = ?self.auto_shutdown, "significant child ended: shutting down");
+                log!(info, child = %self.child_path(i), auto_shutdown = ?self.auto_shutdown, "significant child ended: shutting down");
                 self.events
                     .emit(|| self.child_path(i), || EventKind::AutoShutdown);
                 return Err(Stop::AutoShutdown);
@@ -97,7 +98,7 @@ impl Supervisor {
         }
         child.quarantine = None;
         child.state = State::Quarantined;
-        tracing::warn!(child = %self.child_path(i), max_restarts = limit.max_restarts, period = ?limit.period, "child quarantined: too many restarts of its own");
+        log!(warn, child = %self.child_path(i), max_restarts = limit.max_restarts, period = ?limit.period, "child quarantined: too many restarts of its own");
         self.events.emit(
             || self.child_path(i),
             || EventKind::Quarantined {
@@ -137,7 +138,7 @@ impl Supervisor {
         let backoff = child.spec.own_backoff().unwrap_or(self.backoff);
         let delay = self.delays.delay(&backoff, &mut child.backoff, now);
         let (restart, of) = self.window.used();
-        tracing::info!(
+        log!(info,
             child = %self.child_path(i),
             strategy = ?self.strategy,
             with = ?self.restarted_with(i, affected.clone()),
@@ -208,7 +209,7 @@ impl Supervisor {
             _ => return Ok(Pending::Nothing),
         }
         self.children[i].state = State::Stopped;
-        tracing::info!(child = %self.child_path(i), "restarting after its delay");
+        log!(info, child = %self.child_path(i), "restarting after its delay");
         let affected = self.affected(i);
         self.restart_now(i, affected)
     }

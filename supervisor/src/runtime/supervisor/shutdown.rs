@@ -4,6 +4,7 @@
 
 use super::{State, Supervisor};
 use crate::exit::ExitReason;
+use crate::runtime::log::log;
 use crate::runtime::stop::{StopChain, StopLink};
 
 impl Supervisor {
@@ -50,9 +51,9 @@ impl Supervisor {
             ExitReason::Failed(_) => false,
         };
         if expected {
-            tracing::debug!(child = %self.path.join(&child.spec.name), %reason, "child stopped");
+            log!(debug, child = %self.path.join(&child.spec.name), %reason, "child stopped");
         } else {
-            tracing::warn!(child = %self.path.join(&child.spec.name), %reason, "child did not stop cleanly");
+            log!(warn, child = %self.path.join(&child.spec.name), %reason, "child did not stop cleanly");
         }
     }
 

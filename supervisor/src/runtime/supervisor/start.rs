@@ -1,6 +1,7 @@
 //! Starting children: all of them in start order when the supervisor starts, and one at a
 //! time for a restart or a handle's call, each init finishing before the next child starts.
 
+use crate::runtime::log::{self, log};
 use std::sync::Arc;
 
 use tokio::time::Instant;
@@ -9,7 +10,7 @@ use super::{Running, State, Supervisor};
 use crate::error::StartError;
 use crate::event::EventKind;
 use crate::exit::Failure;
-use crate::runtime::child::{self, Run, SpawnArgs, TaskHandle};
+use crate::runtime::child::{Run, SpawnArgs, TaskHandle};
 use crate::runtime::delay;
 use crate::runtime::launch::{self, Launched, WaitFailed, WaitOn};
 use crate::spec::{ChildKind, ChildType, Restart};
@@ -77,19 +78,20 @@ impl Supervisor {
         );
         // A root span: the path already says where the child sits in the tree. A nested
         // supervisor's is named as the root's.
-        let span = match child.spec.child_type() {
+        let child_type = child.spec.child_type();
+        let span = log::Span::new(|| match child_type {
             ChildType::Worker => {
                 tracing::info_span!(parent: None, "child", path = %run.path(), generation)
             }
             ChildType::Supervisor => {
                 tracing::info_span!(parent: None, "supervisor", path = %run.path(), generation)
             }
-        };
+        });
         let args = SpawnArgs {
             run: run.clone(),
             slot: i,
             key: child.key,
-            span: child::child_span(span),
+            span,
         };
         match launch::launch(&child.spec.kind, args, &self.events) {
             Launched::Running(task) => {
@@ -169,7 +171,7 @@ impl Supervisor {
     }
 
     pub(super) fn record_start_failure(&mut self, i: usize, failure: Failure) {
-        tracing::error!(child = %self.child_path(i), %failure, "child failed to start");
+        log!(error, child = %self.child_path(i), %failure, "child failed to start");
         self.events.emit(
             || self.child_path(i),
             || EventKind::StartFailed {
