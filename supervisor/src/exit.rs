@@ -9,6 +9,7 @@ use std::sync::Arc;
 /// |---|---|
 /// | the worker returned `Ok(())` | `normal` |
 /// | the worker ended after its supervisor asked it to stop | `shutdown` |
+/// | the worker returned `Err(ShutdownReason)` | `{shutdown, Reason}` |
 /// | the worker returned `Err`, panicked, or (for a supervisor) gave up | any other reason |
 /// | the task was aborted (brutal shutdown, or a shutdown timeout that ran out) | `killed` |
 ///
@@ -29,6 +30,10 @@ pub enum ExitReason {
     Normal,
     /// The worker stopped because its supervisor asked it to.
     Shutdown,
+    /// The worker ended its run on purpose with a reason ([`ShutdownReason`], OTP's
+    /// `{shutdown, Reason}`): not a failure, so a transient child is not restarted and it is
+    /// not logged as an error.
+    ShutdownWith(Arc<str>),
     /// The worker failed: it returned an error or panicked.
     Failed(Failure),
     /// The task was aborted (brutally, or when its shutdown timeout ran out), including a
@@ -66,11 +71,52 @@ impl fmt::Display for ExitReason {
         match self {
             ExitReason::Normal => f.write_str("normal"),
             ExitReason::Shutdown => f.write_str("shutdown"),
+            ExitReason::ShutdownWith(reason) => write!(f, "shutdown: {reason}"),
             ExitReason::Failed(failure) => write!(f, "failed: {failure}"),
             ExitReason::Killed => f.write_str("killed"),
         }
     }
 }
+
+/// What a worker returns, as `Err(ShutdownReason::new("…").into())`, to end its run on purpose
+/// with a reason that is not a failure (OTP's `{shutdown, Reason}`): its exit is
+/// [`ExitReason::ShutdownWith`], a transient child is not restarted, and nothing is logged as
+/// an error. A permanent child is restarted, as after any exit.
+///
+/// ```
+/// use supervisor::{Context, ShutdownReason, Worker, WorkerResult};
+///
+/// struct Subscription;
+///
+/// impl Worker for Subscription {
+///     async fn run(&mut self, _ctx: &Context) -> WorkerResult {
+///         // … the upstream closed the stream for good:
+///         Err(ShutdownReason::new("the upstream closed the subscription").into())
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShutdownReason(pub(crate) Arc<str>);
+
+impl ShutdownReason {
+    /// A shutdown for `reason`.
+    pub fn new(reason: impl AsRef<str>) -> Self {
+        ShutdownReason(Arc::from(reason.as_ref()))
+    }
+
+    /// The reason.
+    pub fn reason(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ShutdownReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "shutdown: {}", self.0)
+    }
+}
+
+impl std::error::Error for ShutdownReason {}
 
 /// What kind of failure ended a child.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

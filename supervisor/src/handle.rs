@@ -335,7 +335,9 @@ impl<K: ChildKey> Tree<K> {
             return Ok(());
         };
         match task.await {
-            Ok(RootEnd::Ended(ExitReason::Normal | ExitReason::Shutdown)) => Ok(()),
+            Ok(RootEnd::Ended(
+                ExitReason::Normal | ExitReason::Shutdown | ExitReason::ShutdownWith(_),
+            )) => Ok(()),
             Ok(RootEnd::Ended(ExitReason::Failed(failure))) => {
                 Err(TreeError::Failed { path, failure })
             }

@@ -79,7 +79,7 @@ mod worker;
 pub use backoff::{Backoff, Jitter};
 pub use error::{ChildError, SpecError, StartError, TreeError};
 pub use event::{Event, EventKind, EventStream, RecvError};
-pub use exit::{ExitReason, Failure, FailureKind};
+pub use exit::{ExitReason, Failure, FailureKind, ShutdownReason};
 pub use handle::{ChildCounts, ChildInfo, FailureRecord, Phase, Tree, TreeHandle};
 pub use path::{ChildKey, ChildPath, ChildRef};
 pub use pool::{

@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::backoff::Backoff;
 use crate::error::SpecError;
 use crate::event::{EventBus, EventStream};
-use crate::exit::{ExitReason, Failure};
+use crate::exit::{ExitReason, Failure, ShutdownReason};
 use crate::path::ChildPath;
 use crate::pool::{PoolChild, PoolSettings};
 use crate::runtime::child::{self, SpawnArgs, TaskHandle};
@@ -286,7 +286,10 @@ pub(crate) fn run_phase<W: Worker>(
         let reason = match worker.run(&ctx).await {
             Ok(()) if ctx.is_shutdown_requested() => ExitReason::Shutdown,
             Ok(()) => ExitReason::Normal,
-            Err(error) => ExitReason::Failed(Failure::from_boxed(error)),
+            Err(error) => match error.downcast::<ShutdownReason>() {
+                Ok(shutdown) => ExitReason::ShutdownWith(shutdown.0),
+                Err(error) => ExitReason::Failed(Failure::from_boxed(error)),
+            },
         };
         // The worker goes now, its panic caught: it must not hide how the run ended.
         match child::caught(move || drop(worker)) {

@@ -31,6 +31,9 @@ pub enum Step {
     GatedInit(Arc<Notify>),
     /// Decide in the init phase not to run (`supervisor::Ignore`, OTP's `ignore`).
     IgnoreInit,
+    /// End the run on purpose with this reason (`supervisor::ShutdownReason`, OTP's
+    /// `{shutdown, Reason}`).
+    ShutdownWith(&'static str),
 }
 
 /// Shared, ordered record of what the test workers did: `"init app/a 0"`, `"run app/a 0"`,
@@ -123,6 +126,7 @@ impl<const INIT: bool> Worker for Scripted<INIT> {
             .push(format!("run {} {}", ctx.path(), ctx.generation()));
         match step {
             Step::Exit => Ok(()),
+            Step::ShutdownWith(reason) => Err(supervisor::ShutdownReason::new(reason).into()),
             Step::Fail => Err(format!("{} failed", ctx.path()).into()),
             Step::Panic => panic!("{} panicked", ctx.path()),
             Step::Hang => std::future::pending().await,
@@ -198,6 +202,7 @@ pub fn brief(event: &Event) -> String {
                 supervisor::ExitReason::Shutdown => "shutdown",
                 supervisor::ExitReason::Failed(_) => "failed",
                 supervisor::ExitReason::Killed => "killed",
+                supervisor::ExitReason::ShutdownWith(_) => "shutdown_with",
             };
             format!("exited {path} {reason}")
         }

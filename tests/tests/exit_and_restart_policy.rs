@@ -58,6 +58,26 @@ async fn ok_is_a_normal_exit() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_shutdown_with_a_reason_is_no_failure_and_follows_otps_shutdown_column() {
+    let step = || Step::ShutdownWith("the upstream closed");
+    let (reason, after) = exit_once(Restart::Transient, step()).await;
+    assert_eq!(
+        reason,
+        ExitReason::ShutdownWith("the upstream closed".into())
+    );
+    assert!(!reason.is_abnormal());
+    assert_eq!(reason.to_string(), "shutdown: the upstream closed");
+    // Transient: kept, stopped, no failure recorded.
+    assert_eq!(after, Some((Phase::Stopped, 1)));
+    // Permanent: restarted; temporary: deleted.
+    assert_eq!(
+        exit_once(Restart::Permanent, step()).await.1,
+        Some((Phase::Running, 2))
+    );
+    assert_eq!(exit_once(Restart::Temporary, step()).await.1, None);
+}
+
+#[tokio::test(start_paused = true)]
 async fn err_is_a_failure_with_the_error_message() {
     let (reason, _) = exit_once(Restart::Transient, Step::Fail).await;
     let failure = reason.failure().expect("a failure");

@@ -685,7 +685,7 @@ impl Pool {
 /// OTP's `shutdown_error` report for an instance: anything but the exit its shutdown asked for.
 fn report_stopped(pool: &ChildPath, id: InstanceId, shutdown: Shutdown, reason: &ExitReason) {
     let expected = match reason {
-        ExitReason::Shutdown | ExitReason::Normal => true,
+        ExitReason::Shutdown | ExitReason::ShutdownWith(_) | ExitReason::Normal => true,
         ExitReason::Killed => shutdown == Shutdown::Brutal,
         ExitReason::Failed(_) => false,
     };

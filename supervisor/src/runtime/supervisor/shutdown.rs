@@ -46,7 +46,7 @@ impl Supervisor {
         let child = &self.children[i];
         // OTP's shutdown_error report: anything but the exit the shutdown asked for.
         let expected = match reason {
-            ExitReason::Shutdown | ExitReason::Normal => true,
+            ExitReason::Shutdown | ExitReason::ShutdownWith(_) | ExitReason::Normal => true,
             ExitReason::Killed => child.spec.shutdown == crate::spec::Shutdown::Brutal,
             ExitReason::Failed(_) => false,
         };
