@@ -66,6 +66,12 @@ pub enum EventKind {
         /// What went wrong.
         failure: Failure,
     },
+    /// The child missed its heartbeat: it is being stopped, and its end counts as this
+    /// failure for its restart.
+    Unresponsive {
+        /// The failure its end counts as.
+        failure: Failure,
+    },
     /// The child ended.
     Exited {
         /// Why.

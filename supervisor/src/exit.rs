@@ -33,7 +33,7 @@ pub enum ExitReason {
     /// The worker ended its run on purpose with a reason ([`ShutdownReason`], OTP's
     /// `{shutdown, Reason}`): not a failure, so a transient child is not restarted and it is
     /// not logged as an error.
-    ShutdownWith(Arc<str>),
+    ShutdownWith(ShutdownReason),
     /// The worker failed: it returned an error or panicked.
     Failed(Failure),
     /// The task was aborted (brutally, or when its shutdown timeout ran out), including a
@@ -71,7 +71,7 @@ impl fmt::Display for ExitReason {
         match self {
             ExitReason::Normal => f.write_str("normal"),
             ExitReason::Shutdown => f.write_str("shutdown"),
-            ExitReason::ShutdownWith(reason) => write!(f, "shutdown: {reason}"),
+            ExitReason::ShutdownWith(reason) => reason.fmt(f),
             ExitReason::Failed(failure) => write!(f, "failed: {failure}"),
             ExitReason::Killed => f.write_str("killed"),
         }
@@ -96,12 +96,13 @@ impl fmt::Display for ExitReason {
 /// }
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShutdownReason(pub(crate) Arc<str>);
+pub struct ShutdownReason(Arc<String>);
 
 impl ShutdownReason {
     /// A shutdown for `reason`.
-    pub fn new(reason: impl AsRef<str>) -> Self {
-        ShutdownReason(Arc::from(reason.as_ref()))
+    pub fn new(reason: impl Into<String>) -> Self {
+        // A thin pointer: an exit reason stays two words.
+        ShutdownReason(Arc::new(reason.into()))
     }
 
     /// The reason.
@@ -120,6 +121,7 @@ impl std::error::Error for ShutdownReason {}
 
 /// What kind of failure ended a child.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FailureKind {
     /// The worker returned an error (from `init` or `run`).
     Error,
@@ -129,6 +131,12 @@ pub enum FailureKind {
     IntensityExceeded,
     /// A supervisor could not start one of its children.
     StartFailed,
+    /// The child did not finish starting (its init phase, its readiness, a nested
+    /// supervisor's start) within its start timeout ([`ChildSpec::start_timeout`](crate::ChildSpec::start_timeout)).
+    StartTimeout,
+    /// The child missed its heartbeat deadline ([`ChildSpec::heartbeat`](crate::ChildSpec::heartbeat)):
+    /// it was stopped as unresponsive.
+    Unresponsive,
 }
 
 /// A child's failure: its kind and a message (the error's `Display`, with its sources, or the

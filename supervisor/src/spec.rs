@@ -194,6 +194,10 @@ pub(crate) struct ChildOptions {
     pub(crate) significant: bool,
     /// Taken out of automatic restart after more than this many restarts within the period.
     pub(crate) quarantine: Option<Intensity>,
+    /// A start that has not finished within this long fails.
+    pub(crate) start_timeout: Option<Duration>,
+    /// A run that does not beat within this long is stopped as unresponsive.
+    pub(crate) heartbeat: Option<Duration>,
 }
 
 /// Whether a supervisor shuts itself down when its significant children end (OTP 24's
@@ -287,7 +291,7 @@ pub(crate) fn run_phase<W: Worker>(
             Ok(()) if ctx.is_shutdown_requested() => ExitReason::Shutdown,
             Ok(()) => ExitReason::Normal,
             Err(error) => match error.downcast::<ShutdownReason>() {
-                Ok(shutdown) => ExitReason::ShutdownWith(shutdown.0),
+                Ok(shutdown) => ExitReason::ShutdownWith(*shutdown),
                 Err(error) => ExitReason::Failed(Failure::from_boxed(error)),
             },
         };
@@ -381,6 +385,38 @@ impl ChildSpec {
         self
     }
 
+    /// Fails a start of the child (its init phase, its readiness, a nested supervisor's start)
+    /// that has not finished within `limit`, with [`FailureKind::StartTimeout`]; OTP's rules
+    /// for a failed start follow. One hung dependency then cannot hold the whole tree's start
+    /// for ever.
+    ///
+    /// [`FailureKind::StartTimeout`]: crate::FailureKind::StartTimeout
+    pub fn start_timeout(mut self, limit: Duration) -> Self {
+        self.options_mut().start_timeout = Some(limit);
+        self
+    }
+
+    /// Expects the child's run to call [`Context::heartbeat`] at least once per `interval`
+    /// (the first beat is due one interval after it started): a run that misses it is stopped
+    /// with its shutdown as unresponsive ([`FailureKind::Unresponsive`]) and restarted by its
+    /// policy, as after any failure.
+    ///
+    /// [`FailureKind::Unresponsive`]: crate::FailureKind::Unresponsive
+    pub fn heartbeat(mut self, interval: Duration) -> Self {
+        self.options_mut().heartbeat = Some(interval);
+        self
+    }
+
+    /// The child's start timeout, if it has one.
+    pub(crate) fn start_limit(&self) -> Option<Duration> {
+        self.options.as_ref().and_then(|o| o.start_timeout)
+    }
+
+    /// The child's heartbeat interval, if it has one.
+    pub(crate) fn heartbeat_interval(&self) -> Option<Duration> {
+        self.options.as_ref().and_then(|o| o.heartbeat)
+    }
+
     fn options_mut(&mut self) -> &mut ChildOptions {
         self.options.get_or_insert_with(Box::default)
     }
@@ -453,6 +489,14 @@ impl ChildSpec {
             }
             if let Some(limit) = &options.quarantine {
                 check_quarantine(limit, path)?;
+            }
+            if options.start_timeout.is_some_and(|t| t.is_zero())
+                || options.heartbeat.is_some_and(|t| t.is_zero())
+            {
+                return Err(SpecError::BadCombination {
+                    path: path.clone(),
+                    reason: "a start timeout or heartbeat interval of zero could never be met: give it a length",
+                });
             }
             if options.significant && self.restart == Restart::Permanent {
                 return Err(SpecError::BadCombination {

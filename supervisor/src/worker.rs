@@ -163,6 +163,14 @@ impl Context {
         self.run.mark_ready();
     }
 
+    /// Tells the supervisor this run is alive, for a child with a heartbeat interval
+    /// ([`ChildSpec::heartbeat`](crate::ChildSpec::heartbeat)): a run that does not beat
+    /// within its interval is stopped as unresponsive. Cheap; does nothing for a child
+    /// without one.
+    pub fn heartbeat(&self) {
+        self.run.beat();
+    }
+
     /// Whether the supervisor has asked this child to stop.
     pub fn is_shutdown_requested(&self) -> bool {
         self.run.is_stop_requested()

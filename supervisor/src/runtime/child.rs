@@ -63,6 +63,8 @@ struct Extras {
     ready: AtomicBool,
     /// Wakes whoever waits for the run to be ready, when it is or when the run ends.
     ready_changed: Notify,
+    /// When the run last called `Context::heartbeat`.
+    last_beat: Mutex<Option<tokio::time::Instant>>,
 }
 
 /// What a supervisor shares with every run of its children: one reference count per start.
@@ -400,6 +402,25 @@ impl Run {
         let extras = self.extras();
         extras.ready.store(true, Ordering::SeqCst);
         extras.ready_changed.notify_waiters();
+    }
+
+    /// The run is alive (`Context::heartbeat`).
+    pub(crate) fn beat(&self) {
+        *self
+            .extras()
+            .last_beat
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(tokio::time::Instant::now());
+    }
+
+    /// When the run last beat, if it has.
+    pub(crate) fn last_beat(&self) -> Option<tokio::time::Instant> {
+        *self
+            .extras
+            .get()?
+            .last_beat
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Whether the run said it is ready.

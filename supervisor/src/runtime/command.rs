@@ -22,6 +22,12 @@ pub(crate) enum Mail {
     TryAgain { slot: usize, key: u64 },
     /// A restart's delay is over (see `delay`); `ticket` tells which timer.
     Delayed { slot: usize, key: u64, ticket: u64 },
+    /// A run missed its heartbeat (see `watchdog`).
+    Unresponsive {
+        slot: usize,
+        key: u64,
+        generation: u64,
+    },
     /// The supervisor is asked to shut down.
     Stop,
     /// A request from a pool's handle, to the pool (or partition) itself.

@@ -8,7 +8,10 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Poll, Waker};
 
+use std::time::Duration;
+
 use tokio::sync::oneshot;
+use tokio::time::Instant;
 
 use super::child::{self, Run, SpawnArgs, TaskHandle};
 use super::mailbox::MailSender;
@@ -48,6 +51,26 @@ pub(crate) enum WaitOn {
         TaskHandle,
         oneshot::Receiver<Result<MailSender, StartError>>,
     ),
+}
+
+/// What cut a wait for a start short.
+enum Cut {
+    /// The caller was asked to stop.
+    Stop,
+    /// The child's start timeout ran out.
+    TimedOut(Duration),
+}
+
+impl Cut {
+    fn failed(self) -> WaitFailed {
+        match self {
+            Cut::Stop => WaitFailed::Interrupted,
+            Cut::TimedOut(limit) => WaitFailed::Failed(Failure::new(
+                FailureKind::StartTimeout,
+                format!("it did not finish starting within its start timeout of {limit:?}"),
+            )),
+        }
+    }
 }
 
 /// Why a waited-for start did not end with a running child.
@@ -200,9 +223,28 @@ pub(crate) async fn wait(
     on: WaitOn,
     run: Arc<Run>,
     shutdown: Shutdown,
-    mut stop_requested: Pin<&mut (dyn Future<Output = ()> + Send)>,
+    stop_requested: Pin<&mut (dyn Future<Output = ()> + Send)>,
+    start_timeout: Option<Duration>,
     events: &EventBus,
 ) -> Result<TaskHandle, WaitFailed> {
+    // What cuts the wait short: a stop request, or the start timeout running out. Either
+    // way the run is stopped with its shutdown.
+    let deadline = start_timeout.map(|limit| (Instant::now() + limit, limit));
+    let cut = async move {
+        match deadline {
+            Some((at, limit)) => tokio::select! {
+                biased;
+                _ = stop_requested => Cut::Stop,
+                _ = tokio::time::sleep_until(at) => Cut::TimedOut(limit),
+            },
+            None => {
+                stop_requested.await;
+                Cut::Stop
+            }
+        }
+    };
+    tokio::pin!(cut);
+    let mut stop_requested = cut;
     match on {
         WaitOn::Init(init) => wait_init(init, &run, shutdown, stop_requested, events).await,
         WaitOn::InitThenReady(init) => {
@@ -214,9 +256,9 @@ pub(crate) async fn wait(
             let outcome = tokio::select! {
                 biased;
                 outcome = ready_rx => outcome,
-                _ = stop_requested => {
+                cut = stop_requested => {
                     stop_one(task, run, shutdown, events).await;
-                    return Err(WaitFailed::Interrupted);
+                    return Err(cut.failed());
                 }
             };
             match outcome {
@@ -248,15 +290,15 @@ async fn wait_init(
     mut init: InitFuture,
     run: &Run,
     shutdown: Shutdown,
-    stop_requested: Pin<&mut (dyn Future<Output = ()> + Send)>,
+    stop_requested: Pin<&mut (dyn Future<Output = Cut> + Send)>,
     events: &EventBus,
 ) -> Result<TaskHandle, WaitFailed> {
     let outcome = tokio::select! {
         biased;
         outcome = &mut init => outcome,
-        _ = stop_requested => {
+        cut = stop_requested => {
             stop_init(init, run, shutdown, events).await;
-            return Err(WaitFailed::Interrupted);
+            return Err(cut.failed());
         }
     };
     match outcome {
@@ -274,7 +316,7 @@ async fn wait_ready(
     task: TaskHandle,
     run: Arc<Run>,
     shutdown: Shutdown,
-    mut stop_requested: Pin<&mut (dyn Future<Output = ()> + Send)>,
+    mut stop_requested: Pin<&mut (dyn Future<Output = Cut> + Send)>,
     events: &EventBus,
 ) -> Result<TaskHandle, WaitFailed> {
     loop {
@@ -299,13 +341,13 @@ async fn wait_ready(
             }
             tokio::select! {
                 biased;
-                _ = changed => false,
-                _ = stop_requested.as_mut() => true,
+                _ = changed => None,
+                cut = stop_requested.as_mut() => Some(cut),
             }
         };
-        if interrupted {
+        if let Some(cut) = interrupted {
             stop_one(task, run, shutdown, events).await;
-            return Err(WaitFailed::Interrupted);
+            return Err(cut.failed());
         }
     }
 }

@@ -30,6 +30,7 @@ pub(crate) mod mailbox;
 mod pool;
 mod stop;
 mod supervisor;
+mod watchdog;
 
 use std::future::Future;
 use std::pin::Pin;

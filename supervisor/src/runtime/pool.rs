@@ -171,6 +171,8 @@ impl Pool {
                     Mail::Exited(exit) => self.on_exit(exit).await,
                     Mail::TryAgain { slot, key } => self.try_again(slot, key).await,
                     Mail::Delayed { slot, key, ticket } => self.delay_over(slot, key, ticket).await,
+                    // Instances have no heartbeat.
+                    Mail::Unresponsive { .. } => Ok(()),
                     Mail::Command(command) => {
                         self.on_command(command);
                         Ok(())
@@ -376,6 +378,7 @@ impl Pool {
                     run.clone(),
                     self.kind.settings.shutdown,
                     self.shutdown_requested.as_mut(),
+                    None,
                     &self.events,
                 )
                 .await;

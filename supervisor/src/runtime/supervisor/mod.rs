@@ -102,6 +102,9 @@ enum State {
 
 struct Running {
     task: TaskHandle,
+    /// Expects its heartbeats, if it has a heartbeat interval; held to be aborted with the
+    /// run's state.
+    _watchdog: Option<TaskHandle>,
     /// Its generation, and a nested supervisor's mailbox.
     run: Arc<Run>,
 }
@@ -338,6 +341,11 @@ impl Supervisor {
                     },
                     Mail::TryAgain { slot, key } => self.try_again(slot, key),
                     Mail::Delayed { slot, key, ticket } => self.delay_over(slot, key, ticket),
+                    Mail::Unresponsive {
+                        slot,
+                        key,
+                        generation,
+                    } => self.unresponsive(slot, key, generation).await,
                     Mail::Command(command) => {
                         self.on_command(command).await.map(|()| Pending::Nothing)
                     }

@@ -9,6 +9,7 @@ use super::start::Launch;
 use super::{Pending, Running, State, Supervisor};
 use crate::error::StartError;
 use crate::event::EventKind;
+use crate::exit::{ExitReason, Failure, FailureKind};
 use crate::path::ChildPath;
 use crate::runtime::Stop;
 use crate::runtime::child::{ChildExit, Run};
@@ -31,7 +32,7 @@ impl Supervisor {
             // An exit of a run that was stopped on purpose, or already replaced.
             _ => return Ok(None),
         }
-        let State::Running(Running { task, mut run }) =
+        let State::Running(Running { task, mut run, .. }) =
             std::mem::replace(&mut child.state, State::Stopped)
         else {
             return Ok(None);
@@ -39,9 +40,15 @@ impl Supervisor {
         self.reaper.release(task);
         let reason = Run::take_exit_reason(&mut run);
         self.spare_run = Some(run);
-        let child = &mut self.children[i];
-
+        let child = &self.children[i];
         report_exit(|| self.path.join(&child.spec.name), &reason, &self.events);
+        self.exited(i, reason)
+    }
+
+    /// Child `i`, no longer running, ended for `reason` (reported already): records it, and
+    /// decides.
+    fn exited(&mut self, i: usize, reason: ExitReason) -> Result<Option<(usize, Instant)>, Stop> {
+        let child = &mut self.children[i];
         // One clock read per exit, shared by the failure record and the intensity window.
         let now = Instant::now();
         let restart = child.spec.restart;
@@ -61,6 +68,44 @@ impl Supervisor {
             return Ok(None);
         }
         Ok(Some((i, now)))
+    }
+
+    /// Child `slot`/`key`'s run `generation` missed its heartbeat: it is stopped with its
+    /// shutdown, and its end is a failure (unresponsive), decided as any exit.
+    pub(super) async fn unresponsive(
+        &mut self,
+        slot: usize,
+        key: u64,
+        generation: u64,
+    ) -> Result<Pending, Stop> {
+        let Some(i) = self.locate(slot, key) else {
+            return Ok(Pending::Nothing);
+        };
+        match &self.children[i].state {
+            State::Running(running) if running.run.generation == generation => {}
+            _ => return Ok(Pending::Nothing),
+        }
+        let interval = self.children[i]
+            .spec
+            .heartbeat_interval()
+            .unwrap_or_default();
+        let failure = Failure::new(
+            FailureKind::Unresponsive,
+            format!("it missed its heartbeat (every {interval:?})"),
+        );
+        log!(error, child = %self.child_path(i), %failure, "child unresponsive: stopping it");
+        self.events.emit(
+            || self.child_path(i),
+            || EventKind::Unresponsive {
+                failure: failure.clone(),
+            },
+        );
+        // Its stop is announced as it happens; its end counts as the failure.
+        self.stop([i]).await;
+        match self.exited(i, ExitReason::Failed(failure))? {
+            Some((i, now)) => self.restart(i, now),
+            None => Ok(Pending::Nothing),
+        }
     }
 
     /// Whether the end of significant child `i` shuts the supervisor down: any significant

@@ -11,8 +11,8 @@ use crate::error::StartError;
 use crate::event::EventKind;
 use crate::exit::Failure;
 use crate::runtime::child::{Run, SpawnArgs, TaskHandle};
-use crate::runtime::delay;
 use crate::runtime::launch::{self, Launched, WaitFailed, WaitOn};
+use crate::runtime::{delay, watchdog};
 use crate::spec::{ChildKind, ChildType, Restart};
 
 /// A start after its part that needs no waiting (see `Supervisor::launch`).
@@ -118,12 +118,14 @@ impl Supervisor {
             Launch::Failed(failure) => return Err(self.start_failed(i, failure)),
             Launch::Waiting(waiting) => waiting,
         };
-        let shutdown = self.children[i].spec.shutdown;
+        let spec = &self.children[i].spec;
+        let (shutdown, start_timeout) = (spec.shutdown, spec.start_limit());
         let waited = launch::wait(
             on,
             run.clone(),
             shutdown,
             self.shutdown_requested.as_mut(),
+            start_timeout,
             &self.events,
         )
         .await;
@@ -158,7 +160,15 @@ impl Supervisor {
             // Never started again: its factory, and what it holds, goes now.
             child.spec.kind = ChildKind::Taken(child.spec.child_type());
         }
-        child.state = State::Running(Running { task, run });
+        let watchdog = child
+            .spec
+            .heartbeat_interval()
+            .map(|interval| watchdog::spawn(&run, interval, &self.mail_tx, i, child.key));
+        child.state = State::Running(Running {
+            task,
+            run,
+            _watchdog: watchdog,
+        });
     }
 
     /// Child `i`'s init decided not to run (OTP's `ignore`): it stays stopped, which is no

@@ -1,0 +1,110 @@
+//! Liveness and start timeouts: a child that misses its heartbeat is stopped as unresponsive
+//! and restarted by its policy; a start that hangs fails when its start timeout runs out.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use supervisor::{
+    ChildSpec, Context, EventKind, FailureKind, StartError, SupervisorSpec, Worker, WorkerResult,
+};
+use supervisor_tests::*;
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+/// Beats every second for `beats` beats on its first run, then goes quiet (but still answers
+/// a stop request); later runs beat for ever.
+#[derive(Clone)]
+struct Beating {
+    beats: u32,
+    runs: Arc<std::sync::atomic::AtomicU32>,
+}
+
+impl Worker for Beating {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        let first = self.runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0;
+        let mut beats = 0;
+        loop {
+            tokio::select! {
+                _ = ctx.shutdown_requested() => return Ok(()),
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+            }
+            if !first || beats < self.beats {
+                ctx.heartbeat();
+                beats += 1;
+            }
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_child_that_misses_its_heartbeat_is_stopped_as_unresponsive_and_restarted() {
+    let runs = Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let mut spec = SupervisorSpec::new("app").child(
+        ChildSpec::from_value(
+            "w",
+            Beating {
+                beats: 3,
+                runs: runs.clone(),
+            },
+        )
+        .heartbeat(Duration::from_secs(2)),
+    );
+    let mut events = spec.subscribe();
+    let began = Instant::now();
+    let tree = spec.start().await.unwrap();
+    let seen = until(&mut events, |e| {
+        matches!(e.kind, EventKind::Ready { generation: 1 })
+    })
+    .await;
+    // Beats at 1, 2 and 3 s; the one due by 5 s never comes.
+    let unresponsive = seen
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::Unresponsive { .. }))
+        .expect("no unresponsive event");
+    assert_eq!(unresponsive.at - began, Duration::from_secs(5));
+    let EventKind::Unresponsive { failure } = &unresponsive.kind else {
+        unreachable!()
+    };
+    assert_eq!(failure.kind(), FailureKind::Unresponsive);
+    assert_eq!(
+        briefs(&seen, &["exited", "restart"]),
+        ["exited app/w shutdown", "restart app/w [app/w]"]
+    );
+    let info = tree.child("w".into()).await.unwrap();
+    assert_eq!(info.restart_count, 1);
+    assert_eq!(
+        info.last_failure.map(|r| r.failure.kind()),
+        Some(FailureKind::Unresponsive)
+    );
+    // The new run beats: no second stop over a long while.
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert_eq!(tree.child("w".into()).await.unwrap().restart_count, 1);
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_start_that_hangs_fails_when_its_start_timeout_runs_out() {
+    let log = Log::default();
+    let hung = Script::new([Step::GatedInit(Arc::new(Notify::new()))]);
+    let began = Instant::now();
+    let result = SupervisorSpec::new("app")
+        .child(ChildSpec::from_value(
+            "before",
+            Scripted::<false>::new(&Script::default(), &log),
+        ))
+        .child(
+            ChildSpec::from_value("db", Scripted::<true>::new(&hung, &log))
+                .start_timeout(Duration::from_secs(5)),
+        )
+        .start()
+        .await;
+    let Err(StartError::ChildFailed { path, failure }) = result else {
+        panic!("the start did not fail")
+    };
+    assert_eq!(path.as_str(), "app/db");
+    assert_eq!(failure.kind(), FailureKind::StartTimeout);
+    assert!(failure.to_string().contains("5s"), "{failure}");
+    // Within the timeout and the hung init's own shutdown, then the started sibling stopped.
+    assert_eq!(began.elapsed(), Duration::from_secs(5 + 5));
+    assert_eq!(log.with_prefix("stop "), ["stop app/before"]);
+}
