@@ -63,7 +63,7 @@ async fn a_shutdown_with_a_reason_is_no_failure_and_follows_otps_shutdown_column
     let (reason, after) = exit_once(Restart::Transient, step()).await;
     assert_eq!(
         reason,
-        ExitReason::ShutdownWith("the upstream closed".into())
+        ExitReason::ShutdownWith(supervisor::ShutdownReason::new("the upstream closed"))
     );
     assert!(!reason.is_abnormal());
     assert_eq!(reason.to_string(), "shutdown: the upstream closed");
