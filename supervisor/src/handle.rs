@@ -298,6 +298,12 @@ impl<K: ChildKey> Tree<K> {
         }
     }
 
+    /// Aborts the root's task (and with it every task of the tree), for a forced stop.
+    #[cfg(all(feature = "process", unix))]
+    pub(crate) fn abort_handle(&self) -> Option<tokio::task::AbortHandle> {
+        self.task.as_ref().map(JoinHandle::abort_handle)
+    }
+
     /// A cloneable handle to the tree.
     pub fn handle(&self) -> TreeHandle<K> {
         self.handle.clone()

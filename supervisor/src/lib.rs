@@ -72,6 +72,8 @@ mod exit;
 mod handle;
 mod path;
 mod pool;
+#[cfg(all(feature = "process", unix))]
+mod process;
 mod runtime;
 mod spec;
 mod worker;
@@ -85,6 +87,8 @@ pub use path::{ChildKey, ChildPath, ChildRef};
 pub use pool::{
     InstanceId, InstanceInfo, Partitions, PoolError, PoolHandle, PoolKey, PoolSettings, PoolSpec,
 };
+#[cfg(all(feature = "process", unix))]
+pub use process::{RunOptions, notify_systemd};
 pub use spec::{
     AutoShutdown, ChildSpec, ChildType, Intensity, Restart, Shutdown, SpecInfo, SpecKind, Strategy,
     SupervisorSpec,

@@ -25,7 +25,7 @@ mod delay;
 mod ended;
 mod intensity;
 mod launch;
-mod log;
+pub(crate) mod log;
 pub(crate) mod mailbox;
 mod pool;
 mod stop;
