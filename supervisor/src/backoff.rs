@@ -26,6 +26,7 @@ use std::time::Duration;
 ///     .reset_after(Duration::from_secs(60));
 /// assert!(backoff.check().is_ok());
 /// ```
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Backoff {
     base: Duration,
@@ -36,6 +37,7 @@ pub struct Backoff {
 
 /// How a backoff's delay is randomised, so that many children failing together do not all
 /// restart at the same moment (the AWS Architecture Blog's variants).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Jitter {
     /// The delay as computed: `min(max, base × 2ⁿ)`.

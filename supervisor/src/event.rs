@@ -16,12 +16,14 @@ use crate::path::{ChildKey, ChildPath};
 const CAPACITY: usize = 4096;
 
 /// Something that happened in a tree.
-#[derive(Clone, Debug)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
     /// Position in the tree's stream, from 1, without gaps; a gap seen by a subscriber means it
     /// lagged.
     pub seq: u64,
     /// When it happened (tokio's clock, so paused time in tests applies).
+    #[cfg_attr(feature = "serde", serde(with = "crate::snapshot::instant"))]
     pub at: Instant,
     /// The child concerned; for supervisor-level events, the supervisor.
     pub path: ChildPath,
@@ -41,6 +43,7 @@ impl Event {
 }
 
 /// What happened, in the order OTP's SASL reports would tell it.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum EventKind {
@@ -89,6 +92,7 @@ pub enum EventKind {
         /// The delay chosen.
         delay: Duration,
         /// When the restart happens (tokio's clock).
+        #[cfg_attr(feature = "serde", serde(with = "crate::snapshot::instant"))]
         until: Instant,
     },
     /// This significant child ended and is not restarted, so its supervisor shuts itself down
@@ -145,6 +149,14 @@ struct BusInner {
 struct BusState {
     seq: u64,
     channel: Channel,
+    /// The most recent events, kept for a snapshot when the tree asks for a journal.
+    journal: Option<Journal>,
+}
+
+/// A bounded ring of the most recent events.
+struct Journal {
+    capacity: usize,
+    events: std::collections::VecDeque<Event>,
 }
 
 /// The channel of a tree's events.
@@ -165,6 +177,7 @@ impl EventBus {
                 state: Mutex::new(BusState {
                     seq: 0,
                     channel: Channel::Unmade,
+                    journal: None,
                 }),
                 subscribers: Arc::new(AtomicUsize::new(0)),
             }),
@@ -216,16 +229,50 @@ impl EventBus {
 
     fn send_locked(state: &mut BusState, path: ChildPath, kind: EventKind) {
         // A subscriber made the channel before it was counted.
-        let Channel::Open(tx) = &state.channel else {
+        if !matches!(state.channel, Channel::Open(_)) && state.journal.is_none() {
             return;
-        };
+        }
         state.seq += 1;
-        let _ = tx.send(Event {
+        let event = Event {
             seq: state.seq,
             at: Instant::now(),
             path,
             kind,
+        };
+        if let Some(journal) = &mut state.journal {
+            if journal.events.len() == journal.capacity {
+                journal.events.pop_front();
+            }
+            journal.events.push_back(event.clone());
+        }
+        if let Channel::Open(tx) = &state.channel {
+            let _ = tx.send(event);
+        }
+    }
+
+    /// Keeps the `capacity` most recent events from now on, for snapshots. The journal counts
+    /// as a subscriber: a tree with one builds its events, as one with a listener does.
+    pub(crate) fn keep_journal(&self, capacity: usize) {
+        if capacity == 0 {
+            return;
+        }
+        let mut state = self.lock();
+        if state.journal.is_none() {
+            self.inner.subscribers.fetch_add(1, Ordering::AcqRel);
+        }
+        state.journal = Some(Journal {
+            capacity,
+            events: std::collections::VecDeque::with_capacity(capacity.min(1024)),
         });
+    }
+
+    /// The journal's events, oldest first (empty without a journal).
+    pub(crate) fn journal(&self) -> Vec<Event> {
+        self.lock()
+            .journal
+            .as_ref()
+            .map(|j| j.events.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     /// The tree whose root is at `path` has ended, for `reason`: announces it, last, and ends

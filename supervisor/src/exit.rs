@@ -24,6 +24,7 @@ use std::sync::Arc;
 /// A worker whose `Drop` panics once its run (or init phase) has ended fails: if the run had
 /// failed already, that failure stays the reason, its message followed by the panic's
 /// (`…; then dropping the worker panicked: …`); otherwise the panic is the failure.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExitReason {
     /// The worker returned `Ok(())` by itself.
@@ -120,6 +121,7 @@ impl fmt::Display for ShutdownReason {
 impl std::error::Error for ShutdownReason {}
 
 /// What kind of failure ended a child.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum FailureKind {
@@ -271,6 +273,44 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = s.source();
     }
     message
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Failure {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut out = s.serialize_struct("Failure", 2)?;
+        out.serialize_field("kind", &self.kind)?;
+        out.serialize_field("message", self.message())?;
+        out.end()
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for Failure {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Parts {
+            kind: FailureKind,
+            message: String,
+        }
+        let parts = Parts::deserialize(d)?;
+        Ok(Failure::new(parts.kind, parts.message))
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for ShutdownReason {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.reason())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for ShutdownReason {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(ShutdownReason::new(String::deserialize(d)?))
+    }
 }
 
 #[cfg(test)]

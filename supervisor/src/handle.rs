@@ -19,9 +19,11 @@ use crate::pool::{PoolHandle, PoolKey};
 use crate::runtime::RootEnd;
 use crate::runtime::command::{Command, Mail, Op, Reply};
 use crate::runtime::mailbox::MailSender;
+use crate::snapshot::{self, Node, Snapshot};
 use crate::spec::{ChildSpec, ChildType, Restart, Shutdown, SpecInfo};
 
 /// Where a child is in its life, as its supervisor sees it.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Phase {
@@ -32,6 +34,7 @@ pub enum Phase {
     /// Its restart is decided and waits for its backoff delay.
     Delayed {
         /// When it restarts (tokio's clock).
+        #[cfg_attr(feature = "serde", serde(with = "crate::snapshot::instant"))]
         until: Instant,
     },
     /// Stopped by [`TreeHandle::pause`] and kept so, not even restarted with its group, until
@@ -45,15 +48,18 @@ pub enum Phase {
 }
 
 /// The last failure of a child, and when it happened.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FailureRecord {
     /// What went wrong.
     pub failure: Failure,
     /// When (tokio's clock).
+    #[cfg_attr(feature = "serde", serde(with = "crate::snapshot::instant"))]
     pub at: Instant,
 }
 
 /// A snapshot of one child (OTP's `which_children` entry, with more).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChildInfo {
     /// The full path, e.g. `app/web/acceptor`.
@@ -83,6 +89,7 @@ impl ChildInfo {
 }
 
 /// How many children a supervisor has (OTP's `count_children`).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ChildCounts {
     /// All children with a spec.
@@ -234,6 +241,21 @@ impl<K: ChildKey> TreeHandle<K> {
     ) -> Result<PoolHandle<A>, ChildError> {
         let access = self.ask(pool.key().to_ref(), Op::Pool).await?;
         PoolHandle::from_access(access)
+    }
+
+    /// The whole tree as data at this moment (see [`Snapshot`]): each supervisor answers for
+    /// its own children, in turn, so the tree goes on restarting children meanwhile.
+    pub async fn snapshot(&self) -> Result<Snapshot, ChildError> {
+        match snapshot::collect(self.cmd.clone(), self.path.clone()).await? {
+            Node::Supervisor(root) => Ok(Snapshot {
+                root,
+                journal: self.events.journal(),
+            }),
+            // Not reached: the root is a supervisor.
+            _ => Err(ChildError::SupervisorNotRunning {
+                path: self.path.clone(),
+            }),
+        }
     }
 
     /// Subscribes to the tree's events from now on. The stream ends (with

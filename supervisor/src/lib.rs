@@ -75,6 +75,7 @@ mod pool;
 #[cfg(all(feature = "process", unix))]
 mod process;
 mod runtime;
+mod snapshot;
 mod spec;
 mod worker;
 
@@ -89,6 +90,7 @@ pub use pool::{
 };
 #[cfg(all(feature = "process", unix))]
 pub use process::{RunOptions, notify_systemd};
+pub use snapshot::{ChildSnapshot, Node, PoolSnapshot, Snapshot, SupervisorSnapshot};
 pub use spec::{
     AutoShutdown, ChildSpec, ChildType, Intensity, Restart, Shutdown, SpecInfo, SpecKind, Strategy,
     SupervisorSpec,

@@ -42,6 +42,21 @@ impl ChildPath {
     }
 }
 
+#[cfg(feature = "serde")]
+impl serde::Serialize for ChildPath {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for ChildPath {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let path = <String as serde::Deserialize>::deserialize(d)?;
+        Ok(ChildPath(Arc::from(path)))
+    }
+}
+
 impl fmt::Display for ChildPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

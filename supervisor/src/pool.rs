@@ -35,6 +35,7 @@ use crate::worker::Worker;
 /// `max_children`, so that the starts, exits and restarts of many instances do not all queue
 /// on one task. With more than one, the pool is a `one_for_one` supervisor of its partitions,
 /// named `0`, `1`, …: an instance's path is then `app/conns/1/17`.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Partitions {
     /// One partition: the pool itself (the default).
@@ -120,6 +121,7 @@ impl<A> fmt::Debug for PoolSpec<A> {
 }
 
 /// A pool's settings, every default filled in (OTP's `get_childspec` of a pool's template).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PoolSettings {
     /// The most instances the pool holds at once, counting those waiting to be restarted
@@ -481,6 +483,7 @@ impl<K: fmt::Debug, A> fmt::Debug for PoolKey<K, A> {
 
 /// An instance of a pool: stable across its restarts (each run has a generation of its own).
 /// Its last path segment is [`serial`](Self::serial).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct InstanceId {
     pub(crate) partition: u32,
@@ -507,6 +510,7 @@ impl fmt::Display for InstanceId {
 }
 
 /// One instance of a pool, as the pool sees it.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InstanceInfo {
     /// Its id.

@@ -24,6 +24,7 @@ use crate::worker::{Context, Ignore, Worker};
 /// | `Permanent` | restart | restart | restart |
 /// | `Transient` | keep, stopped | keep, stopped | restart |
 /// | `Temporary` | delete | delete | delete |
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Restart {
     /// Always restarted.
@@ -53,6 +54,7 @@ impl Restart {
 /// with it: their tasks are aborted too, as OTP's children die with the supervisor they are
 /// linked to. Like OTP's, that kill is not waited for: the aborted tasks end as the runtime
 /// gets to them.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Shutdown {
     /// Abort the task at once (`brutal_kill`).
@@ -69,6 +71,7 @@ impl Shutdown {
 }
 
 /// Which children a supervisor restarts when one of them exits and must be restarted.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum Strategy {
     /// Restart only the child that exited.
@@ -83,6 +86,7 @@ pub enum Strategy {
 
 /// How many restarts a supervisor allows within a sliding period before it gives up (OTP's
 /// `intensity` and `period`). The default is OTP's: 1 restart within 5 seconds.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Intensity {
     /// Restarts allowed within `period`; one more stops the supervisor. 0 means any exit that
@@ -108,6 +112,7 @@ impl Default for Intensity {
 }
 
 /// Whether a child is a worker or a supervisor (OTP's `type`).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum ChildType {
     /// A worker.
@@ -118,6 +123,7 @@ pub enum ChildType {
 
 /// A child's spec as data, every default filled in (OTP's `get_childspec`): from
 /// [`TreeHandle::child_spec`](crate::TreeHandle::child_spec).
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SpecInfo {
     /// The child's full path.
@@ -133,6 +139,7 @@ pub struct SpecInfo {
 }
 
 /// What a child runs, in a [`SpecInfo`].
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum SpecKind {
@@ -209,6 +216,7 @@ pub(crate) struct ChildOptions {
 /// failure (it is restarted) never count. The supervisor then stops its other children in
 /// reverse start order and exits as a shutdown, which its own parent handles as the end of a
 /// (possibly significant) child: so a finished job can end its subtree, or the whole tree.
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum AutoShutdown {
     /// Significant children change nothing (the default); none may be declared.
@@ -655,6 +663,8 @@ pub struct SupervisorSpec {
     /// The seed of the random source of backoff jitter; `None`: from the parent, or random.
     pub(crate) seed: Option<u64>,
     pub(crate) auto_shutdown: AutoShutdown,
+    /// How many recent events the tree keeps for its snapshots (the root's setting).
+    pub(crate) journal: usize,
 }
 
 impl SupervisorSpec {
@@ -669,6 +679,7 @@ impl SupervisorSpec {
             backoff: Backoff::NONE,
             seed: None,
             auto_shutdown: AutoShutdown::Never,
+            journal: 0,
         }
     }
 
@@ -706,6 +717,16 @@ impl SupervisorSpec {
     /// [`AutoShutdown`]).
     pub fn auto_shutdown(mut self, auto_shutdown: AutoShutdown) -> Self {
         self.auto_shutdown = auto_shutdown;
+        self
+    }
+
+    /// Keeps the tree's `capacity` most recent events, which
+    /// [`TreeHandle::snapshot`](crate::TreeHandle::snapshot) includes: "what happened just
+    /// before this child failed" in one call, without a subscriber that had to be running at
+    /// the time. Only the root's setting counts; off by default (a tree with a journal builds
+    /// its events, as one with a subscriber does).
+    pub fn journal(mut self, capacity: usize) -> Self {
+        self.journal = capacity;
         self
     }
 

@@ -7,6 +7,7 @@ use crate::error::ChildError;
 use crate::handle::{ChildCounts, ChildInfo};
 use crate::path::ChildRef;
 use crate::pool::{InstanceId, InstanceInfo, PoolAccess, PoolError};
+use crate::snapshot::Local;
 use crate::spec::{ChildKind, ChildSpec, Restart, SpecInfo};
 
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, ChildError>>;
@@ -91,13 +92,15 @@ pub(crate) enum Op {
     Spec(Reply<SpecInfo>),
     Pause(Reply<()>),
     Resume(Reply<()>),
+    /// Aimed at a supervisor or pool: itself and its children as data.
+    Snapshot(Reply<Local>),
 }
 
 impl Op {
     pub(crate) fn targets_supervisor(&self) -> bool {
         matches!(
             self,
-            Op::WhichChildren(_) | Op::CountChildren(_) | Op::StartChild(..)
+            Op::WhichChildren(_) | Op::CountChildren(_) | Op::StartChild(..) | Op::Snapshot(_)
         )
     }
 
@@ -115,6 +118,7 @@ impl Op {
             | Op::Resume(r) => drop(r.send(Err(error))),
             Op::Pool(r) => drop(r.send(Err(error))),
             Op::Spec(r) => drop(r.send(Err(error))),
+            Op::Snapshot(r) => drop(r.send(Err(error))),
         }
     }
 }

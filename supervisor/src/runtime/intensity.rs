@@ -42,6 +42,19 @@ impl RestartWindow {
         self.times.len() <= self.intensity.max_restarts as usize
     }
 
+    /// The intensity this window enforces.
+    pub(crate) fn intensity(&self) -> Intensity {
+        self.intensity
+    }
+
+    /// How many restarts fall within the period that ends at `now`.
+    pub(crate) fn count_at(&self, now: Instant) -> usize {
+        match now.checked_sub(self.intensity.period) {
+            Some(oldest) => self.times.iter().filter(|&&t| t >= oldest).count(),
+            None => self.times.len(),
+        }
+    }
+
     /// How many restarts the window holds now (the one just added included), and how many
     /// it allows.
     pub(crate) fn used(&self) -> (usize, u32) {

@@ -73,6 +73,9 @@ impl SupervisorSpec {
     pub async fn start(mut self) -> Result<Tree, StartError> {
         self.validate()?;
         let events = self.events.take().unwrap_or_else(EventBus::new);
+        events.keep_journal(self.journal);
+        #[cfg(feature = "serde")]
+        crate::snapshot::instant::touch();
         let path = ChildPath::root(&self.name);
         let run = Run::root(path.clone());
         let (ready_tx, ready_rx) = oneshot::channel();

@@ -29,6 +29,7 @@ use crate::exit::{ExitReason, Failure, FailureKind};
 use crate::handle::{ChildCounts, ChildInfo, Phase};
 use crate::path::ChildPath;
 use crate::pool::{InstanceId, InstanceInfo, PoolError, PoolKind};
+use crate::snapshot::Local;
 use crate::spec::{ChildFuture, ChildKind, ChildType, Restart, Shutdown};
 
 /// Partition `partition` of `partitions` of a pool, as a child's boxed future.
@@ -666,6 +667,12 @@ impl Pool {
             }
             Op::CountChildren(reply) if remaining == 0 => {
                 let _ = reply.send(Ok(self.count()));
+            }
+            Op::Snapshot(reply) if remaining == 0 => {
+                let _ = reply.send(Ok(Local::Pool {
+                    settings: self.kind.settings,
+                    instances: self.list(),
+                }));
             }
             op => {
                 let path = target

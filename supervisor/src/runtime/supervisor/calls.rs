@@ -11,6 +11,7 @@ use crate::pool::PoolAccess;
 use crate::runtime::Stop;
 use crate::runtime::command::{Command, Mail, Op};
 use crate::runtime::log::log;
+use crate::snapshot::Local;
 use crate::spec::{AutoShutdown, ChildKind, ChildSpec, ChildType, Restart, check_name};
 
 impl Supervisor {
@@ -34,6 +35,28 @@ impl Supervisor {
             }
             Op::CountChildren(reply) => {
                 let _ = reply.send(Ok(self.count()));
+            }
+            Op::Snapshot(reply) => {
+                let children = self
+                    .live()
+                    .map(|(_, c)| {
+                        let mailbox = match &c.state {
+                            State::Running(Running { run, .. })
+                                if c.spec.child_type() == ChildType::Supervisor =>
+                            {
+                                run.mailbox().cloned()
+                            }
+                            _ => None,
+                        };
+                        (c.info(&self.path), mailbox)
+                    })
+                    .collect();
+                let _ = reply.send(Ok(Local::Supervisor {
+                    strategy: self.strategy,
+                    intensity: self.window.intensity(),
+                    restarts_in_period: self.window.count_at(tokio::time::Instant::now()),
+                    children,
+                }));
             }
             Op::StartChild(spec, reply) => {
                 let result = self.start_new_child(*spec).await;
