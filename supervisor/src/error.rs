@@ -166,6 +166,12 @@ pub enum ChildError {
         /// The child's path.
         path: ChildPath,
     },
+    /// The child is not running (the testing kit injects faults into running children only).
+    #[error("child `{path}` is not running")]
+    NotRunning {
+        /// The child's path.
+        path: ChildPath,
+    },
     /// The child is not a pool.
     #[error("child `{path}` is not a pool")]
     NotAPool {

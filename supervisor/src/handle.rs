@@ -143,7 +143,7 @@ impl<K: ChildKey> TreeHandle<K> {
         &self.path
     }
 
-    async fn ask<T>(
+    pub(crate) async fn ask<T>(
         &self,
         target: ChildRef,
         op: impl FnOnce(Reply<T>) -> Op,

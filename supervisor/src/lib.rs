@@ -77,6 +77,8 @@ mod process;
 mod runtime;
 mod snapshot;
 mod spec;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod worker;
 
 pub use backoff::{Backoff, Jitter};

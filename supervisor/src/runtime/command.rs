@@ -92,6 +92,9 @@ pub(crate) enum Op {
     Spec(Reply<SpecInfo>),
     Pause(Reply<()>),
     Resume(Reply<()>),
+    /// Make a running child crash with this failure (the testing kit).
+    #[cfg_attr(not(feature = "testing"), allow(dead_code))]
+    Inject(crate::exit::Failure, Reply<()>),
     /// Aimed at a supervisor or pool: itself and its children as data.
     Snapshot(Reply<Local>),
 }
@@ -115,7 +118,8 @@ impl Op {
             | Op::Terminate(r)
             | Op::Delete(r)
             | Op::Pause(r)
-            | Op::Resume(r) => drop(r.send(Err(error))),
+            | Op::Resume(r)
+            | Op::Inject(_, r) => drop(r.send(Err(error))),
             Op::Pool(r) => drop(r.send(Err(error))),
             Op::Spec(r) => drop(r.send(Err(error))),
             Op::Snapshot(r) => drop(r.send(Err(error))),

@@ -36,6 +36,28 @@ impl Supervisor {
             Op::CountChildren(reply) => {
                 let _ = reply.send(Ok(self.count()));
             }
+            Op::Inject(failure, reply) => {
+                let i = match self.find(&target, depth) {
+                    Ok(i) => i,
+                    Err(e) => {
+                        let _ = reply.send(Err(e));
+                        return Ok(());
+                    }
+                };
+                if !matches!(self.children[i].state, State::Running(_)) {
+                    let _ = reply.send(Err(ChildError::NotRunning {
+                        path: self.child_path(i),
+                    }));
+                    return Ok(());
+                }
+                let pending = self.crash(i, failure).await;
+                let result = match pending {
+                    Ok(pending) => self.finish_restart(pending).await,
+                    Err(stop) => Err(stop),
+                };
+                let _ = reply.send(Ok(()));
+                return result;
+            }
             Op::Snapshot(reply) => {
                 let children = self
                     .live()

@@ -108,6 +108,28 @@ impl Supervisor {
         }
     }
 
+    /// Makes running child `i` crash with `failure`, as if its run had failed (the testing
+    /// kit's fault injection): its task is aborted at once, and its end counts as the failure,
+    /// decided as any exit.
+    pub(super) async fn crash(&mut self, i: usize, failure: Failure) -> Result<Pending, Stop> {
+        let State::Running(Running { mut task, run, .. }) =
+            std::mem::replace(&mut self.children[i].state, State::Stopped)
+        else {
+            return Ok(Pending::Nothing);
+        };
+        task.abort();
+        // Its worker is dropped in its task: waited for, so the crash is over when this is.
+        let _ = (&mut task).await;
+        drop(run);
+        let reason = ExitReason::Failed(failure);
+        let child = &self.children[i];
+        report_exit(|| self.path.join(&child.spec.name), &reason, &self.events);
+        match self.exited(i, reason)? {
+            Some((i, now)) => self.restart(i, now),
+            None => Ok(Pending::Nothing),
+        }
+    }
+
     /// Whether the end of significant child `i` shuts the supervisor down: any significant
     /// child's under `any_significant`; under `all_significant`, once no other significant
     /// child is running or waiting for a restart (a paused one will come back, so it counts as
