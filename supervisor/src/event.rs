@@ -141,6 +141,9 @@ pub(crate) struct EventBus {
 
 struct BusInner {
     state: Mutex<BusState>,
+    /// Whether the tree is ready: set once its root has started every child, cleared when the
+    /// root begins to shut down.
+    readiness: tokio::sync::watch::Sender<bool>,
     /// Live subscriptions, counted here so that a tree nobody listens to pays one atomic load
     /// per event instead of the lock.
     subscribers: Arc<AtomicUsize>,
@@ -174,6 +177,7 @@ impl EventBus {
     pub(crate) fn new() -> Self {
         EventBus {
             inner: Arc::new(BusInner {
+                readiness: tokio::sync::watch::Sender::new(false),
                 state: Mutex::new(BusState {
                     seq: 0,
                     channel: Channel::Unmade,
@@ -248,6 +252,16 @@ impl EventBus {
         if let Channel::Open(tx) = &state.channel {
             let _ = tx.send(event);
         }
+    }
+
+    /// The tree is ready (its root started every child), or no longer (it shuts down).
+    pub(crate) fn set_ready(&self, ready: bool) {
+        self.inner.readiness.send_replace(ready);
+    }
+
+    /// A watch of the tree's readiness.
+    pub(crate) fn readiness(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.inner.readiness.subscribe()
     }
 
     /// Keeps the `capacity` most recent events from now on, for snapshots. The journal counts

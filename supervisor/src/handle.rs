@@ -258,6 +258,14 @@ impl<K: ChildKey> TreeHandle<K> {
         }
     }
 
+    /// The tree's readiness, as a watch any task can await (`wait_for(|ready| *ready)`): true
+    /// once the root has started every child (each init phase finished, each worker that
+    /// signals readiness ready), false again once the tree begins to shut down. A health
+    /// endpoint or a process supervisor reads it.
+    pub fn readiness(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.events.readiness()
+    }
+
     /// Subscribes to the tree's events from now on. The stream ends (with
     /// [`RecvError::Closed`](crate::RecvError::Closed)) after the tree's last event,
     /// [`EventKind::TreeEnded`](crate::EventKind::TreeEnded); taken after that, it ends at once.

@@ -108,3 +108,29 @@ async fn a_start_that_hangs_fails_when_its_start_timeout_runs_out() {
     assert_eq!(began.elapsed(), Duration::from_secs(5 + 5));
     assert_eq!(log.with_prefix("stop "), ["stop app/before"]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn readiness_is_a_watch_true_once_started_and_false_as_soon_as_the_shutdown_begins() {
+    let log = Log::default();
+    let tree = SupervisorSpec::new("app")
+        .child(
+            // Ignores the stop request: the shutdown takes its whole timeout.
+            ChildSpec::from_value(
+                "slow",
+                Scripted::<false>::new(&Script::new([Step::Hang]), &log),
+            )
+            .shutdown(supervisor::Shutdown::Timeout(Duration::from_secs(10))),
+        )
+        .start()
+        .await
+        .unwrap();
+    let mut readiness = tree.readiness();
+    assert!(*readiness.borrow());
+    let began = Instant::now();
+    tree.request_shutdown();
+    readiness.wait_for(|ready| !*ready).await.unwrap();
+    // Not ready at once, while the slow child is still being stopped.
+    assert_eq!(began.elapsed(), Duration::ZERO);
+    tree.join().await.unwrap();
+    assert_eq!(began.elapsed(), Duration::from_secs(10));
+}

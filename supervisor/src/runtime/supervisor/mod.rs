@@ -55,6 +55,7 @@ pub(crate) async fn supervise(
         // A nested supervisor's readiness is announced by its parent, as for any child.
         sup.events
             .emit(|| sup.path.clone(), || EventKind::Ready { generation: 0 });
+        sup.events.set_ready(true);
     }
     let _ = ready.send(Ok(sup.mail_tx.clone()));
     sup.run().await
@@ -365,6 +366,10 @@ impl Supervisor {
             }
         };
         log!(info, reason = %outcome, "supervisor shutting down");
+        if self.run.owner().is_none() {
+            // The root: the tree is no longer ready.
+            self.events.set_ready(false);
+        }
         self.events
             .emit(|| self.path.clone(), || EventKind::ShuttingDown);
         self.stop_all().await;
