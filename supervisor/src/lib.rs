@@ -86,7 +86,7 @@ pub use error::{ChildError, SpecError, StartError, TreeError};
 pub use event::{Event, EventKind, EventStream, RecvError};
 pub use exit::{ExitReason, Failure, FailureKind, ShutdownReason};
 pub use handle::{ChildCounts, ChildInfo, FailureRecord, Phase, Tree, TreeHandle};
-pub use path::{ChildKey, ChildPath, ChildRef};
+pub use path::{ChildKey, ChildPath, ChildRef, InstancePath};
 pub use pool::{
     InstanceId, InstanceInfo, Partitions, PoolError, PoolHandle, PoolKey, PoolSettings, PoolSpec,
 };

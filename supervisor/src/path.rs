@@ -57,6 +57,51 @@ impl<'de> serde::Deserialize<'de> for ChildPath {
     }
 }
 
+impl ChildPath {
+    /// If this path names an instance of a pool (`app/conns/17`, or `app/conns/p1/17` in
+    /// partition 1), the pool as the typed key `K` of its tree and the instance's place in it:
+    /// a child added at run time named as typed as a declared one. Unambiguous for declared
+    /// trees, whose names are never all digits.
+    pub fn instance_of<K: ChildKey>(&self) -> Option<InstancePath<K>> {
+        let segments: Vec<&str> = self.segments().skip(1).collect();
+        let (serial, rest) = segments.split_last()?;
+        let serial = digits(serial)?;
+        let (pool, partition) = match rest.split_last() {
+            Some((last, pool)) if last.starts_with('p') && digits(&last[1..]).is_some() => {
+                (pool, digits(&last[1..])? as usize)
+            }
+            _ => (rest, 0),
+        };
+        if pool.is_empty() {
+            return None;
+        }
+        Some(InstancePath {
+            pool: K::from_segments(pool)?,
+            partition,
+            serial,
+        })
+    }
+}
+
+/// The number a name of ASCII digits spells.
+fn digits(name: &str) -> Option<u64> {
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    name.parse().ok()
+}
+
+/// A pool's instance, named through its tree's typed keys (see [`ChildPath::instance_of`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct InstancePath<K> {
+    /// The pool.
+    pub pool: K,
+    /// The partition the instance runs in (0 without partitions).
+    pub partition: usize,
+    /// The instance's serial in its partition ([`InstanceId::serial`](crate::InstanceId::serial)).
+    pub serial: u64,
+}
+
 impl fmt::Display for ChildPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)

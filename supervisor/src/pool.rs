@@ -34,7 +34,7 @@ use crate::worker::Worker;
 /// Each partition is a pool of its own, with its own task, mailbox, intensity and share of
 /// `max_children`, so that the starts, exits and restarts of many instances do not all queue
 /// on one task. With more than one, the pool is a `one_for_one` supervisor of its partitions,
-/// named `0`, `1`, …: an instance's path is then `app/conns/1/17`.
+/// named `p0`, `p1`, …: an instance's path is then `app/conns/p1/17`.
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum Partitions {
@@ -805,7 +805,7 @@ impl<A: Send + 'static> PoolHandle<A> {
 
     fn not_running(&self, p: usize) -> PoolError {
         let path = if self.kind.cell.all().len() > 1 {
-            self.path.join(&p.to_string())
+            self.path.join(&format!("p{p}"))
         } else {
             self.path.clone()
         };

@@ -448,11 +448,11 @@ async fn partitions_share_the_instances_and_the_limit() {
     assert_eq!(
         listed,
         [
-            "app/conns/0/0",
-            "app/conns/0/1",
-            "app/conns/0/2",
-            "app/conns/1/0",
-            "app/conns/1/1"
+            "app/conns/p0/0",
+            "app/conns/p0/1",
+            "app/conns/p0/2",
+            "app/conns/p1/0",
+            "app/conns/p1/1"
         ]
     );
     let same = pool.start_keyed(&"user-7", Holds(Arc::new(()))).await;
@@ -582,4 +582,79 @@ fn ten_thousand_instances_failing_at_random_are_restarted_and_all_stop() {
         std::thread::sleep(Duration::from_millis(1));
     }
     assert_eq!(metrics.num_alive_tasks(), 0);
+}
+
+mod declared {
+    use supervisor::{Context, EventKind, InstancePath, WorkerResult, supervision_tree, worker};
+
+    /// A connection handler.
+    #[worker(restart = temporary)]
+    async fn conn(ctx: &Context, id: u32) -> WorkerResult {
+        let _ = id;
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+
+    supervision_tree! {
+        supervisor Server {
+            pool conns: Conn, max_children: 10;
+            supervisor web: Web {
+                pool sessions: Conn, partitions: 2;
+            }
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_pool_instance_is_named_by_its_trees_typed_keys() {
+        let tree = Server::builder().start().await.unwrap();
+        let mut events = tree.subscribe();
+        tree.pool(Server::CONNS)
+            .await
+            .unwrap()
+            .start(Conn::new(1))
+            .await
+            .unwrap();
+        let sessions = tree.pool(Web::SESSIONS).await.unwrap();
+        sessions.start(Conn::new(2)).await.unwrap();
+        sessions.start(Conn::new(3)).await.unwrap();
+        let mut named = Vec::new();
+        while named.len() < 3 {
+            let event = events.recv().await.unwrap();
+            if let EventKind::Ready { .. } = event.kind
+                && let Some(instance) = event.path.instance_of::<ServerChild>()
+            {
+                named.push(instance);
+            }
+        }
+        assert_eq!(
+            named,
+            [
+                InstancePath {
+                    pool: ServerChild::Conns,
+                    partition: 0,
+                    serial: 0
+                },
+                InstancePath {
+                    pool: ServerChild::Web(WebChild::Sessions),
+                    partition: 0,
+                    serial: 0
+                },
+                InstancePath {
+                    pool: ServerChild::Web(WebChild::Sessions),
+                    partition: 1,
+                    serial: 0
+                },
+            ]
+        );
+        // A declared child is not an instance.
+        for child in tree.which_children().await.unwrap() {
+            assert_eq!(
+                child.path.instance_of::<ServerChild>(),
+                None,
+                "{}",
+                child.path
+            );
+        }
+        tree.shutdown().await.unwrap();
+    }
 }

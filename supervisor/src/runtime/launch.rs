@@ -198,14 +198,14 @@ fn launch_worker(start: &WorkerStart, args: SpawnArgs, events: &EventBus) -> Lau
     }
 }
 
-/// A pool of `n` partitions: a `one_for_one` supervisor of them, named `0`, `1`, …, with the
+/// A pool of `n` partitions: a `one_for_one` supervisor of them, named `p0`, `p1`, …, with the
 /// pool's intensity (Elixir's `PartitionSupervisor`).
 fn partitions(name: &str, kind: &Arc<PoolKind>, n: usize) -> SupervisorSpec {
     let intensity = kind.settings.intensity;
     SupervisorSpec::new(name)
         .intensity(intensity.max_restarts, intensity.period)
         .children((0..n).map(|p| ChildSpec {
-            name: Arc::from(p.to_string()),
+            name: Arc::from(format!("p{p}")),
             restart: Restart::Permanent,
             shutdown: Shutdown::Infinity,
             options: None,
