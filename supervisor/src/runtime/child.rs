@@ -29,7 +29,7 @@ use crate::path::ChildPath;
 pub(crate) struct Run {
     /// The supervisor and the child's name: the full path is only joined when asked for.
     owner: Option<Arc<Owner>>,
-    name: Arc<str>,
+    name: RunName,
     pub(crate) generation: u64,
     pub(crate) restarts: u64,
     stop_requested: AtomicBool,
@@ -184,6 +184,24 @@ pub(crate) enum Link {
     Ended(ExitReason),
 }
 
+/// A run's own name: a declared child's (shared with its spec), or a pool instance's serial,
+/// written out only when a path is asked for (no allocation per instance). As small as the
+/// name alone: the serial sits where the name's length would be.
+enum RunName {
+    Child(Arc<str>),
+    Instance(u64),
+}
+
+impl RunName {
+    fn is(&self, other: &RunName) -> bool {
+        match (self, other) {
+            (RunName::Child(a), RunName::Child(b)) => Arc::ptr_eq(a, b),
+            (RunName::Instance(a), RunName::Instance(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
 impl Run {
     /// A run of the root supervisor.
     pub(crate) fn root(path: ChildPath) -> Arc<Self> {
@@ -193,7 +211,7 @@ impl Run {
         };
         Arc::new(Run::build(
             None,
-            path.name().into(),
+            RunName::Child(path.name().into()),
             OnceLock::from(Box::new(extras)),
             0,
             0,
@@ -201,10 +219,10 @@ impl Run {
     }
 
     /// A run of the child `name` of the supervisor `owner`.
-    fn of_child(owner: &Arc<Owner>, name: &Arc<str>, generation: u64, restarts: u64) -> Self {
+    fn of_child(owner: &Arc<Owner>, name: RunName, generation: u64, restarts: u64) -> Self {
         Run::build(
             Some(owner.clone()),
-            name.clone(),
+            name,
             OnceLock::new(),
             generation,
             restarts,
@@ -223,7 +241,35 @@ impl Run {
         if let Some(mut spare) = spare
             && let Some(run) = Arc::get_mut(&mut spare)
         {
-            if Arc::ptr_eq(&run.name, name) {
+            if matches!(&run.name, RunName::Child(own) if Arc::ptr_eq(own, name)) {
+                run.restart(generation, restarts);
+            } else {
+                *run = Run::of_child(owner, RunName::Child(name.clone()), generation, restarts);
+            }
+            return spare;
+        }
+        Arc::new(Run::of_child(
+            owner,
+            RunName::Child(name.clone()),
+            generation,
+            restarts,
+        ))
+    }
+
+    /// A run of the pool instance `serial` of the pool `owner`, in the allocation of `spare`
+    /// when it can (see [`new_in`](Self::new_in)).
+    pub(crate) fn new_instance_in(
+        spare: Option<Arc<Run>>,
+        owner: &Arc<Owner>,
+        serial: u64,
+        generation: u64,
+        restarts: u64,
+    ) -> Arc<Self> {
+        let name = RunName::Instance(serial);
+        if let Some(mut spare) = spare
+            && let Some(run) = Arc::get_mut(&mut spare)
+        {
+            if run.name.is(&name) {
                 run.restart(generation, restarts);
             } else {
                 *run = Run::of_child(owner, name, generation, restarts);
@@ -257,7 +303,7 @@ impl Run {
 
     fn build(
         owner: Option<Arc<Owner>>,
-        name: Arc<str>,
+        name: RunName,
         extras: OnceLock<Box<Extras>>,
         generation: u64,
         restarts: u64,
@@ -282,10 +328,15 @@ impl Run {
 
     /// The child's full path.
     pub(crate) fn path(&self) -> &ChildPath {
-        self.extras().path.get_or_init(|| match &self.owner {
-            Some(owner) => owner.path.join(&self.name),
-            None => ChildPath::root(&self.name),
-        })
+        self.extras()
+            .path
+            .get_or_init(|| match (&self.owner, &self.name) {
+                (Some(owner), RunName::Child(name)) => owner.path.join(name),
+                (Some(owner), RunName::Instance(serial)) => owner.path.join(&serial.to_string()),
+                (None, RunName::Child(name)) => ChildPath::root(name),
+                // Not reached: only a pool's children are instances.
+                (None, RunName::Instance(serial)) => ChildPath::root(&serial.to_string()),
+            })
     }
 
     /// The supervisor (or pool) of this run; `None` for the root supervisor's.
@@ -295,7 +346,11 @@ impl Run {
 
     /// The child's own name.
     pub(crate) fn name(&self) -> &str {
-        &self.name
+        match &self.name {
+            RunName::Child(name) => name,
+            // Written out with the path, on first demand.
+            RunName::Instance(_) => self.path().name(),
+        }
     }
 
     /// Asks the run to stop: `Context::shutdown_requested` completes and its token is cancelled.

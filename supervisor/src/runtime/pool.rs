@@ -56,8 +56,6 @@ pub(crate) fn pool_boxed(
 struct Instance {
     /// Its number in this partition, never reused: with the slot, its id.
     serial: u64,
-    /// Its path segment, the serial as text.
-    name: Arc<str>,
     /// How its runs start; `None` once a temporary instance has started (OTP keeps no start
     /// arguments for a temporary child).
     start: Option<ChildKind>,
@@ -225,7 +223,7 @@ impl Pool {
 
     fn instance_path(&self, slot: usize) -> ChildPath {
         match &self.instances[slot] {
-            Some(instance) => self.path.join(&instance.name),
+            Some(instance) => self.path.join(&instance.serial.to_string()),
             None => self.path.clone(),
         }
     }
@@ -301,7 +299,6 @@ impl Pool {
         };
         self.instances[slot] = Some(Instance {
             serial,
-            name: serial_name(serial),
             start: Some(start.kind),
             restart: start.restart,
             state: State::Restarting,
@@ -344,10 +341,10 @@ impl Pool {
         };
         let generation = instance.starts;
         instance.starts += 1;
-        let run = Run::new_in(
+        let run = Run::new_instance_in(
             self.spare_run.take(),
             &self.owner,
-            &instance.name,
+            instance.serial,
             generation,
             instance.restarts,
         );
@@ -604,7 +601,7 @@ impl Pool {
         Some(InstanceInfo {
             id: self.id(slot, instance.serial),
             child: ChildInfo {
-                path: self.path.join(&instance.name),
+                path: self.path.join(&instance.serial.to_string()),
                 child_type: self.kind.settings.instance_type,
                 phase: match instance.state {
                     State::Running { .. } => Phase::Running,
@@ -704,23 +701,6 @@ fn report_stopped(pool: &ChildPath, id: InstanceId, shutdown: Shutdown, reason: 
     } else {
         log!(warn, pool = %pool, instance = %id, %reason, "instance did not stop cleanly");
     }
-}
-
-/// An instance's path segment: its serial, formatted without a `String` in between.
-fn serial_name(serial: u64) -> Arc<str> {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut n = serial;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    // Only ASCII digits were written.
-    Arc::from(std::str::from_utf8(&digits[at..]).unwrap_or("?"))
 }
 
 fn gone() -> Failure {
