@@ -18,7 +18,8 @@ use tokio::task::JoinSet;
 /// The connections the test opens at once (the issue asks for a thousand).
 const CONNECTIONS: usize = 1_000;
 
-/// How long any one wait may take before the test fails instead of hanging.
+/// How long any one wait (for one step, however many tasks it takes) may take before the test
+/// fails instead of hanging.
 const WAIT: Duration = Duration::from_secs(30);
 
 /// Waits for `future`, at most [`WAIT`].
@@ -84,14 +85,15 @@ async fn send(stream: &mut TcpStream, message: &[u8]) -> io::Result<Reply> {
     Ok(Reply::Echoed(reply))
 }
 
-/// The message client `i` sends in round `round`: distinct per client and round.
+/// The message client `i` sends in the round called `round`: distinct per client and round.
 fn message(i: usize, round: &str) -> Vec<u8> {
     format!("{round} from client {i}\n").into_bytes()
 }
 
-/// Runs `round` on every client at once, in tasks of their own, and gives each client back with
-/// its reply, in client order. Every task has ended when it returns.
-async fn round(clients: Vec<TcpStream>, round: &'static str) -> Vec<(TcpStream, Reply)> {
+/// Has every client send its message of the round called `round` at once, each in a task of its
+/// own, and gives each client back with its reply, in client order. Every task has ended when it
+/// returns.
+async fn exchange(clients: Vec<TcpStream>, round: &'static str) -> Vec<(TcpStream, Reply)> {
     let mut tasks = JoinSet::new();
     for (i, mut stream) in clients.into_iter().enumerate() {
         tasks.spawn(async move {
@@ -100,11 +102,14 @@ async fn round(clients: Vec<TcpStream>, round: &'static str) -> Vec<(TcpStream, 
         });
     }
     let mut done: Vec<Option<(TcpStream, Reply)>> = slots(tasks.len());
-    while let Some(joined) = bounded(round, tasks.join_next()).await {
-        let (i, stream, reply) = joined.expect("a client task panicked");
-        let reply = reply.unwrap_or_else(|e| panic!("{round}: client {i}: {e}"));
-        done[i] = Some((stream, reply));
-    }
+    bounded(round, async {
+        while let Some(joined) = tasks.join_next().await {
+            let (i, stream, reply) = joined.expect("a client task panicked");
+            let reply = reply.unwrap_or_else(|e| panic!("{round}: client {i}: {e}"));
+            done[i] = Some((stream, reply));
+        }
+    })
+    .await;
     done.into_iter().map(Option::unwrap).collect()
 }
 
@@ -130,7 +135,9 @@ fn a_thousand_connections_echo_terminated_handlers_close_theirs_and_the_shutdown
         let tree = bounded("the tree's start", echo_server::tree(listener).start())
             .await
             .unwrap();
-        let conns = tree.pool(echo_server::conns()).await.unwrap();
+        let conns = bounded("the pool's handle", tree.pool(echo_server::conns()))
+            .await
+            .unwrap();
 
         // Every client connects at once, in a task of its own.
         let mut connecting = JoinSet::new();
@@ -138,14 +145,17 @@ fn a_thousand_connections_echo_terminated_handlers_close_theirs_and_the_shutdown
             connecting.spawn(async move { (i, TcpStream::connect(address).await) });
         }
         let mut clients: Vec<Option<TcpStream>> = slots(connections);
-        while let Some(joined) = bounded("the connections", connecting.join_next()).await {
-            let (i, stream) = joined.expect("a client task panicked");
-            clients[i] = Some(stream.unwrap_or_else(|e| panic!("client {i} connects: {e}")));
-        }
+        bounded("the connections", async {
+            while let Some(joined) = connecting.join_next().await {
+                let (i, stream) = joined.expect("a client task panicked");
+                clients[i] = Some(stream.unwrap_or_else(|e| panic!("client {i} connects: {e}")));
+            }
+        })
+        .await;
         let clients: Vec<TcpStream> = clients.into_iter().map(Option::unwrap).collect();
 
         // Each gets its own message back, all at once.
-        let echoed = round(clients, "hello").await;
+        let echoed = exchange(clients, "hello").await;
         for (i, (_, reply)) in echoed.iter().enumerate() {
             assert_eq!(*reply, Reply::Echoed(message(i, "hello")), "client {i}");
         }
@@ -184,9 +194,12 @@ fn a_thousand_connections_echo_terminated_handlers_close_theirs_and_the_shutdown
             let conns = conns.clone();
             terminating.spawn(async move { conns.terminate(id).await });
         }
-        while let Some(joined) = bounded("the terminations", terminating.join_next()).await {
-            joined.expect("a termination panicked").unwrap();
-        }
+        bounded("the terminations", async {
+            while let Some(joined) = terminating.join_next().await {
+                joined.expect("a termination panicked").unwrap();
+            }
+        })
+        .await;
         let counts = bounded("the pool's count", conns.count()).await.unwrap();
         assert_eq!(counts.active, connections - terminated);
         let left = bounded("the instances", conns.instances()).await.unwrap();
@@ -194,7 +207,7 @@ fn a_thousand_connections_echo_terminated_handlers_close_theirs_and_the_shutdown
 
         // Every client sends again: the terminated handlers had closed their connections (the
         // read finds the end of the stream), every other one still echoes.
-        let again = round(clients, "again").await;
+        let again = exchange(clients, "again").await;
         let mut closed = 0;
         let mut open = Vec::new();
         for (i, (stream, reply)) in again.into_iter().enumerate() {
@@ -213,7 +226,7 @@ fn a_thousand_connections_echo_terminated_handlers_close_theirs_and_the_shutdown
         bounded("the tree's shutdown", tree.shutdown())
             .await
             .unwrap();
-        let after = round(open, "after the shutdown").await;
+        let after = exchange(open, "after the shutdown").await;
         assert!(after.iter().all(|(_, reply)| *reply == Reply::Closed));
     });
 
