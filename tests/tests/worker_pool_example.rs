@@ -1,0 +1,29 @@
+//! The `worker_pool` example starts one instance per index in its pool; the one that fails is
+//! restarted on its own, and the shutdown stops them all.
+
+#[path = "../../examples/worker_pool.rs"]
+mod worker_pool;
+
+use std::time::Duration;
+
+use supervisor::Phase;
+
+#[tokio::test]
+async fn the_worker_pool_example_runs_each_index_once_and_restarts_only_the_failing_one() {
+    // Bounded: a restart that never comes fails the test instead of hanging it.
+    let instances = tokio::time::timeout(Duration::from_secs(30), worker_pool::run(6))
+        .await
+        .expect("the worker_pool example did not finish")
+        .unwrap();
+
+    let paths: Vec<&str> = instances.iter().map(|i| i.child.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        (0..6)
+            .map(|i| format!("app/consumers/{i}"))
+            .collect::<Vec<_>>()
+    );
+    assert!(instances.iter().all(|i| i.child.phase == Phase::Running));
+    let restarts: Vec<u64> = instances.iter().map(|i| i.child.restart_count).collect();
+    assert_eq!(restarts, [1, 0, 0, 0, 0, 0]);
+}
