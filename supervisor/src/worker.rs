@@ -184,6 +184,10 @@ impl Context {
     /// The typed handle of a pool of this child's tree (an acceptor reaching its connection
     /// pool, say): `key` names it from the tree's root, as in
     /// [`TreeHandle::pool`](crate::TreeHandle::pool).
+    ///
+    /// Call it from [`Worker::run`], not from [`Worker::init`]: while a child's init phase
+    /// runs, its supervisor (and the ones above it, while the tree starts) wait for it and
+    /// cannot answer, so the lookup would wait for ever.
     pub async fn pool<K: ChildKey, A: Send + 'static>(
         &self,
         key: PoolKey<K, A>,
