@@ -28,10 +28,6 @@ impl Errors {
         }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.errors.is_none()
-    }
-
     /// The `compile_error!`s of every recorded error.
     pub(crate) fn into_compile_errors(self) -> TokenStream {
         self.errors

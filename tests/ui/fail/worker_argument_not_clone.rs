@@ -1,4 +1,5 @@
-// Every start gets clones of the arguments: they must be Clone.
+// Every start gets clones of the arguments: they must be Clone. The message says why, and what
+// to use instead (derive Clone, an Arc, or creating the value inside the worker fn).
 use supervisor::{worker, Context, WorkerResult};
 
 struct Socket;

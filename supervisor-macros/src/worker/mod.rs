@@ -3,12 +3,14 @@
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::{format_ident, quote};
-use syn::{FnArg, ImplItem, ImplItemFn, ItemFn, ItemImpl, Pat, Signature};
+use syn::{FnArg, ImplItem, ImplItemFn, ItemImpl, Signature};
 
 use crate::ctxt::Errors;
 use crate::names::{did_you_mean, duration_tokens, one_of, upper_camel};
 use crate::options::{self, RawValue};
 use crate::tree::model::{Restart, Shutdown};
+
+mod from_fn;
 
 const KEYS: [&str; 3] = ["restart", "shutdown", "crate"];
 
@@ -107,7 +109,7 @@ pub fn worker(attr: TokenStream, item: TokenStream) -> TokenStream {
     let mut errors = Errors::default();
     let opts = parse_options(attr, &mut errors);
     let expansion = match syn::parse2::<syn::Item>(item.clone()) {
-        Ok(syn::Item::Fn(f)) => from_fn(f, &opts, &mut errors),
+        Ok(syn::Item::Fn(f)) => from_fn::from_fn(f, &opts, &mut errors),
         Ok(syn::Item::Impl(i)) => from_impl(i, &opts, &mut errors),
         Ok(other) => {
             errors.at(
@@ -190,87 +192,6 @@ fn check_signature(sig: &Signature, method: bool, errors: &mut Errors) -> bool {
         ok = false;
     }
     ok
-}
-
-fn from_fn(f: ItemFn, opts: &Options, errors: &mut Errors) -> TokenStream {
-    let krate = &opts.krate;
-    if !check_signature(&f.sig, false, errors) {
-        return quote!(#f);
-    }
-    let vis = &f.vis;
-    let fn_name = &f.sig.ident;
-    let struct_name = format_ident!(
-        "{}",
-        upper_camel(fn_name.to_string().trim_start_matches("r#")),
-        span = fn_name.span()
-    );
-    let mut fields = Vec::new();
-    let mut types = Vec::new();
-    for arg in f.sig.inputs.iter().skip(1) {
-        let FnArg::Typed(typed) = arg else { continue };
-        match &*typed.pat {
-            Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => {
-                fields.push(p.ident.clone());
-                types.push((*typed.ty).clone());
-            }
-            other => errors.at(other, "a worker fn's arguments must be plain names (`port: u16`): they become the worker's fields"),
-        }
-    }
-    if !errors.is_empty() && fields.len() + 1 != f.sig.inputs.len() {
-        return quote!(#f);
-    }
-    // Spanned on each argument's type, so a type that is not `Clone` is reported there.
-    let clones: Vec<TokenStream> = fields
-        .iter()
-        .zip(&types)
-        .map(|(f, ty)| quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> ::core::clone::Clone::clone(&self.#f)))
-        .collect();
-    let consts = consts(opts);
-    // Spanned on the fn's own return type: a future that is not `Send` is reported there.
-    let result = match &f.sig.output {
-        syn::ReturnType::Type(_, ty) => {
-            quote::quote_spanned!(syn::spanned::Spanned::span(ty)=> ::core::result::Result<(), #krate::BoxError>)
-        }
-        syn::ReturnType::Default => quote!(#krate::WorkerResult),
-    };
-    let struct_doc = format!(
-        "The worker that runs [`{fn_name}`]; every start and restart calls it with clones of these fields."
-    );
-    let new_doc = format!("A worker that calls [`{fn_name}`] with these arguments.");
-    quote! {
-        #f
-
-        #[doc = #struct_doc]
-        #vis struct #struct_name {
-            #(
-                #[allow(missing_docs)]
-                pub #fields: #types,
-            )*
-        }
-
-        impl ::core::clone::Clone for #struct_name {
-            fn clone(&self) -> Self {
-                Self { #(#fields: #clones,)* }
-            }
-        }
-
-        impl #struct_name {
-            #[doc = #new_doc]
-            #[allow(clippy::too_many_arguments, clippy::new_without_default)]
-            #vis fn new(#(#fields: #types),*) -> Self {
-                Self { #(#fields),* }
-            }
-        }
-
-        impl #krate::Worker for #struct_name {
-            #consts
-
-            async fn run(&mut self, ctx: &#krate::Context) -> #result {
-                let this = ::core::clone::Clone::clone(self);
-                #fn_name(ctx, #(this.#fields),*).await
-            }
-        }
-    }
 }
 
 fn from_impl(mut item: ItemImpl, opts: &Options, errors: &mut Errors) -> TokenStream {
