@@ -430,8 +430,8 @@ impl ChildSpec {
     }
 
     /// The child's own backoff, if it sets one.
-    pub(crate) fn own_backoff(&self) -> Option<Backoff> {
-        self.options.as_ref().and_then(|o| o.backoff)
+    pub(crate) fn own_backoff(&self) -> Option<&Backoff> {
+        self.options.as_ref().and_then(|o| o.backoff.as_ref())
     }
 
     /// Whether the child is significant.

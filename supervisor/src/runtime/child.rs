@@ -282,6 +282,7 @@ impl Run {
     /// Makes an ended run of a child, which nothing else holds, its next run. The owner and
     /// name stay (not cloned again: every reference count is an atomic operation on the
     /// restart path), and so do the joined path and the allocation of the extras.
+    #[inline]
     fn restart(&mut self, generation: u64, restarts: u64) {
         self.generation = generation;
         self.restarts = restarts;
@@ -699,6 +700,7 @@ fn drop_caught<F>(mut slot: Pin<&mut Option<F>>) -> Result<(), Failure> {
 }
 
 /// Polls `fut` with a panic caught.
+#[inline]
 pub(crate) fn poll_caught<F: Future>(
     fut: Pin<&mut F>,
     cx: &mut Context<'_>,

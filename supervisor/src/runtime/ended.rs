@@ -13,6 +13,7 @@ use crate::path::ChildPath;
 
 /// Logs and announces that the child at `path` ended by itself (OTP's `child_terminated`
 /// report for an abnormal exit). The path is only joined if someone reads it.
+#[inline]
 pub(crate) fn report_exit(path: impl Fn() -> ChildPath, reason: &ExitReason, events: &EventBus) {
     if reason.is_abnormal() {
         log!(error, child = %path(), %reason, "child terminated");
@@ -47,6 +48,7 @@ impl Reaper {
     /// Lets go of the task of a run that reported its exit. It ends right after reporting, so
     /// it has usually finished by now: releasing it at once reuses its memory while it is
     /// still in cache. Otherwise it is kept until it has.
+    #[inline]
     pub(crate) fn release(&mut self, task: TaskHandle) {
         if task.is_finished() {
             return;
@@ -72,6 +74,7 @@ pub(crate) struct LastFailure(Option<Box<FailureRecord>>);
 
 impl LastFailure {
     /// Records how a run ended, if it failed or was killed.
+    #[inline]
     pub(crate) fn record_exit(&mut self, reason: ExitReason, at: Instant) {
         let failure = match reason {
             ExitReason::Failed(f) => f,
@@ -83,6 +86,7 @@ impl LastFailure {
 
     /// Records a failure, reusing the box of the previous one: a child failing again and again
     /// allocates once.
+    #[inline]
     pub(crate) fn set(&mut self, failure: Failure, at: Instant) {
         let record = FailureRecord { failure, at };
         match &mut self.0 {

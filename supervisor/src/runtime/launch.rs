@@ -151,8 +151,10 @@ pub(crate) fn launch(kind: &ChildKind, args: SpawnArgs, events: &EventBus) -> La
     }
 }
 
-/// [`launch`] of a worker's run.
-#[inline]
+/// [`launch`] of a worker's run: inlined into it for the common starts (a worker that signals
+/// readiness goes through [`launch_ready`], which is not, so that the recursion does not keep
+/// this out of line: 54 instructions a restart).
+#[inline(always)]
 fn launch_worker(start: &WorkerStart, args: SpawnArgs, events: &EventBus) -> Launched {
     let run = args.run.clone();
     let generation = run.generation;
@@ -189,12 +191,19 @@ fn launch_worker(start: &WorkerStart, args: SpawnArgs, events: &EventBus) -> Lau
                 }
             }
         }
-        WorkerStart::Ready(inner) => match launch_worker(inner, args, events) {
-            Launched::Running(task) if run.is_ready() => Launched::Running(task),
-            Launched::Running(task) => Launched::Waiting(WaitOn::Ready(task)),
-            Launched::Waiting(WaitOn::Init(init)) => Launched::Waiting(WaitOn::InitThenReady(init)),
-            other => other,
-        },
+        WorkerStart::Ready(inner) => launch_ready(inner, args, events),
+    }
+}
+
+/// [`launch_worker`] of a worker that signals readiness: its start, then a wait for it.
+#[inline(never)]
+fn launch_ready(inner: &WorkerStart, args: SpawnArgs, events: &EventBus) -> Launched {
+    let run = args.run.clone();
+    match launch_worker(inner, args, events) {
+        Launched::Running(task) if run.is_ready() => Launched::Running(task),
+        Launched::Running(task) => Launched::Waiting(WaitOn::Ready(task)),
+        Launched::Waiting(WaitOn::Init(init)) => Launched::Waiting(WaitOn::InitThenReady(init)),
+        other => other,
     }
 }
 

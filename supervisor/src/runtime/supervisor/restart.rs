@@ -47,6 +47,7 @@ impl Supervisor {
 
     /// Child `i`, no longer running, ended for `reason` (reported already): records it, and
     /// decides.
+    #[inline]
     fn exited(&mut self, i: usize, reason: ExitReason) -> Result<Option<(usize, Instant)>, Stop> {
         let child = &mut self.children[i];
         // One clock read per exit, shared by the failure record and the intensity window.
@@ -202,15 +203,14 @@ impl Supervisor {
             },
         );
         let child = &mut self.children[i];
-        let backoff = child.spec.own_backoff().unwrap_or(self.backoff);
-        let delay = self.delays.delay(&backoff, &mut child.backoff, now);
-        let (restart, of) = self.window.used();
+        let backoff = child.spec.own_backoff().unwrap_or(&self.backoff);
+        let delay = self.delays.delay(backoff, &mut child.backoff, now);
         log!(info,
             child = %self.child_path(i),
             strategy = ?self.strategy,
             with = ?self.restarted_with(i, affected.clone()),
-            restart,
-            of,
+            restart = self.window.used().0,
+            of = self.window.used().1,
             ?delay,
             "restarting"
         );
@@ -244,6 +244,7 @@ impl Supervisor {
     /// The start part of a restart of child `i`, decided (and counted) already: a lone child
     /// is started here, and is running unless its start has to be waited for; a group is left
     /// to [`finish_restart`](Self::finish_restart).
+    #[inline]
     fn restart_now(&mut self, i: usize, affected: std::ops::Range<usize>) -> Result<Pending, Stop> {
         if affected.len() > 1 {
             return Ok(Pending::Group(affected));
