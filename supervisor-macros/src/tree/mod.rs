@@ -200,6 +200,56 @@ mod tests {
     }
 
     #[test]
+    fn a_syntax_error_skips_one_entry_and_keeps_the_childs_name() {
+        let (tree, errors) = check(
+            "supervisor App {
+                worker a: A = ;
+                strategy one_for_all,
+                worker b: B = B restart: transient;
+                worker c: C = C,
+                worker d: D;
+                supervisor e Eh { worker x: X; }
+                pool f: F, max_children: 2 partitions: 2;
+                worker g: G = G::new(1)
+                worker h-i: H;
+            }",
+        );
+        let names: Vec<String> = tree
+            .unwrap()
+            .root
+            .children
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
+        assert_eq!(
+            names,
+            ["a", "b", "c", "d", "e", "f", "g", "h_i"],
+            "{errors:?}"
+        );
+        assert_eq!(errors.len(), 8, "{errors:?}");
+        assert!(errors[1].contains("found `strategy`"), "{}", errors[1]);
+        assert!(errors[2].starts_with("expected `,` before `restart`"));
+        assert!(errors[3].starts_with("expected `;` to end the child `c`, found `,`"));
+        assert!(errors[4].contains("`supervisor e: E { … }`"));
+        assert!(errors[5].starts_with("expected `,` before `partitions`"));
+        assert!(errors[6].starts_with("expected `;` to end the child `g`"));
+        assert!(errors[7].contains("write `h_i`"));
+    }
+
+    #[test]
+    fn the_expansion_after_a_syntax_error_keeps_the_types() {
+        let out = supervision_tree(
+            "supervisor App { worker a: A = A::new(,); worker b: B; }"
+                .parse()
+                .unwrap(),
+        )
+        .to_string();
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("enum AppChild"), "{out}");
+        assert!(out.contains("fn b (self"), "{out}");
+    }
+
+    #[test]
     fn drops_what_it_reports_so_the_expansion_stays_valid() {
         let (tree, errors) =
             check("supervisor App { worker a: A = A; worker a: A = A; worker B: B = B; }");

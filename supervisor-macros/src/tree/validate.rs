@@ -95,9 +95,8 @@ fn validate_sup(sup: &mut Sup, errors: &mut Errors, types: &mut HashMap<String, 
     }
     let mut keep = keep.into_iter();
     sup.children.retain(|_| keep.next().unwrap_or(false));
-    // A worker with neither type nor value was reported while parsing; nothing can run it.
-    sup.children
-        .retain(|c| !matches!(c, Child::Worker(w) if w.ty.is_none() && w.value.is_none()));
+    // A worker with neither type nor value was reported while parsing: nothing can run it, so
+    // it is left out of the spec, but it keeps its enum variant for the code that names it.
 
     // Options that contradict each other, and sibling references.
     let strategy = sup.strategy.map(|(s, _)| s).unwrap_or(Strategy::OneForOne);

@@ -3,18 +3,20 @@
 //! option are recorded and the parse goes on, so all of them are reported together.
 
 mod pool;
+mod recover;
+mod settings;
 
-use proc_macro2::{Span, TokenStream, TokenTree};
+use proc_macro2::{TokenStream, TokenTree};
 use quote::{ToTokens, quote};
+use syn::parse::discouraged::Speculative;
 use syn::parse::{ParseStream, Parser};
 use syn::{Attribute, Expr, Ident, Token, Type, Visibility};
 
-use super::model::{Child, ChildOpts, Intensity, Strategy, Sup, Tree, Value, WorkerChild};
+use super::model::{Child, ChildOpts, Sup, Tree, Value, WorkerChild};
 use crate::ctxt::Errors;
-use crate::names::{did_you_mean, duration, one_of, snake};
-use crate::options::{self, RawValue};
+use crate::names::{one_of, snake};
+use settings::{child_option, raw_value, supervisor_setting};
 
-const SUPERVISOR_KEYS: [&str; 5] = ["strategy", "intensity", "restart", "shutdown", "depends_on"];
 const WORKER_KEYS: [&str; 3] = ["restart", "shutdown", "depends_on"];
 
 pub(crate) fn parse(input: TokenStream, errors: &mut Errors) -> syn::Result<Tree> {
@@ -56,29 +58,34 @@ fn parse_tree(input: ParseStream, errors: &mut Errors) -> syn::Result<Tree> {
         )
     })?;
     if keyword != "supervisor" {
-        return Err(syn::Error::new(
+        let error = syn::Error::new(
             keyword.span(),
             format!(
                 "expected `supervisor`, found `{keyword}`: a tree is declared as `supervisor App {{ … }}`"
             ),
-        ));
+        );
+        // `supervisr App { … }`: reported, and read as meant.
+        if !(input.peek(Ident) && input.peek2(syn::token::Brace)) {
+            return Err(error);
+        }
+        errors.push(error);
     }
     let ty: Ident = input.parse()?;
     let name = Ident::new(&snake(&ty.to_string()), ty.span());
     let root = parse_body(input, errors, docs, vis, name, ty, true)?;
-    if binding.is_some() {
-        input.parse::<Token![;]>().map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                "expected `;` after the tree: `let app = supervisor App { … };`",
-            )
-        })?;
-    } else if input.peek(Token![;]) {
+    // Mistakes after the tree are reported next to the tree's expansion.
+    if input.peek(Token![;]) {
         input.parse::<Token![;]>()?;
+    } else if binding.is_some() {
+        errors.push(input.error("expected `;` after the tree: `let app = supervisor App { … };`"));
     }
     if !input.is_empty() {
-        return Err(input
-            .error("unexpected tokens after the tree: declare one tree per `supervision_tree!`"));
+        errors.push(
+            input.error(
+                "unexpected tokens after the tree: declare one tree per `supervision_tree!`",
+            ),
+        );
+        input.parse::<TokenStream>()?;
     }
     Ok(Tree {
         krate,
@@ -102,7 +109,10 @@ fn doc_attributes(input: ParseStream, errors: &mut Errors) -> syn::Result<Vec<At
         .collect())
 }
 
-/// `{ settings and children }` of a supervisor.
+/// `{ settings and children }` of a supervisor. A child or a setting that is not Rust enough
+/// to read is reported and skipped (a child keeps its name, so the generated enum still has
+/// its variant), and the parse goes on with the next: the tree's types are still generated,
+/// so code that uses them keeps type-checking while the mistake is fixed.
 fn parse_body(
     input: ParseStream,
     errors: &mut Errors,
@@ -127,215 +137,139 @@ fn parse_body(
     };
     let mut seen_keys: Vec<Ident> = Vec::new();
     while !content.is_empty() {
-        let docs = doc_attributes(&content, errors)?;
-        let Some((word, _)) = content.cursor().ident() else {
-            return Err(content.error(
-                "expected a child (`worker name: Type …;`, `pool name: Type …;` or `supervisor name: Type { … }`) or a setting (`strategy: …`)",
-            ));
-        };
-        if word == "worker" && !content.peek2(Token![:]) {
-            let child = parse_worker(&content, errors, docs)?;
-            sup.children.push(Child::Worker(Box::new(child)));
-        } else if word == "pool" && !content.peek2(Token![:]) {
-            let child = pool::parse_pool(&content, errors, docs, &sup.ty)?;
-            sup.children.push(Child::Pool(Box::new(child)));
-        } else if word == "supervisor" && !content.peek2(Token![:]) {
-            content.parse::<Ident>()?;
-            let child_name: Ident = content.parse()?;
-            content.parse::<Token![:]>().map_err(|e| {
-                syn::Error::new(e.span(), format!("expected `:` and the supervisor's type name: `supervisor {child_name}: {} {{ … }}`", crate::names::upper_camel(&child_name.to_string())))
-            })?;
-            let child_ty: Ident = content.parse()?;
-            if content.peek(Token![=]) {
-                return Err(content.error(
-                    "a supervisor has no value: declare its children in braces, `supervisor name: Type { … }`",
-                ));
+        let entry = content.fork();
+        match parse_entry(&entry, errors, &mut sup, &mut seen_keys, is_root) {
+            Ok(()) => content.advance_to(&entry),
+            Err(e) => {
+                errors.push(e);
+                recover::skip_entry(&content, &mut sup)?;
             }
-            let nested = parse_body(
-                &content,
-                errors,
-                docs,
-                sup.vis.clone(),
-                child_name,
-                child_ty,
-                false,
-            )?;
-            sup.children.push(Child::Supervisor(Box::new(nested)));
-            if content.peek(Token![,]) {
-                content.parse::<Token![,]>()?;
-            } else if content.peek(Token![;]) {
-                content.parse::<Token![;]>()?;
-            }
-        } else {
-            if !docs.is_empty() {
-                errors.at(&docs[0], "doc comments go on children, not on settings");
-            }
-            let key: Ident = content.parse()?;
-            if !content.peek(Token![:]) {
-                return Err(syn::Error::new(
-                    key.span(),
-                    format!(
-                        "expected a child or a setting, found `{key}`: children start with `worker`, `pool` or `supervisor`, settings look like `strategy: one_for_all,`"
-                    ),
-                ));
-            }
-            content.parse::<Token![:]>()?;
-            let value = raw_value(&content, key.span())?;
-            if !content.is_empty() {
-                if content.peek(Token![,]) {
-                    content.parse::<Token![,]>()?;
-                } else {
-                    content.parse::<Token![;]>()?;
-                }
-            }
-            if seen_keys.contains(&key) {
-                errors.at(&key, format!("`{key}` is set twice; keep one"));
-                continue;
-            }
-            seen_keys.push(key.clone());
-            supervisor_setting(&mut sup, &key, &value, is_root, errors);
         }
     }
     Ok(sup)
 }
 
-fn supervisor_setting(
+/// One child or setting of `sup`'s body.
+fn parse_entry(
+    content: ParseStream,
+    errors: &mut Errors,
     sup: &mut Sup,
-    key: &Ident,
-    value: &RawValue,
+    seen_keys: &mut Vec<Ident>,
     is_root: bool,
-    errors: &mut Errors,
-) {
-    let name = key.to_string();
-    match name.as_str() {
-        "strategy" => match value.ident("a strategy", &Strategy::NAMES) {
-            Ok(ident) => match Strategy::from_name(&ident.to_string()) {
-                Some(s) => sup.strategy = Some((s, ident.span())),
-                None => errors.at(
-                    &ident,
-                    format!(
-                        "unknown strategy `{ident}`{}; expected {}",
-                        did_you_mean(&ident.to_string(), &Strategy::NAMES),
-                        one_of(&Strategy::NAMES)
-                    ),
+) -> syn::Result<()> {
+    let docs = doc_attributes(content, errors)?;
+    let Some((word, _)) = content.cursor().ident() else {
+        return Err(content.error(
+            "expected a child (`worker name: Type …;`, `pool name: Type …;` or `supervisor name: Type { … }`) or a setting (`strategy: …`)",
+        ));
+    };
+    if word == "worker" && !content.peek2(Token![:]) {
+        let child = parse_worker(content, errors, docs)?;
+        sup.children.push(Child::Worker(Box::new(child)));
+    } else if word == "pool" && !content.peek2(Token![:]) {
+        let child = pool::parse_pool(content, errors, docs, &sup.ty)?;
+        sup.children.push(Child::Pool(Box::new(child)));
+    } else if word == "supervisor" && !content.peek2(Token![:]) {
+        content.parse::<Ident>()?;
+        let child_name = child_name(content, errors, "supervisor")?;
+        content.parse::<Token![:]>().map_err(|e| {
+            syn::Error::new(e.span(), format!("expected `:` and the supervisor's type name: `supervisor {child_name}: {} {{ … }}`", crate::names::upper_camel(&child_name.to_string())))
+        })?;
+        let child_ty: Ident = content.parse()?;
+        if content.peek(Token![=]) {
+            return Err(content.error(
+                "a supervisor has no value: declare its children in braces, `supervisor name: Type { … }`",
+            ));
+        }
+        let nested = parse_body(
+            content,
+            errors,
+            docs,
+            sup.vis.clone(),
+            child_name,
+            child_ty,
+            false,
+        )?;
+        sup.children.push(Child::Supervisor(Box::new(nested)));
+        if content.peek(Token![,]) {
+            content.parse::<Token![,]>()?;
+        } else if content.peek(Token![;]) {
+            content.parse::<Token![;]>()?;
+        }
+    } else {
+        if !docs.is_empty() {
+            errors.at(&docs[0], "doc comments go on children, not on settings");
+        }
+        let key: Ident = content.parse()?;
+        if !content.peek(Token![:]) {
+            return Err(syn::Error::new(
+                key.span(),
+                format!(
+                    "expected a child or a setting, found `{key}`: children start with `worker`, `pool` or `supervisor`, settings look like `strategy: one_for_all,`"
                 ),
-            },
-            Err(e) => errors.push(e),
-        },
-        "intensity" => match intensity(value) {
-            Ok(i) => sup.intensity = Some(i),
-            Err(e) => errors.push(e),
-        },
-        "restart" | "shutdown" | "depends_on" if is_root => errors.at(
-            key,
-            format!("`{name}` is a child option, and the root supervisor is nobody's child: set it on nested supervisors only"),
-        ),
-        _ => child_option(&mut sup.opts, key, value, &SUPERVISOR_KEYS, errors),
+            ));
+        }
+        content.parse::<Token![:]>()?;
+        let value = raw_value(content, key.span())?;
+        if !content.is_empty() {
+            if content.peek(Token![,]) {
+                content.parse::<Token![,]>()?;
+            } else {
+                content.parse::<Token![;]>()?;
+            }
+        }
+        if seen_keys.contains(&key) {
+            errors.at(&key, format!("`{key}` is set twice; keep one"));
+            return Ok(());
+        }
+        seen_keys.push(key.clone());
+        supervisor_setting(sup, &key, &value, is_root, errors);
     }
+    Ok(())
 }
 
-/// `restart`, `shutdown` or `depends_on`, for a worker or a nested supervisor.
-fn child_option(
-    opts: &mut ChildOpts,
-    key: &Ident,
-    value: &RawValue,
-    keys: &[&str],
+/// A child's name after its keyword (`worker`, `pool`, `supervisor`). A name written with
+/// hyphens (`http-api`) is reported once, with its snake_case form, which is then used.
+pub(super) fn child_name(
+    input: ParseStream,
     errors: &mut Errors,
-) {
-    let name = key.to_string();
-    match name.as_str() {
-        "restart" => match options::restart(value) {
-            Ok(r) => opts.restart = Some(r),
-            Err(e) => errors.push(e),
-        },
-        "shutdown" => match options::shutdown(value) {
-            Ok(s) => opts.shutdown = Some(s),
-            Err(e) => errors.push(e),
-        },
-        "depends_on" => match options::ident_list(value) {
-            Ok(names) => opts.depends_on = names,
-            Err(e) => errors.push(e),
-        },
-        _ => errors.at(
-            key,
-            format!(
-                "unknown key `{name}`{}; expected {}",
-                did_you_mean(&name, keys),
-                one_of(keys)
-            ),
-        ),
-    }
-}
-
-/// `5 within 10s`.
-fn intensity(value: &RawValue) -> syn::Result<Intensity> {
-    let usage = "write the intensity as `MAX within PERIOD`, e.g. `5 within 10s`";
-    let tokens: Vec<TokenTree> = value.tokens.clone().into_iter().collect();
-    let [
-        TokenTree::Literal(max),
-        TokenTree::Ident(within),
-        TokenTree::Literal(period),
-    ] = tokens.as_slice()
-    else {
-        return Err(syn::Error::new(
-            value.span(),
-            format!("malformed intensity: {usage}"),
-        ));
-    };
-    if within != "within" {
-        return Err(syn::Error::new(
-            within.span(),
-            format!("expected `within`, found `{within}`: {usage}"),
-        ));
-    }
-    let syn::Lit::Int(max) = syn::Lit::new(max.clone()) else {
-        return Err(syn::Error::new(
-            max.span(),
-            format!("the maximum number of restarts must be a whole number: {usage}"),
-        ));
-    };
-    if !max.suffix().is_empty() {
-        return Err(syn::Error::new(
-            max.span(),
-            format!("the maximum number of restarts takes no unit: {usage}"),
-        ));
-    }
-    let max_restarts: u32 = max.base10_parse().map_err(|_| {
+    kind: &str,
+) -> syn::Result<Ident> {
+    let name: Ident = input.parse().map_err(|e| {
         syn::Error::new(
-            max.span(),
-            format!(
-                "at most {} restarts can be allowed: the maximum must fit in a `u32`",
-                u32::MAX
-            ),
+            e.span(),
+            format!("expected the child's name: `{kind} name: Type …`"),
         )
     })?;
-    let period_lit = syn::Lit::new(period.clone());
-    let period = duration(&period_lit)?;
-    if period.is_zero() {
-        return Err(syn::Error::new(
-            period_lit.span(),
-            "the intensity period must be longer than zero, e.g. `5s`",
-        ));
+    let hyphen_part = |input: ParseStream| {
+        input.peek(Token![-]) && (input.peek2(Ident) || input.peek2(syn::LitInt))
+    };
+    if !hyphen_part(input) {
+        return Ok(name);
     }
-    if period > std::time::Duration::from_secs(u64::from(u32::MAX)) {
-        return Err(syn::Error::new(
-            period_lit.span(),
-            "the intensity period is too long: the longest supported is u32::MAX seconds (about 136 years)",
-        ));
+    let mut written = TokenStream::new();
+    name.to_tokens(&mut written);
+    let mut text = name.to_string();
+    while hyphen_part(input) {
+        input.parse::<Token![-]>()?.to_tokens(&mut written);
+        let part: TokenTree = input.parse()?;
+        text.push('_');
+        text.push_str(&part.to_string());
+        part.to_tokens(&mut written);
     }
-    Ok(Intensity {
-        max_restarts,
-        period,
-    })
-}
-
-/// The tokens of a value, up to the next top-level `,` or `;`.
-fn raw_value(input: ParseStream, key_span: Span) -> syn::Result<RawValue> {
-    let mut tokens = TokenStream::new();
-    while !input.is_empty() && !input.peek(Token![,]) && !input.peek(Token![;]) {
-        input.parse::<TokenTree>()?.to_tokens(&mut tokens);
-    }
-    Ok(RawValue { tokens, key_span })
+    let fixed = syn::parse_str::<Ident>(&text).ok();
+    let hint = match &fixed {
+        Some(fixed) => format!(": write `{fixed}`"),
+        None => String::new(),
+    };
+    errors.at(
+        written,
+        format!("a child's name is one snake_case identifier, without `-` (it becomes a path segment and an enum variant){hint}"),
+    );
+    Ok(fixed.map_or(name.clone(), |mut fixed| {
+        fixed.set_span(name.span());
+        fixed
+    }))
 }
 
 /// `worker name: Type = value, option: value, …;`
@@ -345,9 +279,7 @@ fn parse_worker(
     docs: Vec<Attribute>,
 ) -> syn::Result<WorkerChild> {
     input.parse::<Ident>()?;
-    let name: Ident = input.parse().map_err(|e| {
-        syn::Error::new(e.span(), "expected the child's name: `worker name: Type;`")
-    })?;
+    let name = child_name(input, errors, "worker")?;
     let ty = if input.peek(Token![:]) && !input.peek(Token![::]) {
         input.parse::<Token![:]>()?;
         Some(input.parse::<Type>()?)
@@ -372,9 +304,26 @@ fn parse_worker(
     }
     let mut opts = ChildOpts::default();
     let mut seen: Vec<Ident> = Vec::new();
-    while input.peek(Token![,]) {
-        input.parse::<Token![,]>()?;
-        if input.is_empty() || input.peek(Token![;]) {
+    loop {
+        if input.peek(Token![,]) {
+            let comma: Token![,] = input.parse()?;
+            if input.is_empty() || input.peek(Token![;]) {
+                break;
+            }
+            if recover::starts_child(input) {
+                errors.at(comma, recover::comma_message(&name));
+                return Ok(WorkerChild {
+                    docs,
+                    name,
+                    ty,
+                    value,
+                    opts,
+                });
+            }
+        } else if let Some(key) = recover::starts_option(input) {
+            // Read as if the `,` were there.
+            errors.push(recover::missing_comma(&key, &name));
+        } else {
             break;
         }
         let key: Ident = input.parse().map_err(|e| {
@@ -400,7 +349,7 @@ fn parse_worker(
     if input.peek(Token![;]) {
         input.parse::<Token![;]>()?;
     } else if !input.is_empty() {
-        return Err(input.error(format!("expected `;` after the child `{name}`")));
+        return Err(recover::unended(input, &name));
     }
     Ok(WorkerChild {
         docs,

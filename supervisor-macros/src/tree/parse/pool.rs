@@ -6,7 +6,7 @@ use quote::quote;
 use syn::parse::ParseStream;
 use syn::{Attribute, Ident, Token, Type};
 
-use super::{child_option, intensity, raw_value};
+use super::settings::{child_option, intensity, raw_value};
 use crate::ctxt::Errors;
 use crate::names::{did_you_mean, one_of, type_name};
 use crate::options::RawValue;
@@ -30,9 +30,7 @@ pub(super) fn parse_pool(
     sup_ty: &Ident,
 ) -> syn::Result<PoolChild> {
     input.parse::<Ident>()?;
-    let name: Ident = input
-        .parse()
-        .map_err(|e| syn::Error::new(e.span(), "expected the pool's name: `pool name: Type;`"))?;
+    let name = super::child_name(input, errors, "pool")?;
     if !input.peek(Token![:]) || input.peek(Token![::]) {
         return Err(input.error(format!(
             "expected `:` and the worker type of the pool's instances: `pool {name}: Type;`"
@@ -75,9 +73,20 @@ pub(super) fn parse_pool(
         partitions: None,
     };
     let mut seen: Vec<Ident> = Vec::new();
-    while input.peek(Token![,]) {
-        input.parse::<Token![,]>()?;
-        if input.is_empty() || input.peek(Token![;]) {
+    loop {
+        if input.peek(Token![,]) {
+            let comma: Token![,] = input.parse()?;
+            if input.is_empty() || input.peek(Token![;]) {
+                break;
+            }
+            if super::recover::starts_child(input) {
+                errors.at(comma, super::recover::comma_message(&pool.name));
+                return Ok(pool);
+            }
+        } else if let Some(key) = super::recover::starts_option(input) {
+            // Read as if the `,` were there.
+            errors.push(super::recover::missing_comma(&key, &pool.name));
+        } else {
             break;
         }
         let key: Ident = input.parse().map_err(|e| {
@@ -103,7 +112,7 @@ pub(super) fn parse_pool(
     if input.peek(Token![;]) {
         input.parse::<Token![;]>()?;
     } else if !input.is_empty() && !had_body {
-        return Err(input.error(format!("expected `;` after the pool `{}`", pool.name)));
+        return Err(super::recover::unended(input, &pool.name));
     }
     Ok(pool)
 }
