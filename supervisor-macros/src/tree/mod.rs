@@ -1,5 +1,6 @@
 //! `supervision_tree!`: parse → model → validate → expand.
 
+mod captures;
 pub(crate) mod expand;
 pub(crate) mod model;
 pub(crate) mod parse;
@@ -21,6 +22,10 @@ pub fn supervision_tree(input: TokenStream) -> TokenStream {
         }
     };
     validate::validate(&mut tree, &mut errors);
+    if tree.binding.is_none() {
+        let root_ty = tree.root.ty.clone();
+        captures::check(&mut tree.root, &root_ty, &mut errors);
+    }
     let expansion = expand::expand(&tree, &mut errors);
     let compile_errors = errors.into_compile_errors();
     quote::quote! {
