@@ -139,7 +139,7 @@ impl Worker for Reporter {
 }
 
 /// The tree: a reporter and the significant job of three steps.
-fn tree(input: &Path, output: &Path, written: &Arc<AtomicU64>) -> SupervisorSpec {
+pub fn tree(input: &Path, output: &Path, written: &Arc<AtomicU64>) -> SupervisorSpec {
     let (fetched_tx, fetched_rx) = mpsc::channel(16);
     let (transformed_tx, transformed_rx) = mpsc::channel(16);
     let job = SupervisorSpec::new("job")
