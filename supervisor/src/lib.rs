@@ -40,6 +40,16 @@
 //! [`Partitions`] its `PartitionSupervisor`): one handler per connection, one task per job.
 //! [`TreeHandle::pool`] and [`Context::pool`] give its typed [`PoolHandle`].
 //!
+//! # Restart control and production
+//!
+//! Next to OTP's intensity: a [`Backoff`] between restarts (per child, supervisor or pool),
+//! significant children and [`AutoShutdown`] (OTP 24), [`TreeHandle::pause`] /
+//! [`TreeHandle::resume`] and an opt-in [`ChildSpec::quarantine`]. For a service:
+//! [`Tree::run`] (signals, exit codes, systemd notifications; feature `process`),
+//! [`TreeHandle::readiness`], [`ChildSpec::heartbeat`], [`ChildSpec::start_timeout`],
+//! [`TreeHandle::snapshot`] (Mermaid, DOT, and serde with feature `serde`), and a testing kit
+//! (feature `testing`).
+//!
 //! # Semantics
 //!
 //! The rules are OTP's `supervisor` (see `OTP-SEMANTICS.md` in the repository), with these
@@ -60,7 +70,12 @@
 //! - a pool's instances are addressed by an [`InstanceId`] (stable across restarts, never
 //!   reused) instead of a pid, and a pool's `max_children` counts instances waiting for a
 //!   restart, as Elixir's does; with partitions, each holds its share of the limit;
-//! - a worker's init returns [`Ignore`] for OTP's `ignore`.
+//! - a worker's init returns [`Ignore`] for OTP's `ignore`, and a run ends with
+//!   [`ShutdownReason`] for OTP's `{shutdown, Reason}`;
+//! - a restart with a backoff delay is counted toward the intensity when it is decided (as
+//!   OTP counts a restart before it starts the child), and under `one_for_all` or
+//!   `rest_for_one` the group is stopped at once and started after the delay;
+//! - a paused child counts as not ended for `all_significant` (it will come back).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 #![warn(missing_debug_implementations)]
