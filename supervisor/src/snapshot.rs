@@ -19,7 +19,11 @@ use crate::runtime::command::{Command, Mail, Op};
 use crate::runtime::mailbox::MailSender;
 use crate::spec::{ChildType, Intensity, Strategy};
 
-/// A tree at one moment: see the [module](self) docs.
+/// A tree at one moment ([`TreeHandle::snapshot`](crate::TreeHandle::snapshot)): each child's
+/// path, kind, phase, generation, restarts, last failure and policies, each supervisor's
+/// strategy and intensity use, each pool's instances, and the tree's journal of recent events.
+/// It renders as Mermaid ([`to_mermaid`](Self::to_mermaid)) or Graphviz DOT
+/// ([`to_dot`](Self::to_dot)), and serialises with serde (feature `serde`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub struct Snapshot {
