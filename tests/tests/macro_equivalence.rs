@@ -71,8 +71,8 @@ fn declared(s: &Scripts, log: &Log) -> SupervisorSpec {
             }
         };
     }
-    // The open child is supplied through the builder.
-    app.web_c(Scripted::new(&s.c, log)).build()
+    // The open child is supplied through the builder; the typed spec gives its plain spec.
+    app.web_c(Scripted::new(&s.c, log)).build().into_spec()
 }
 
 /// Runs `spec` until the tree has ended (by shutdown after 10 s, or by failing) and returns its
@@ -148,7 +148,7 @@ async fn typed_keys_name_the_same_children_as_paths() {
 
     let mut spec = app.build();
     let mut events = spec.subscribe();
-    let tree = spec.start().await.unwrap().with_keys::<AppChild>();
+    let tree: Tree<AppChild> = spec.start().await.unwrap();
     tree.terminate_child(AppChild::Web(WebChild::C))
         .await
         .unwrap();

@@ -1,4 +1,5 @@
-// Building a tree whose open child was never supplied names the child.
+// Starting a tree whose open child was never supplied is one error, at the call, naming the
+// child by its path and the builder method that supplies it.
 use supervisor::supervision_tree;
 use supervisor_tests::Idle;
 
@@ -6,11 +7,12 @@ supervision_tree! {
     supervisor App {
         worker db: Idle = Idle;
         supervisor web: Web {
-            worker acceptor: Idle;
+            worker metrics: Idle;
         }
     }
 }
 
-fn main() {
-    let _spec = App::builder().build();
+#[tokio::main]
+async fn main() {
+    let _tree = App::builder().start().await;
 }

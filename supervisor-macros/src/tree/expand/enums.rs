@@ -1,7 +1,7 @@
 //! The child enums: `AppChild::Web(WebChild::Acceptor)` names `app/web/acceptor`.
 
 use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 
 use super::super::model::{Child, Sup};
 use super::super::validate::ITSELF;
@@ -14,7 +14,6 @@ pub(crate) fn enum_name(sup: &Sup) -> syn::Ident {
 /// The child enum of `sup` and of every nested supervisor, with their path conversions; the
 /// root's enum implements `ChildKey`.
 pub(crate) fn child_enums(krate: &TokenStream, sup: &Sup, is_root: bool) -> TokenStream {
-    let vis = &sup.vis;
     let name = enum_name(sup);
     let ty = &sup.ty;
     let itself = format_ident!("{ITSELF}");
@@ -70,6 +69,7 @@ pub(crate) fn child_enums(krate: &TokenStream, sup: &Sup, is_root: bool) -> Toke
     let doc = format!(
         "The children of [`{ty}`], each named by a variant; a nested supervisor's variant holds the enum of its own children."
     );
+    let names_no_child = names_no_child(sup, &name);
     let key_impl = is_root.then(|| {
         quote! {
             impl #krate::ChildKey for #name {
@@ -89,27 +89,29 @@ pub(crate) fn child_enums(krate: &TokenStream, sup: &Sup, is_root: bool) -> Toke
                     #krate::ChildKey::to_ref(&child)
                 }
             }
+
+            #names_no_child
         }
     });
     quote! {
         #[doc = #doc]
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::cmp::PartialEq, ::core::cmp::Eq, ::core::hash::Hash)]
         #[allow(dead_code)]
-        #vis enum #name {
+        pub enum #name {
             #(#variants,)*
         }
 
         #[allow(dead_code, clippy::all)]
         impl #name {
             #[doc(hidden)]
-            #vis fn __segments(&self, out: &mut ::std::vec::Vec<&'static str>) {
+            pub fn __segments(&self, out: &mut ::std::vec::Vec<&'static str>) {
                 match *self {
                     #(#to_segments)*
                 }
             }
 
             #[doc(hidden)]
-            #vis fn __from_segments(segments: &[&str]) -> ::core::option::Option<Self> {
+            pub fn __from_segments(segments: &[&str]) -> ::core::option::Option<Self> {
                 match segments {
                     #(#from_segments)*
                     _ => ::core::option::Option::None,
@@ -119,5 +121,70 @@ pub(crate) fn child_enums(krate: &TokenStream, sup: &Sup, is_root: bool) -> Toke
 
         #key_impl
         #(#nested_enums)*
+    }
+}
+
+/// `tree.terminate_child("db".into())` on a typed tree: rather than "`From<&str>` is not
+/// implemented for `AppChild`", rustc says that children are named by the enum, and how. A
+/// conversion into the enum from any `T` holds only if the hidden trait holds for `(T,)`
+/// (a tuple, so that rustc reports that trait's message, and the help line names no hidden
+/// type); it holds for `(Infallible,)` alone, so no real conversion is added.
+fn names_no_child(root: &Sup, name: &syn::Ident) -> TokenStream {
+    let trait_name = format_ident!("{}Name", name);
+    let ty = &root.ty;
+    let example = example_variant(root, name);
+    let message =
+        format!("the children of the tree `{ty}` are named by `{name}` variants, not by `{{T}}`");
+    let label = format!("`{{T}}` does not convert into `{name}`");
+    let note = format!("name the child by its variant, e.g. `{example}`");
+    // Spanned at the tree's name: rustc's notes about these impls point there.
+    quote_spanned! {ty.span()=>
+        #[diagnostic::on_unimplemented(message = #message, label = #label, note = #note)]
+        #[doc(hidden)]
+        pub trait #trait_name<T> {
+            #[doc(hidden)]
+            fn __child(self) -> #name;
+        }
+
+        impl #trait_name<::core::convert::Infallible> for (::core::convert::Infallible,) {
+            fn __child(self) -> #name {
+                match self.0 {}
+            }
+        }
+
+        #[doc(hidden)]
+        impl<T> ::core::convert::From<T> for #name
+        where
+            (T,): #trait_name<T>,
+        {
+            fn from(value: T) -> Self {
+                #trait_name::__child((value,))
+            }
+        }
+    }
+}
+
+/// `AppChild::Db`, or `AppChild::Web(WebChild::Conn)`: the first child that is a worker or a
+/// pool, reached from the root's enum.
+fn example_variant(root: &Sup, root_enum: &syn::Ident) -> String {
+    let mut prefix = Vec::new();
+    let mut sup = root;
+    let mut enum_name = root_enum.clone();
+    loop {
+        let Some(child) = sup.children.first() else {
+            return format!("{root_enum}::…");
+        };
+        let variant = upper_camel(&child.name().to_string());
+        match child {
+            Child::Supervisor(nested) if !nested.children.is_empty() => {
+                prefix.push(format!("{enum_name}::{variant}("));
+                enum_name = self::enum_name(nested);
+                sup = nested;
+            }
+            _ => {
+                let close = ")".repeat(prefix.len());
+                return format!("{}{enum_name}::{variant}{close}", prefix.concat());
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@ mod builder;
 mod docs;
 mod enums;
 mod pool;
+mod types;
 
 use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
@@ -12,7 +13,7 @@ use syn::Ident;
 
 use super::model::{Child, ChildOpts, Restart, Shutdown, Strategy, Sup, Tree, WorkerChild};
 use crate::ctxt::Errors;
-use crate::names::{duration_tokens, upper_camel};
+use crate::names::duration_tokens;
 
 /// A child the declaration leaves open, filled through a builder method.
 pub(crate) struct Slot<'a> {
@@ -20,8 +21,6 @@ pub(crate) struct Slot<'a> {
     path: String,
     /// `web_acceptor`
     method: Ident,
-    /// `__AppWebAcceptorSlot`
-    trait_name: Ident,
     ty: &'a syn::Type,
 }
 
@@ -32,28 +31,30 @@ pub(crate) fn expand(tree: &Tree, errors: &mut Errors) -> TokenStream {
 
     let mut slots = Vec::new();
     let mut declared = Vec::new();
-    collect(
-        root,
-        &root.ty,
-        &root_path,
-        "",
-        &mut slots,
-        &mut declared,
-        errors,
-    );
+    collect(root, &root_path, "", &mut slots, &mut declared, errors);
 
-    let spec = sup_spec(krate, root, &root_path, "", &slots);
-    let build_body = quote! { #spec };
+    // The root's spec is the builder's own, made when the builder is, so that `subscribe`
+    // before `build` or `start` subscribes to the tree that starts.
+    let build_body = sup_spec(krate, root, &root_path, "", &slots, Some(quote!(root)));
     let declared_specs: Vec<(Ident, TokenStream)> = declared
         .iter()
         .map(|(field, w)| (field.clone(), builder::worker_spec(krate, w, None)))
         .collect();
-    let builder_items = builder::builder(krate, root, &slots, &declared_specs, build_body);
+    let module = types::module_name(root);
+    let names = builder::BuilderNames::new(root);
+    let builder_items = builder::builder(
+        krate,
+        root,
+        &names,
+        &module,
+        &slots,
+        &declared_specs,
+        build_body,
+    );
 
-    let ty = &root.ty;
     let vis = &root.vis;
-    let builder_ty = format_ident!("{}Builder", ty);
-    let declared_ty = format_ident!("__{}Declared", ty);
+    let builder_ty = &names.builder;
+    let declared_ty = &names.declared;
     let declared_init: Vec<TokenStream> = declared_specs
         .iter()
         .map(|(field, spec)| quote!(#field: #spec))
@@ -72,7 +73,8 @@ pub(crate) fn expand(tree: &Tree, errors: &mut Errors) -> TokenStream {
                 open.join(", ")
             )
         };
-        let opens = slots.iter().map(|_| quote!(#krate::__private::Open));
+        let open_path = names.open_path();
+        let opens = slots.iter().map(|_| open_path.clone());
         let generics = if slots.is_empty() {
             quote!()
         } else {
@@ -88,8 +90,7 @@ pub(crate) fn expand(tree: &Tree, errors: &mut Errors) -> TokenStream {
         None
     };
 
-    let types = sup_types(krate, root, &root_path, "", ty, &[], builder_fn);
-    let enums = enums::child_enums(krate, root, true);
+    let types = types::types(krate, root, builder_fn);
     let binding = tree.binding.as_ref().map(|name| {
         quote! {
             #[allow(unused_mut)]
@@ -98,7 +99,6 @@ pub(crate) fn expand(tree: &Tree, errors: &mut Errors) -> TokenStream {
     });
     quote! {
         #types
-        #enums
         #builder_items
         #binding
     }
@@ -107,7 +107,6 @@ pub(crate) fn expand(tree: &Tree, errors: &mut Errors) -> TokenStream {
 /// Walks the tree in start order, listing open slots and declared workers.
 fn collect<'a>(
     sup: &'a Sup,
-    root_ty: &Ident,
     path: &str,
     prefix: &str,
     slots: &mut Vec<Slot<'a>>,
@@ -132,7 +131,6 @@ fn collect<'a>(
                     slots.push(Slot {
                         path: format!("{path}/{name}"),
                         method: format_ident!("{}", method_name, span = w.name.span()),
-                        trait_name: format_ident!("__{}{}Slot", root_ty, upper_camel(&method_name)),
                         ty,
                     });
                 }
@@ -142,7 +140,6 @@ fn collect<'a>(
             Child::Pool(_) => {}
             Child::Supervisor(nested) => collect(
                 nested,
-                root_ty,
                 &format!("{path}/{name}"),
                 &format!("{method_name}_"),
                 slots,
@@ -160,8 +157,10 @@ fn sup_spec(
     path: &str,
     prefix: &str,
     slots: &[Slot<'_>],
+    base: Option<TokenStream>,
 ) -> TokenStream {
     let name = sup.name.to_string();
+    let base = base.unwrap_or_else(|| quote!(#krate::SupervisorSpec::new(#name)));
     let strategy = sup.strategy.map(|(s, _)| {
         let variant = match s {
             Strategy::OneForOne => quote!(OneForOne),
@@ -200,7 +199,7 @@ fn sup_spec(
             Child::Supervisor(nested) => {
                 let nested_prefix = format!("{prefix}{}_", nested.name);
                 let nested_path = format!("{path}/{}", nested.name);
-                let inner = sup_spec(krate, nested, &nested_path, &nested_prefix, slots);
+                let inner = sup_spec(krate, nested, &nested_path, &nested_prefix, slots, None);
                 let spec = with_options(
                     krate,
                     quote!(#krate::ChildSpec::supervisor(#inner)),
@@ -212,7 +211,7 @@ fn sup_spec(
     });
     let children: Vec<TokenStream> = children.collect();
     quote! {
-        #krate::SupervisorSpec::new(#name) #strategy #intensity #(#children)*
+        #base #strategy #intensity #(#children)*
     }
 }
 
@@ -249,62 +248,4 @@ pub(crate) fn restart_and_shutdown(
         }
     });
     quote!(#restart #shutdown)
-}
-
-/// The unit struct of `sup` and of every nested supervisor, each with its docs and the keys of
-/// the pools it declares. `enum_path` leads from the root's child enum to `sup`'s.
-fn sup_types(
-    krate: &TokenStream,
-    sup: &Sup,
-    path: &str,
-    prefix: &str,
-    root_ty: &Ident,
-    enum_path: &[(Ident, Ident)],
-    extra: Option<TokenStream>,
-) -> TokenStream {
-    let vis = &sup.vis;
-    let ty = &sup.ty;
-    let user_docs = &sup.docs;
-    let tree_doc = docs::supervisor_doc(sup, path, prefix, root_ty);
-    let name = sup.name.to_string();
-    let keys = pool::pool_keys(krate, sup, path, enum_path);
-    let nested = sup.children.iter().filter_map(|child| match child {
-        Child::Supervisor(n) => {
-            let child_path = format!("{path}/{}", n.name);
-            let child_prefix = format!("{prefix}{}_", n.name);
-            let mut child_enum_path = enum_path.to_vec();
-            child_enum_path.push((
-                enums::enum_name(sup),
-                format_ident!("{}", upper_camel(&n.name.to_string())),
-            ));
-            Some(sup_types(
-                krate,
-                n,
-                &child_path,
-                &child_prefix,
-                root_ty,
-                &child_enum_path,
-                None,
-            ))
-        }
-        Child::Worker(_) | Child::Pool(_) => None,
-    });
-    let nested: Vec<TokenStream> = nested.collect();
-    quote! {
-        #(#user_docs)*
-        #[doc = #tree_doc]
-        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug, ::core::default::Default)]
-        #[allow(dead_code)]
-        #vis struct #ty;
-
-        #[allow(dead_code)]
-        impl #ty {
-            /// The supervisor's name: its segment in every path of the tree.
-            #vis const NAME: &'static str = #name;
-            #keys
-            #extra
-        }
-
-        #(#nested)*
-    }
 }

@@ -63,6 +63,7 @@ pub(crate) fn pool_keys(
     sup: &Sup,
     path: &str,
     enum_path: &[(Ident, Ident)],
+    module: &Ident,
 ) -> TokenStream {
     let vis = &sup.vis;
     let sup_ty = &sup.ty;
@@ -81,9 +82,9 @@ pub(crate) fn pool_keys(
             upper_camel(&pool.name.to_string()),
             span = pool.name.span()
         );
-        let mut key = quote!(#own_enum::#variant);
+        let mut key = quote!(#module::#own_enum::#variant);
         for (enum_name, variant) in enum_path.iter().rev() {
-            key = quote!(#enum_name::#variant(#key));
+            key = quote!(#module::#enum_name::#variant(#key));
         }
         let name = key_name(&pool.name);
         let konst = format_ident!("{}", name, span = pool.name.span());
@@ -94,7 +95,7 @@ pub(crate) fn pool_keys(
         );
         Some(quote! {
             #[doc = #doc]
-            #vis const #konst: #krate::PoolKey<#root_enum, #ty> = #krate::PoolKey::new(#key);
+            #vis const #konst: #krate::PoolKey<#module::#root_enum, #ty> = #krate::PoolKey::new(#key);
         })
     });
     quote!(#(#keys)*)
