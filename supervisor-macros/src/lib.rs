@@ -1,9 +1,9 @@
 //! Procedural macros of the `supervisor` crate: `supervision_tree!` and `#[worker]`.
 //!
-//! Use them through the `supervisor` crate, which re-exports them; the syntax is documented
-//! there and in `docs/dsl.md`. Each macro is a pipeline on `proc_macro2` token streams, so it can
-//! be tested without a compiler: parse → model → validate → expand, with errors collected and
-//! reported together at the user's tokens.
+//! Use them through the `supervisor` crate, which re-exports them with the whole syntax
+//! (`docs/dsl.md`) as their documentation. Each macro is a pipeline on `proc_macro2` token
+//! streams, so it can be tested without a compiler: parse → model → validate → expand, with
+//! errors collected and reported together at the user's tokens.
 
 mod ctxt;
 #[cfg(test)]
@@ -21,7 +21,7 @@ pub fn supervision_tree(input: TokenStream) -> TokenStream {
     tree::supervision_tree(input.into()).into()
 }
 
-/// Turns an `async fn` or an impl block into a worker; see the `supervisor` crate's `#[worker]`.
+/// (`#[worker]` is defined in the `supervisor-macros` crate, and re-exported by `supervisor`.)
 #[proc_macro_attribute]
 pub fn worker(attr: TokenStream, item: TokenStream) -> TokenStream {
     worker::worker(attr.into(), item.into()).into()

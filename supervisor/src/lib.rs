@@ -114,46 +114,16 @@ pub use spec::{
 };
 pub use worker::{BoxError, Context, Ignore, Worker, WorkerResult};
 
+/// Turns an `async fn`, or an impl block with `async fn run`, into a [`Worker`].
+///
+#[doc = include_str!("../../docs/dsl.md")]
 #[cfg(feature = "macros")]
 pub use supervisor_macros::worker;
 
-/// Declares a supervision tree, checked at compile time: see `docs/dsl.md` in the repository
-/// for the whole syntax.
+/// Declares a supervision tree, checked at compile time: its supervisors, workers and pools,
+/// with a typed builder, a child enum for every handle call, and rustdoc that draws it.
 ///
-/// ```
-/// use supervisor::{supervision_tree, worker, Context, WorkerResult};
-///
-/// /// Accepts connections on a port.
-/// #[worker(restart = transient, shutdown = 2s)]
-/// async fn acceptor(ctx: &Context, port: u16) -> WorkerResult {
-///     let _ = port;
-///     ctx.shutdown_requested().await;
-///     Ok(())
-/// }
-///
-/// supervision_tree! {
-///     /// The whole service.
-///     pub supervisor App {
-///         strategy: one_for_all,
-///         intensity: 3 within 5s,
-///
-///         worker acceptor: Acceptor;
-///         supervisor web: Web {
-///             strategy: rest_for_one,
-///             worker admin: Acceptor = Acceptor::new(9090), restart: permanent;
-///         }
-///     }
-/// }
-///
-/// # #[tokio::main(flavor = "current_thread")]
-/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// let tree = App::builder().acceptor(Acceptor::new(8080)).start().await?;
-/// tree.restart_child(AppChild::Web(WebChild::Admin)).await.unwrap_err(); // it is running
-/// tree.terminate_child(AppChild::Web(WebChild::Itself)).await?;
-/// tree.shutdown().await?;
-/// # Ok(())
-/// # }
-/// ```
+#[doc = include_str!("../../docs/dsl.md")]
 #[cfg(feature = "macros")]
 #[macro_export]
 macro_rules! supervision_tree {

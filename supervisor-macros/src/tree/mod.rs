@@ -149,10 +149,10 @@ mod tests {
         assert!(out.contains(". partitions (:: supervisor :: Partitions :: Fixed (2))"));
         assert!(out.contains(". partitions (:: supervisor :: Partitions :: PerThread)"));
         assert!(out.contains(
-            "const SESSIONS : :: supervisor :: PoolKey < __App_supervision_tree :: AppChild , Session > = :: supervisor :: PoolKey :: new (__App_supervision_tree :: AppChild :: Web (__App_supervision_tree :: WebChild :: Sessions))"
+            "const SESSIONS : :: supervisor :: PoolKey < app_supervision_tree :: AppChild , Session > = :: supervisor :: PoolKey :: new (app_supervision_tree :: AppChild :: Web (app_supervision_tree :: WebChild :: Sessions))"
         ), "{out}");
         assert!(out.contains(
-            "const JOBS : :: supervisor :: PoolKey < __App_supervision_tree :: AppChild , Job > = :: supervisor :: PoolKey :: new (__App_supervision_tree :: AppChild :: Jobs)"
+            "const JOBS : :: supervisor :: PoolKey < app_supervision_tree :: AppChild , Job > = :: supervisor :: PoolKey :: new (app_supervision_tree :: AppChild :: Jobs)"
         ));
         // The docs show it as a pool.
         assert!(out.contains("sessions: pool of Session  (at most 10000, 3 within 5s, 2 partitions)  [instances: temporary, shutdown 2s; depends on acceptor]"), "{out}");

@@ -68,7 +68,10 @@ pub(super) fn from_fn(f: ItemFn, opts: &Options, errors: &mut Errors) -> TokenSt
     callee.set_span(returned_span);
     let call = quote_spanned!(returned_span=> finish(#callee(ctx, #(this.#fields),*).await));
     let struct_doc = format!(
-        "The worker that runs [`{fn_name}`]; every start and restart calls it with clones of these fields."
+        "The worker that runs [`{fn_name}`]; every start and restart calls it with clones of these fields.\n\nAs a child, unless its tree says otherwise: restart `{}`, shutdown `{}`.",
+        opts.restart.map_or("permanent", |r| r.name()),
+        opts.shutdown
+            .map_or_else(|| "5s".to_owned(), super::show_shutdown),
     );
     let new_doc = format!("A worker that calls [`{fn_name}`] with these arguments.");
     quote! {

@@ -84,6 +84,15 @@ fn parse_options(attr: TokenStream, errors: &mut Errors) -> Options {
     opts
 }
 
+/// A shutdown as the DSL writes it: `brutal`, `infinity`, `2s`.
+fn show_shutdown(shutdown: Shutdown) -> String {
+    match shutdown {
+        Shutdown::Brutal => "brutal".to_owned(),
+        Shutdown::Infinity => "infinity".to_owned(),
+        Shutdown::Timeout(d) => crate::names::show_duration(d),
+    }
+}
+
 fn consts(opts: &Options) -> TokenStream {
     let krate = &opts.krate;
     let restart = opts.restart.map(|r| {

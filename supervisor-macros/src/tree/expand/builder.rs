@@ -252,6 +252,7 @@ fn spec_type(krate: &TokenStream, root: &Sup, module: &Ident) -> TokenStream {
         #[derive(::core::clone::Clone, ::core::fmt::Debug)]
         #[allow(dead_code)]
         #vis struct #spec_ty {
+            #[doc(hidden)]
             spec: #krate::SupervisorSpec,
         }
 

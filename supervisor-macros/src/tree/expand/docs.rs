@@ -1,5 +1,14 @@
-//! The rustdoc of each generated supervisor type: a drawing of its tree and a table of its
-//! children, so `cargo doc` shows the architecture.
+//! The rustdoc of each generated supervisor type: a drawing of its tree and a table of every
+//! child under it, so `cargo doc` shows the architecture.
+//!
+//! A child that sets no `restart` or `shutdown` gets its worker type's `Worker::RESTART` and
+//! `Worker::SHUTDOWN`. Those are constants of another item (set by `#[worker(…)]` on it, or by
+//! a hand-written impl, possibly in another crate), known to the compiler only after macros
+//! have run, while a doc string is fixed when the macro runs (`#[doc = …]` takes a literal, or
+//! a macro that expands to one, never a constant). So the table says "default of `Conn`",
+//! linked to the type, whose page shows its `Worker` impl and its constants.
+
+use syn::{Attribute, Expr, Lit, Meta, Type};
 
 use super::super::model::{Child, Partitions, PoolChild, Restart, Shutdown, Sup, Value};
 use crate::names::{show_duration, type_name};
@@ -28,26 +37,67 @@ fn show_shutdown(shutdown: Option<(Shutdown, proc_macro2::Span)>, default: &str)
     }
 }
 
-const WORKERS_DEFAULT: &str = "worker's default";
+/// The target of an intra-doc link to `ty`, from the module the generated types live in (a
+/// child of the one the tree is declared in); `None` for a type that is not a plain path.
+fn link_target(ty: &Type) -> Option<String> {
+    let Type::Path(path) = ty else { return None };
+    if path.qself.is_some() {
+        return None;
+    }
+    let mut segments: Vec<String> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    match segments.first().map(String::as_str) {
+        Some("self") => segments[0] = "super".to_owned(),
+        Some("super") => segments.insert(0, "super".to_owned()),
+        _ => {}
+    }
+    let leading = if path.path.leading_colon.is_some() {
+        "::"
+    } else {
+        ""
+    };
+    Some(format!("{leading}{}", segments.join("::")))
+}
+
+/// `` [`Conn`](Conn) ``, or `` `(A, B)` `` for a type no link can name.
+fn linked_type(ty: &Type) -> String {
+    let shown = type_name(ty);
+    match link_target(ty) {
+        Some(target) => format!("[`{shown}`]({target})"),
+        None => format!("`{shown}`"),
+    }
+}
+
+/// The default of a worker type, for a child that sets none: "default of [`Conn`]".
+fn default_of(ty: Option<&Type>) -> String {
+    match ty {
+        Some(ty) => format!("default of {}", linked_type(ty)),
+        None => "the worker's default".to_owned(),
+    }
+}
 
 fn restart(child: &Child) -> String {
     match child {
-        Child::Worker(w) => show_restart(w.opts.restart, WORKERS_DEFAULT),
+        Child::Worker(w) => show_restart(w.opts.restart, &default_of(w.ty.as_ref())),
         Child::Supervisor(s) => show_restart(s.opts.restart, Restart::Permanent.name()),
         Child::Pool(p) => format!(
             "permanent (instances: {})",
-            show_restart(p.instances.restart, WORKERS_DEFAULT)
+            show_restart(p.instances.restart, &default_of(Some(&p.ty)))
         ),
     }
 }
 
 fn shutdown(child: &Child) -> String {
     match child {
-        Child::Worker(w) => show_shutdown(w.opts.shutdown, WORKERS_DEFAULT),
+        Child::Worker(w) => show_shutdown(w.opts.shutdown, &default_of(w.ty.as_ref())),
         Child::Supervisor(s) => show_shutdown(s.opts.shutdown, "infinity"),
         Child::Pool(p) => format!(
             "infinity (instances: {})",
-            show_shutdown(p.instances.shutdown, WORKERS_DEFAULT)
+            show_shutdown(p.instances.shutdown, &default_of(Some(&p.ty)))
         ),
     }
 }
@@ -101,6 +151,7 @@ fn declared_options(child: &Child) -> String {
     }
 }
 
+/// The type as written, for the drawing.
 fn child_type(child: &Child) -> String {
     match child {
         Child::Worker(w) => {
@@ -110,6 +161,19 @@ fn child_type(child: &Child) -> String {
         }
         Child::Supervisor(s) => s.ty.to_string(),
         Child::Pool(p) => type_name(&p.ty),
+    }
+}
+
+/// The type as a link, for the table.
+fn child_type_linked(child: &Child) -> String {
+    match child {
+        Child::Worker(w) => {
+            w.ty.as_ref()
+                .map(linked_type)
+                .unwrap_or_else(|| "inferred from the value".to_owned())
+        }
+        Child::Supervisor(s) => format!("[`{0}`]({0})", s.ty),
+        Child::Pool(p) => linked_type(&p.ty),
     }
 }
 
@@ -127,6 +191,41 @@ fn source(child: &Child, prefix: &str, sup_ty: &syn::Ident) -> String {
             "instances at run time: `tree.pool({sup_ty}::{})`",
             super::pool::key_name(&p.name)
         ),
+    }
+}
+
+/// The first paragraph of a child's `///` doc, on one line, for a table cell.
+fn summary(docs: &[Attribute]) -> String {
+    let mut lines = Vec::new();
+    for attr in docs {
+        let Meta::NameValue(meta) = &attr.meta else {
+            continue;
+        };
+        let Expr::Lit(lit) = &meta.value else {
+            continue;
+        };
+        let Lit::Str(text) = &lit.lit else { continue };
+        let text = text.value();
+        let line = text.trim();
+        if line.is_empty() {
+            if lines.is_empty() {
+                continue;
+            }
+            break;
+        }
+        lines.push(line.to_owned());
+    }
+    if lines.is_empty() {
+        return "—".to_owned();
+    }
+    lines.join(" ").replace('|', "\\|")
+}
+
+fn child_docs(child: &Child) -> &[Attribute] {
+    match child {
+        Child::Worker(w) => &w.docs,
+        Child::Supervisor(s) => &s.docs,
+        Child::Pool(p) => &p.docs,
     }
 }
 
@@ -169,24 +268,15 @@ fn draw(sup: &Sup, indent: &str, out: &mut String) {
     }
 }
 
-/// Markdown for the generated type of `sup`, whose path is `path` (`app/web`) and whose open
-/// children are filled by builder methods starting with `prefix` (`web_`).
-pub(crate) fn supervisor_doc(sup: &Sup, path: &str, prefix: &str, root_ty: &syn::Ident) -> String {
-    let mut doc = String::new();
-    doc.push_str(&format!(
-        "\n\n# Supervision tree\n\n```text\n{path}  ({}, {})\n",
-        strategy(sup),
-        intensity(sup),
-    ));
-    let mut drawing = String::new();
-    draw(sup, "", &mut drawing);
-    doc.push_str(&drawing);
-    doc.push_str("```\n\n# Children\n\nIn start order; they stop in reverse order.\n\n");
-    doc.push_str("| child | kind | type | restart | shutdown | depends on | built from |\n|---|---|---|---|---|---|---|\n");
+/// One row per child of `sup` and, after each nested supervisor's row, its own children's:
+/// the whole subtree, in start order.
+fn rows(sup: &Sup, path: &str, prefix: &str, out: &mut String) {
     for child in &sup.children {
         let kind = match child {
             Child::Worker(_) => "worker".to_owned(),
-            Child::Supervisor(_) => "supervisor".to_owned(),
+            Child::Supervisor(nested) => {
+                format!("supervisor ({}, {})", strategy(nested), intensity(nested))
+            }
             Child::Pool(pool) => format!("pool ({})", pool_summary(pool)),
         };
         let deps: Vec<String> = child
@@ -200,17 +290,91 @@ pub(crate) fn supervisor_doc(sup: &Sup, path: &str, prefix: &str, root_ty: &syn:
         } else {
             deps.join(", ")
         };
-        doc.push_str(&format!(
-            "| `{path}/{}` | {kind} | `{}` | {} | {} | {deps} | {} |\n",
-            child.name(),
-            child_type(child),
+        let child_path = format!("{path}/{}", child.name());
+        out.push_str(&format!(
+            "| `{child_path}` | {kind} | {} | {} | {} | {deps} | {} | {} |\n",
+            child_type_linked(child),
             restart(child),
             shutdown(child),
-            source(child, prefix, &sup.ty)
+            source(child, prefix, &sup.ty),
+            summary(child_docs(child)),
         ));
+        if let Child::Supervisor(nested) = child {
+            rows(
+                nested,
+                &child_path,
+                &format!("{prefix}{}_", nested.name),
+                out,
+            );
+        }
     }
+}
+
+/// Markdown for the generated type of `sup`, whose path is `path` (`app/web`) and whose open
+/// children are filled by builder methods starting with `prefix` (`web_`), in the tree `root`.
+pub(crate) fn supervisor_doc(sup: &Sup, path: &str, prefix: &str, root: &Sup) -> String {
+    let mut doc = String::new();
     doc.push_str(&format!(
-        "\nChildren are named in handle calls by [`{root_ty}Child`]."
+        "\n\n# Supervision tree\n\n```text\n{path}  ({}, {})\n",
+        strategy(sup),
+        intensity(sup),
+    ));
+    let mut drawing = String::new();
+    draw(sup, "", &mut drawing);
+    doc.push_str(&drawing);
+    doc.push_str("```\n\n# Children\n\n");
+    doc.push_str(
+        "Every child under this supervisor, in start order (a nested supervisor's own children \
+         follow it); they stop in reverse order.\n\n",
+    );
+    doc.push_str("| child | kind | type | restart | shutdown | depends on | built from | about |\n|---|---|---|---|---|---|---|---|\n");
+    rows(sup, path, prefix, &mut doc);
+    doc.push_str(
+        "\n*default of `T`*: the worker type's own `Worker::RESTART` or `Worker::SHUTDOWN` \
+         (`permanent` and `5s` unless its `#[worker(…)]` or its impl sets them), shown on its \
+         page.\n\n",
+    );
+    doc.push_str(
+        "*depends on*: checked when the tree compiles — each is an earlier sibling, under \
+         `rest_for_one` or `one_for_all`, so that its restart restarts the dependent. It adds \
+         nothing at run time: children start in the order above, each once the one before it \
+         has started (a worker with an init phase, or one that signals readiness, once it is \
+         ready; any other as soon as its task is spawned).\n\n",
+    );
+    doc.push_str(&format!(
+        "Children are named in handle calls by [`{}Child`].",
+        root.ty
     ));
     doc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_name_types_from_the_generated_module() {
+        let link = |ty: &str| linked_type(&syn::parse_str(ty).unwrap());
+        assert_eq!(link("Conn"), "[`Conn`](Conn)");
+        assert_eq!(link("Scripted<true>"), "[`Scripted<true>`](Scripted)");
+        assert_eq!(link("crate::db::Db"), "[`crate::db::Db`](crate::db::Db)");
+        assert_eq!(link("self::db::Db"), "[`self::db::Db`](super::db::Db)");
+        assert_eq!(link("super::Db"), "[`super::Db`](super::super::Db)");
+        assert_eq!(link("(A, B)"), "`(A, B)`");
+    }
+
+    #[test]
+    fn a_summary_is_the_first_paragraph_on_one_line() {
+        let docs: Vec<Attribute> = vec![
+            syn::parse_quote!(#[doc = " Owns the pool"]),
+            syn::parse_quote!(#[doc = " of connections | all of them."]),
+            syn::parse_quote!(#[doc = ""]),
+            syn::parse_quote!(#[doc = " More."]),
+        ];
+        assert_eq!(
+            summary(&docs),
+            "Owns the pool of connections \\| all of them."
+        );
+        assert_eq!(summary(&[]), "—");
+    }
 }

@@ -55,8 +55,13 @@ pub(crate) fn child_enums(krate: &TokenStream, sup: &Sup, is_root: bool) -> Toke
             }
             Child::Supervisor(nested) => {
                 let inner = enum_name(nested);
-                let doc = format!("`{segment}` or one of its children");
-                variants.push(quote! { #[doc = #doc] #variant(#inner) });
+                let user_docs = &nested.docs;
+                let doc = if user_docs.is_empty() {
+                    format!("`{segment}` or one of its children")
+                } else {
+                    format!("\n\n`{segment}` itself ([`{inner}::Itself`]) or one of its children.")
+                };
+                variants.push(quote! { #(#user_docs)* #[doc = #doc] #variant(#inner) });
                 to_segments.push(quote!(Self::#variant(inner) => {
                     out.push(#segment);
                     inner.__segments(out);

@@ -108,7 +108,7 @@ fn collect(
     let vis = &sup.vis;
     let ty = &sup.ty;
     let user_docs = &sup.docs;
-    let tree_doc = docs::supervisor_doc(sup, path, prefix, &root.ty);
+    let tree_doc = docs::supervisor_doc(sup, path, prefix, root);
     let name = sup.name.to_string();
     out.inside.push(quote! {
         #(#user_docs)*
