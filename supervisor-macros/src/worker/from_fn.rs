@@ -66,7 +66,20 @@ pub(super) fn from_fn(f: ItemFn, opts: &Options, errors: &mut Errors) -> TokenSt
     let finish = finish(krate, shown_name, returned_span);
     let mut callee = fn_name.clone();
     callee.set_span(returned_span);
-    let call = quote_spanned!(returned_span=> finish(#callee(ctx, #(this.#fields),*).await));
+    // A return type that is not a worker's is reported at the return type; an error type that
+    // does not convert, at the error type (`E` of `Result<(), E>`, when it is written).
+    let error_span = match &f.sig.output {
+        syn::ReturnType::Type(_, ty) => error_type(ty).map_or(returned_span, |e| e.span()),
+        syn::ReturnType::Default => returned_span,
+    };
+    let into_box = quote_spanned!(error_span=> WorkerError::into_box(error));
+    let call = quote_spanned! {returned_span=>
+        let returned = #callee(ctx, #(this.#fields),*).await;
+        match WorkerReturn::split(returned) {
+            ::core::result::Result::Ok(()) => ::core::result::Result::Ok(()),
+            ::core::result::Result::Err(error) => ::core::result::Result::Err(#into_box),
+        }
+    };
     let struct_doc = format!(
         "The worker that runs [`{fn_name}`]; every start and restart calls it with clones of these fields.\n\nAs a child, unless its tree says otherwise: restart `{}`, shutdown `{}`.",
         opts.restart.map_or("permanent", |r| r.name()),
@@ -132,9 +145,8 @@ fn clone_check(fn_name: &str) -> TokenStream {
     }
 }
 
-/// `finish(returned)`: the fn's result as a `WorkerResult`, from nothing (`()`) or from any
-/// `Result<(), E>` whose error converts into a `BoxError`; anything else is reported at the
-/// return type, in words.
+/// What turns the fn's result into a `WorkerResult`, from nothing (`()`) or from any
+/// `Result<(), E>` whose error converts into a `BoxError`; anything else is reported in words.
 fn finish(krate: &TokenStream, fn_name: &str, span: Span) -> TokenStream {
     let returns =
         format!("the worker fn `{fn_name}` returns `{{Self}}`, which is not a worker's result");
@@ -170,13 +182,23 @@ fn finish(krate: &TokenStream, fn_name: &str, span: Span) -> TokenStream {
                 ::core::convert::Into::into(self)
             }
         }
-        fn finish<R: WorkerReturn>(returned: R) -> #krate::WorkerResult
-        where
-            R::Error: WorkerError,
-        {
-            WorkerReturn::split(returned).map_err(WorkerError::into_box)
-        }
     }
+}
+
+/// `E` of a return type written `Result<(), E>` (or `io::Result<(), E>`, any path whose last
+/// segment has two type arguments).
+fn error_type(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else { return None };
+    let last = path.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let mut types = args.args.iter().filter_map(|a| match a {
+        syn::GenericArgument::Type(t) => Some(t),
+        _ => None,
+    });
+    types.next()?;
+    types.next()
 }
 
 /// What an argument's type borrows, if anything but `'static`.
