@@ -454,3 +454,34 @@ async fn an_error_whose_display_panics_is_still_the_childs_failed_start() {
     );
     assert_eq!(log.entries(), ["run app/before 0", "stop app/before"]);
 }
+
+/// An `async fn` worker whose run says when it is ready, through `#[worker(signals_ready)]`.
+#[supervisor::worker(signals_ready = true)]
+async fn connects(ctx: &supervisor::Context, gate: Arc<Notify>) -> supervisor::WorkerResult {
+    gate.notified().await;
+    ctx.ready();
+    ctx.shutdown_requested().await;
+    Ok(())
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_async_fn_worker_that_signals_ready_orders_its_siblings_start() {
+    let log = Log::default();
+    let gate = Arc::new(Notify::new());
+    let spec = SupervisorSpec::new("app")
+        .child(ChildSpec::from_value("db", Connects::new(gate.clone())))
+        .child(ChildSpec::from_value(
+            "web",
+            Scripted::<false>::new(&Script::default(), &log),
+        ));
+    let starting = tokio::spawn(spec.start());
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    assert!(
+        log.entries().is_empty(),
+        "web started before db said it was ready"
+    );
+    gate.notify_one();
+    let tree = starting.await.unwrap().unwrap();
+    assert_eq!(log.with_prefix("run "), ["run app/web 0"]);
+    tree.shutdown().await.unwrap();
+}

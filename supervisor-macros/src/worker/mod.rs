@@ -12,13 +12,15 @@ use crate::tree::model::{Restart, Shutdown};
 
 mod from_fn;
 
-const KEYS: [&str; 3] = ["restart", "shutdown", "crate"];
+const KEYS: [&str; 4] = ["restart", "shutdown", "signals_ready", "crate"];
 
 /// The options of `#[worker(…)]`.
 struct Options {
     krate: TokenStream,
     restart: Option<Restart>,
     shutdown: Option<Shutdown>,
+    /// `signals_ready = true`: its run says when it is ready (`ctx.ready()`).
+    signals_ready: Option<bool>,
 }
 
 fn parse_options(attr: TokenStream, errors: &mut Errors) -> Options {
@@ -26,6 +28,7 @@ fn parse_options(attr: TokenStream, errors: &mut Errors) -> Options {
         krate: quote!(::supervisor),
         restart: None,
         shutdown: None,
+        signals_ready: None,
     };
     let mut seen: Vec<String> = Vec::new();
     for part in options::split(attr, ',') {
@@ -60,6 +63,17 @@ fn parse_options(attr: TokenStream, errors: &mut Errors) -> Options {
             "shutdown" => match options::shutdown(&value) {
                 Ok((s, _)) => opts.shutdown = Some(s),
                 Err(e) => errors.push(e),
+            },
+            "signals_ready" => match syn::parse2::<syn::LitBool>(value.tokens.clone()) {
+                Ok(lit) => opts.signals_ready = Some(lit.value),
+                Err(_) if value.tokens.is_empty() => errors.at(
+                    &key,
+                    "expected `signals_ready = true` or `signals_ready = false`",
+                ),
+                Err(_) => errors.at(
+                    &value.tokens,
+                    "expected `signals_ready = true` (its run calls `ctx.ready()` when it is ready, and its supervisor waits for that before starting the next sibling) or `signals_ready = false`",
+                ),
             },
             "crate" => {
                 if value.tokens.is_empty() {
@@ -110,7 +124,10 @@ fn consts(opts: &Options) -> TokenStream {
         };
         quote!(const SHUTDOWN: #krate::Shutdown = #value;)
     });
-    quote!(#restart #shutdown)
+    let signals_ready = opts
+        .signals_ready
+        .map(|ready| quote!(const SIGNALS_READY: bool = #ready;));
+    quote!(#restart #shutdown #signals_ready)
 }
 
 /// The whole attribute on token streams.
@@ -302,6 +319,20 @@ mod tests {
         assert!(out.contains("const HAS_INIT : bool = true"));
         assert!(out.contains("impl Db { fn url (& self) { } }"));
         assert!(!out.contains("supervisor ::"));
+    }
+
+    #[test]
+    fn signals_ready_sets_the_workers_constant() {
+        let out = run(
+            "signals_ready = true",
+            "async fn db(ctx: &Context, url: String) -> WorkerResult { ctx.ready(); Ok(()) }",
+        );
+        assert!(out.contains("const SIGNALS_READY : bool = true"), "{out}");
+        let out = run(
+            "signals_ready = 1",
+            "async fn db(ctx: &Context) -> WorkerResult { Ok(()) }",
+        );
+        assert!(out.contains("expected `signals_ready = true`"), "{out}");
     }
 
     #[test]
