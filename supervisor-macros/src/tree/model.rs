@@ -26,6 +26,10 @@ pub(crate) struct Sup {
     pub(crate) body: Span,
     pub(crate) strategy: Option<(Strategy, Span)>,
     pub(crate) intensity: Option<Intensity>,
+    /// `auto_shutdown: any_significant | all_significant | never`.
+    pub(crate) auto_shutdown: Option<(AutoShutdown, Span)>,
+    /// `backoff: …` on a supervisor: its children's default.
+    pub(crate) backoff: Option<BackoffDecl>,
     /// A nested supervisor's own child options.
     pub(crate) opts: ChildOpts,
     pub(crate) children: Vec<Child>,
@@ -87,6 +91,7 @@ pub(crate) struct PoolChild {
 pub(crate) struct InstanceOpts {
     pub(crate) restart: Option<(Restart, Span)>,
     pub(crate) shutdown: Option<(Shutdown, Span)>,
+    pub(crate) backoff: Option<BackoffDecl>,
 }
 
 /// `partitions: N` or `partitions: per_thread`.
@@ -110,6 +115,77 @@ pub(crate) struct ChildOpts {
     pub(crate) restart: Option<(Restart, Span)>,
     pub(crate) shutdown: Option<(Shutdown, Span)>,
     pub(crate) depends_on: Vec<Ident>,
+    pub(crate) backoff: Option<BackoffDecl>,
+    /// `significant`: where it is written.
+    pub(crate) significant: Option<Span>,
+    /// `quarantine: N within PERIOD`.
+    pub(crate) quarantine: Option<Intensity>,
+    pub(crate) heartbeat: Option<Duration>,
+    pub(crate) start_timeout: Option<Duration>,
+}
+
+/// `backoff: fixed 1s` or `backoff: exponential 100ms to 30s`, then optionally
+/// `jitter full|decorrelated|none` and `reset 1m`; or `backoff: none`.
+#[derive(Clone, Copy)]
+pub(crate) struct BackoffDecl {
+    pub(crate) kind: BackoffKind,
+    pub(crate) jitter: Option<Jitter>,
+    pub(crate) reset: Option<Duration>,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) enum BackoffKind {
+    None,
+    Fixed(Duration),
+    Exponential(Duration, Duration),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Jitter {
+    None,
+    Full,
+    Decorrelated,
+}
+
+impl Jitter {
+    pub(crate) const NAMES: [&'static str; 3] = ["none", "full", "decorrelated"];
+
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "none" => Some(Jitter::None),
+            "full" => Some(Jitter::Full),
+            "decorrelated" => Some(Jitter::Decorrelated),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Jitter::None => "none",
+            Jitter::Full => "full",
+            Jitter::Decorrelated => "decorrelated",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AutoShutdown {
+    Never,
+    AnySignificant,
+    AllSignificant,
+}
+
+impl AutoShutdown {
+    pub(crate) const NAMES: [&'static str; 3] = ["never", "any_significant", "all_significant"];
+
+    pub(crate) fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "never" => Some(AutoShutdown::Never),
+            "any_significant" => Some(AutoShutdown::AnySignificant),
+            "all_significant" => Some(AutoShutdown::AllSignificant),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

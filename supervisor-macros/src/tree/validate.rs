@@ -6,7 +6,7 @@ use std::collections::{HashMap, HashSet};
 
 use syn::Ident;
 
-use super::model::{Child, Shutdown, Strategy, Sup, Tree};
+use super::model::{AutoShutdown, Child, Restart, Shutdown, Strategy, Sup, Tree};
 use crate::ctxt::Errors;
 use crate::names::{did_you_mean, is_snake_case, upper_camel};
 
@@ -112,6 +112,9 @@ fn validate_sup(sup: &mut Sup, errors: &mut Errors, types: &mut HashMap<String, 
                 );
             }
         }
+        if let Some(at) = child.opts().significant {
+            significant(sup, child, at, errors);
+        }
         for dep in &child.opts().depends_on {
             let dep_text = dep.to_string();
             if dep_text == order[position] {
@@ -139,5 +142,45 @@ fn validate_sup(sup: &mut Sup, errors: &mut Errors, types: &mut HashMap<String, 
         if let Child::Supervisor(nested) = child {
             validate_sup(nested, errors, types);
         }
+    }
+}
+
+/// OTP's rules for a significant child, checked where the tree says enough: it is `transient`
+/// or `temporary`, and its supervisor shuts down on a significant child's end.
+fn significant(sup: &Sup, child: &Child, at: proc_macro2::Span, errors: &mut Errors) {
+    let name = child.name();
+    match (child, child.opts().restart) {
+        (_, Some((Restart::Permanent, span))) => errors.at_span(
+            span,
+            format!("`{name}` is significant, and a significant child must be `transient` or `temporary` (a permanent one is always restarted, so it never ends its supervisor): write `restart: transient`"),
+        ),
+        (Child::Worker(w), None) => {
+            let ty = w
+                .ty
+                .as_ref()
+                .map_or_else(|| "its worker type".to_owned(), |t| format!("`{}`", crate::names::type_name(t)));
+            errors.at_span(
+                at,
+                format!("`{name}` is significant, so it must be `transient` or `temporary`, and the macro cannot read {ty}'s default restart policy: write `restart: transient` (or `temporary`) next to `significant`"),
+            );
+        }
+        (Child::Supervisor(_), None) => errors.at_span(
+            at,
+            format!("`{name}` is significant, so it must be `transient` or `temporary`, and a supervisor is `permanent` unless it says otherwise: write `restart: transient` (or `temporary`) next to `significant`"),
+        ),
+        _ => {}
+    }
+    if !matches!(
+        sup.auto_shutdown,
+        Some((
+            AutoShutdown::AnySignificant | AutoShutdown::AllSignificant,
+            _
+        ))
+    ) {
+        let ty = &sup.ty;
+        errors.at_span(
+            at,
+            format!("`{name}` is significant, but its supervisor `{ty}` does not shut down when a significant child ends: add `auto_shutdown: any_significant,` (or `all_significant`) to `{ty}`'s settings, or remove `significant`"),
+        );
     }
 }

@@ -10,7 +10,10 @@
 
 use syn::{Attribute, Expr, Lit, Meta, Type};
 
-use super::super::model::{Child, Partitions, PoolChild, Restart, Shutdown, Sup, Value};
+use super::super::model::{
+    AutoShutdown, BackoffDecl, BackoffKind, Child, Partitions, PoolChild, Restart, Shutdown, Sup,
+    Value,
+};
 use crate::names::{show_duration, type_name};
 
 fn strategy(sup: &Sup) -> &'static str {
@@ -21,6 +24,71 @@ fn intensity(sup: &Sup) -> String {
     match &sup.intensity {
         Some(i) => format!("{} within {}", i.max_restarts, show_duration(i.period)),
         None => "1 within 5s".to_owned(),
+    }
+}
+
+/// `exponential 100ms to 30s, jitter full, reset 1m`, as declared.
+fn show_backoff(b: &BackoffDecl) -> String {
+    let mut shown = match b.kind {
+        BackoffKind::None => "none".to_owned(),
+        BackoffKind::Fixed(d) => format!("fixed {}", show_duration(d)),
+        BackoffKind::Exponential(base, max) => {
+            format!(
+                "exponential {} to {}",
+                show_duration(base),
+                show_duration(max)
+            )
+        }
+    };
+    if let Some(j) = b.jitter {
+        shown.push_str(&format!(", jitter {}", j.name()));
+    }
+    if let Some(d) = b.reset {
+        shown.push_str(&format!(", reset {}", show_duration(d)));
+    }
+    shown
+}
+
+/// The backoff a child restarts with: its own, else its supervisor's default for its
+/// children, else none (a pool's is its instances').
+fn backoff(child: &Child, sup: &Sup) -> String {
+    let own = match child {
+        Child::Worker(w) => w.opts.backoff,
+        Child::Supervisor(s) => s.opts.backoff,
+        Child::Pool(p) => p.instances.backoff,
+    };
+    let shown = match (own, sup.backoff) {
+        (Some(b), _) => show_backoff(&b),
+        (None, Some(b)) => format!("{} (`{}`'s default)", show_backoff(&b), sup.ty),
+        (None, None) => "none".to_owned(),
+    };
+    match child {
+        Child::Pool(_) => format!("instances: {shown}"),
+        _ => shown,
+    }
+}
+
+fn significant(child: &Child) -> &'static str {
+    if child.opts().significant.is_some() {
+        "yes"
+    } else {
+        "—"
+    }
+}
+
+fn quarantine(child: &Child) -> String {
+    match &child.opts().quarantine {
+        Some(q) => format!("{} within {}", q.max_restarts, show_duration(q.period)),
+        None => "—".to_owned(),
+    }
+}
+
+/// `, auto_shutdown any_significant` for a supervisor that sets one other than `never`.
+fn auto_shutdown(sup: &Sup) -> &'static str {
+    match sup.auto_shutdown {
+        Some((AutoShutdown::AnySignificant, _)) => ", auto_shutdown any_significant",
+        Some((AutoShutdown::AllSignificant, _)) => ", auto_shutdown all_significant",
+        _ => "",
     }
 }
 
@@ -140,6 +208,9 @@ fn declared_options(child: &Child) -> String {
         parts = vec![format!("instances: {}", parts.join(", "))];
     }
     let opts = child.opts();
+    if opts.significant.is_some() {
+        parts.push("significant".to_owned());
+    }
     if !opts.depends_on.is_empty() {
         let deps: Vec<String> = opts.depends_on.iter().map(|d| d.to_string()).collect();
         parts.push(format!("depends on {}", deps.join(", ")));
@@ -249,11 +320,12 @@ fn draw(sup: &Sup, indent: &str, out: &mut String) {
                 declared_options(child)
             ),
             Child::Supervisor(nested) => format!(
-                "{}: {}  ({}, {}){}",
+                "{}: {}  ({}, {}{}){}",
                 child.name(),
                 nested.ty,
                 strategy(nested),
                 intensity(nested),
+                auto_shutdown(nested),
                 declared_options(child)
             ),
         };
@@ -275,7 +347,12 @@ fn rows(sup: &Sup, path: &str, prefix: &str, out: &mut String) {
         let kind = match child {
             Child::Worker(_) => "worker".to_owned(),
             Child::Supervisor(nested) => {
-                format!("supervisor ({}, {})", strategy(nested), intensity(nested))
+                format!(
+                    "supervisor ({}, {}{})",
+                    strategy(nested),
+                    intensity(nested),
+                    auto_shutdown(nested)
+                )
             }
             Child::Pool(pool) => format!("pool ({})", pool_summary(pool)),
         };
@@ -292,10 +369,13 @@ fn rows(sup: &Sup, path: &str, prefix: &str, out: &mut String) {
         };
         let child_path = format!("{path}/{}", child.name());
         out.push_str(&format!(
-            "| `{child_path}` | {kind} | {} | {} | {} | {deps} | {} | {} |\n",
+            "| `{child_path}` | {kind} | {} | {} | {} | {} | {} | {} | {deps} | {} | {} |\n",
             child_type_linked(child),
             restart(child),
             shutdown(child),
+            backoff(child, sup),
+            significant(child),
+            quarantine(child),
             source(child, prefix, &sup.ty),
             summary(child_docs(child)),
         ));
@@ -315,9 +395,10 @@ fn rows(sup: &Sup, path: &str, prefix: &str, out: &mut String) {
 pub(crate) fn supervisor_doc(sup: &Sup, path: &str, prefix: &str, root: &Sup) -> String {
     let mut doc = String::new();
     doc.push_str(&format!(
-        "\n\n# Supervision tree\n\n```text\n{path}  ({}, {})\n",
+        "\n\n# Supervision tree\n\n```text\n{path}  ({}, {}{})\n",
         strategy(sup),
         intensity(sup),
+        auto_shutdown(sup),
     ));
     let mut drawing = String::new();
     draw(sup, "", &mut drawing);
@@ -327,7 +408,7 @@ pub(crate) fn supervisor_doc(sup: &Sup, path: &str, prefix: &str, root: &Sup) ->
         "Every child under this supervisor, in start order (a nested supervisor's own children \
          follow it); they stop in reverse order.\n\n",
     );
-    doc.push_str("| child | kind | type | restart | shutdown | depends on | built from | about |\n|---|---|---|---|---|---|---|---|\n");
+    doc.push_str("| child | kind | type | restart | shutdown | backoff | significant | quarantine | depends on | built from | about |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     rows(sup, path, prefix, &mut doc);
     doc.push_str(
         "\n*default of `T`*: the worker type's own `Worker::RESTART` or `Worker::SHUTDOWN` \

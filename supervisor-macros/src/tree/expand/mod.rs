@@ -11,7 +11,10 @@ use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::Ident;
 
-use super::model::{Child, ChildOpts, Restart, Shutdown, Strategy, Sup, Tree, WorkerChild};
+use super::model::{
+    AutoShutdown, BackoffDecl, BackoffKind, Child, ChildOpts, Jitter, Restart, Shutdown, Strategy,
+    Sup, Tree, WorkerChild,
+};
 use crate::ctxt::Errors;
 use crate::names::duration_tokens;
 
@@ -210,8 +213,20 @@ fn sup_spec(
         }
     });
     let children: Vec<TokenStream> = children.collect();
+    let auto_shutdown = sup.auto_shutdown.map(|(a, span)| {
+        let variant = match a {
+            AutoShutdown::Never => format_ident!("Never", span = span),
+            AutoShutdown::AnySignificant => format_ident!("AnySignificant", span = span),
+            AutoShutdown::AllSignificant => format_ident!("AllSignificant", span = span),
+        };
+        quote!(.auto_shutdown(#krate::AutoShutdown::#variant))
+    });
+    let backoff = sup.backoff.map(|b| {
+        let b = backoff_tokens(krate, b);
+        quote!(.backoff(#b))
+    });
     quote! {
-        #base #strategy #intensity #(#children)*
+        #base #strategy #intensity #auto_shutdown #backoff #(#children)*
     }
 }
 
@@ -222,7 +237,54 @@ pub(crate) fn with_options(
     opts: &ChildOpts,
 ) -> TokenStream {
     let options = restart_and_shutdown(krate, opts.restart, opts.shutdown);
-    quote!(#spec #options)
+    let backoff = opts.backoff.map(|b| {
+        let b = backoff_tokens(krate, b);
+        quote!(.backoff(#b))
+    });
+    let significant = opts.significant.map(|_| quote!(.significant(true)));
+    let quarantine = opts.quarantine.as_ref().map(|q| {
+        let max = q.max_restarts;
+        let period = duration_tokens(q.period);
+        quote!(.quarantine(#max, #period))
+    });
+    let heartbeat = opts.heartbeat.map(|d| {
+        let d = duration_tokens(d);
+        quote!(.heartbeat(#d))
+    });
+    let start_timeout = opts.start_timeout.map(|d| {
+        let d = duration_tokens(d);
+        quote!(.start_timeout(#d))
+    });
+    quote!(#spec #options #backoff #significant #quarantine #heartbeat #start_timeout)
+}
+
+/// The `Backoff` expression of a declared backoff.
+pub(crate) fn backoff_tokens(krate: &TokenStream, b: BackoffDecl) -> TokenStream {
+    let base = match b.kind {
+        BackoffKind::None => quote!(#krate::Backoff::NONE),
+        BackoffKind::Fixed(d) => {
+            let d = duration_tokens(d);
+            quote!(#krate::Backoff::fixed(#d))
+        }
+        BackoffKind::Exponential(base, max) => {
+            let base = duration_tokens(base);
+            let max = duration_tokens(max);
+            quote!(#krate::Backoff::exponential(#base, #max))
+        }
+    };
+    let jitter = b.jitter.map(|j| {
+        let variant = match j {
+            Jitter::None => quote!(None),
+            Jitter::Full => quote!(Full),
+            Jitter::Decorrelated => quote!(Decorrelated),
+        };
+        quote!(.jitter(#krate::Jitter::#variant))
+    });
+    let reset = b.reset.map(|d| {
+        let d = duration_tokens(d);
+        quote!(.reset_after(#d))
+    });
+    quote!(#base #jitter #reset)
 }
 
 /// `.restart(…).shutdown(…)`, for those that are set.

@@ -37,6 +37,10 @@ pub(crate) fn pool_spec(krate: &TokenStream, pool: &PoolChild) -> TokenStream {
     });
     let instances =
         super::restart_and_shutdown(krate, pool.instances.restart, pool.instances.shutdown);
+    let backoff = pool.instances.backoff.map(|b| {
+        let b = super::backoff_tokens(krate, b);
+        quote!(.backoff(#b))
+    });
     let partitions = pool.partitions.map(|(p, span)| match p {
         Partitions::Fixed(n) => {
             let mut n = Literal::u64_unsuffixed(n);
@@ -49,7 +53,7 @@ pub(crate) fn pool_spec(krate: &TokenStream, pool: &PoolChild) -> TokenStream {
         {
             use #krate::PoolSpec as #alias;
             #krate::ChildSpec::pool::<#ty>(
-                #workers #max_children #intensity #instances #partitions
+                #workers #max_children #intensity #instances #backoff #partitions
             )
         }
     };

@@ -4,6 +4,7 @@
 
 mod pool;
 mod recover;
+mod resilience;
 mod settings;
 
 use proc_macro2::{TokenStream, TokenTree};
@@ -17,7 +18,16 @@ use crate::ctxt::Errors;
 use crate::names::{one_of, snake};
 use settings::{child_option, raw_value, supervisor_setting};
 
-const WORKER_KEYS: [&str; 3] = ["restart", "shutdown", "depends_on"];
+const WORKER_KEYS: [&str; 8] = [
+    "restart",
+    "shutdown",
+    "depends_on",
+    "backoff",
+    "significant",
+    "quarantine",
+    "heartbeat",
+    "start_timeout",
+];
 
 pub(crate) fn parse(input: TokenStream, errors: &mut Errors) -> syn::Result<Tree> {
     (|stream: ParseStream| parse_tree(stream, errors)).parse2(input)
@@ -132,6 +142,8 @@ fn parse_body(
         body: brace.span.join(),
         strategy: None,
         intensity: None,
+        auto_shutdown: None,
+        backoff: None,
         opts: ChildOpts::default(),
         children: Vec::new(),
     };
@@ -201,7 +213,9 @@ fn parse_entry(
             errors.at(&docs[0], "doc comments go on children, not on settings");
         }
         let key: Ident = content.parse()?;
-        if !content.peek(Token![:]) {
+        let flag = key == "significant"
+            && (content.is_empty() || content.peek(Token![,]) || content.peek(Token![;]));
+        if !content.peek(Token![:]) && !flag {
             return Err(syn::Error::new(
                 key.span(),
                 format!(
@@ -209,8 +223,15 @@ fn parse_entry(
                 ),
             ));
         }
-        content.parse::<Token![:]>()?;
-        let value = raw_value(content, key.span())?;
+        let value = if flag {
+            crate::options::RawValue {
+                tokens: TokenStream::new(),
+                key_span: key.span(),
+            }
+        } else {
+            content.parse::<Token![:]>()?;
+            raw_value(content, key.span())?
+        };
         if !content.is_empty() {
             if content.peek(Token![,]) {
                 content.parse::<Token![,]>()?;
@@ -332,13 +353,22 @@ fn parse_worker(
                 format!("expected an option: {}", one_of(&WORKER_KEYS)),
             )
         })?;
-        input.parse::<Token![:]>().map_err(|e| {
-            syn::Error::new(
-                e.span(),
-                format!("expected `:` after `{key}`: options look like `restart: transient`"),
-            )
-        })?;
-        let value = raw_value(input, key.span())?;
+        let flag = key == "significant"
+            && (input.is_empty() || input.peek(Token![,]) || input.peek(Token![;]));
+        let value = if flag {
+            crate::options::RawValue {
+                tokens: TokenStream::new(),
+                key_span: key.span(),
+            }
+        } else {
+            input.parse::<Token![:]>().map_err(|e| {
+                syn::Error::new(
+                    e.span(),
+                    format!("expected `:` after `{key}`: options look like `restart: transient`"),
+                )
+            })?;
+            raw_value(input, key.span())?
+        };
         if seen.contains(&key) {
             errors.at(&key, format!("`{key}` is set twice; keep one"));
             continue;

@@ -13,11 +13,12 @@ use crate::options::RawValue;
 use crate::tree::model::{ChildOpts, InstanceOpts, Partitions, PoolChild};
 
 /// The options of a pool line.
-pub(crate) const POOL_KEYS: [&str; 6] = [
+pub(crate) const POOL_KEYS: [&str; 7] = [
     "max_children",
     "intensity",
     "restart",
     "shutdown",
+    "backoff",
     "partitions",
     "depends_on",
 ];
@@ -122,6 +123,18 @@ fn pool_option(pool: &mut PoolChild, key: &Ident, value: &RawValue, errors: &mut
         "max_children" => max_children(value).map(|max| pool.max_children = max),
         "intensity" => intensity(value).map(|i| pool.intensity = Some(i)),
         "partitions" => partitions(value).map(|p| pool.partitions = Some(p)),
+        "backoff" => super::resilience::backoff(value).map(|b| pool.instances.backoff = Some(b)),
+        "auto_shutdown" => Err(syn::Error::new(
+            key.span(),
+            "a pool has no significant instances, so it cannot shut down on their end: remove `auto_shutdown` (a pool's instances are started at run time, and `auto_shutdown` belongs on a `supervisor`)",
+        )),
+        "significant" | "quarantine" | "heartbeat" | "start_timeout" => Err(syn::Error::new(
+            key.span(),
+            format!(
+                "`{key}` is not a pool option (a pool line sets its instances' options); expected {}",
+                one_of(&POOL_KEYS)
+            ),
+        )),
         "strategy" => Err(syn::Error::new(
             key.span(),
             "a pool is always `one_for_one` (each instance is restarted on its own): remove `strategy`",

@@ -11,8 +11,19 @@ use crate::ctxt::Errors;
 use crate::names::{did_you_mean, duration, one_of};
 use crate::options::{self, RawValue};
 
-pub(super) const SUPERVISOR_KEYS: [&str; 5] =
-    ["strategy", "intensity", "restart", "shutdown", "depends_on"];
+pub(super) const SUPERVISOR_KEYS: [&str; 11] = [
+    "strategy",
+    "intensity",
+    "auto_shutdown",
+    "backoff",
+    "restart",
+    "shutdown",
+    "depends_on",
+    "significant",
+    "quarantine",
+    "heartbeat",
+    "start_timeout",
+];
 
 pub(super) fn supervisor_setting(
     sup: &mut Sup,
@@ -41,10 +52,23 @@ pub(super) fn supervisor_setting(
             Ok(i) => sup.intensity = Some(i),
             Err(e) => errors.push(e),
         },
-        "restart" | "shutdown" | "depends_on" if is_root => errors.at(
+        "auto_shutdown" => match super::resilience::auto_shutdown(value) {
+            Ok(a) => sup.auto_shutdown = Some(a),
+            Err(e) => errors.push(e),
+        },
+        "backoff" => match super::resilience::backoff(value) {
+            Ok(b) => sup.backoff = Some(b),
+            Err(e) => errors.push(e),
+        },
+        "restart" | "shutdown" | "depends_on" | "significant" | "quarantine" | "heartbeat"
+        | "start_timeout"
+            if is_root =>
+        {
+            errors.at(
             key,
-            format!("`{name}` is a child option, and the root supervisor is nobody's child: set it on nested supervisors only"),
-        ),
+                format!("`{name}` is a child option, and the root supervisor is nobody's child: set it on nested supervisors only"),
+            )
+        }
         _ => child_option(&mut sup.opts, key, value, &SUPERVISOR_KEYS, errors),
     }
 }
@@ -69,6 +93,30 @@ pub(super) fn child_option(
         },
         "depends_on" => match options::ident_list(value) {
             Ok(names) => opts.depends_on = names,
+            Err(e) => errors.push(e),
+        },
+        "backoff" => match super::resilience::backoff(value) {
+            Ok(b) => opts.backoff = Some(b),
+            Err(e) => errors.push(e),
+        },
+        "significant" => match value.single() {
+            None if value.tokens.is_empty() => opts.significant = Some(key.span()),
+            Some(TokenTree::Ident(b)) if b == "true" => opts.significant = Some(key.span()),
+            Some(TokenTree::Ident(b)) if b == "false" => opts.significant = None,
+            _ => errors.push(value.error(
+                "`significant` is a flag: write `significant` alone (or `significant: true`)",
+            )),
+        },
+        "quarantine" => match super::resilience::quarantine(value) {
+            Ok(q) => opts.quarantine = Some(q),
+            Err(e) => errors.push(e),
+        },
+        "heartbeat" => match super::resilience::positive_duration(value, "heartbeat") {
+            Ok(d) => opts.heartbeat = Some(d),
+            Err(e) => errors.push(e),
+        },
+        "start_timeout" => match super::resilience::positive_duration(value, "start_timeout") {
+            Ok(d) => opts.start_timeout = Some(d),
             Err(e) => errors.push(e),
         },
         _ => errors.at(
