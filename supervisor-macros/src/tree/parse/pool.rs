@@ -126,7 +126,7 @@ fn pool_option(pool: &mut PoolChild, key: &Ident, value: &RawValue, errors: &mut
         "backoff" => super::resilience::backoff(value).map(|b| pool.instances.backoff = Some(b)),
         "auto_shutdown" => Err(syn::Error::new(
             key.span(),
-            "a pool has no significant instances, so it cannot shut down on their end: remove `auto_shutdown` (a pool's instances are started at run time, and `auto_shutdown` belongs on a `supervisor`)",
+            "a pool's instances are never significant, so a pool never shuts down on their end: remove `auto_shutdown` (it belongs on a `supervisor`)",
         )),
         "significant" | "quarantine" | "heartbeat" | "start_timeout" => Err(syn::Error::new(
             key.span(),

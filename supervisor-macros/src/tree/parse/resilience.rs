@@ -27,7 +27,7 @@ pub(super) fn quarantine(value: &RawValue) -> syn::Result<Intensity> {
         let span = first.map_or(value.span(), |t| t.span());
         return Err(syn::Error::new(
             span,
-            "a quarantine after 0 restarts would never let the child run: write at least 1, e.g. `quarantine: 3 within 1m`",
+            "a quarantine after 0 restarts would take the child out at its first failure, without one restart: write at least 1, e.g. `quarantine: 3 within 1m`",
         ));
     }
     Ok(q)
