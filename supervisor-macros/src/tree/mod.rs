@@ -293,11 +293,65 @@ mod tests {
         );
     }
 
+    const RESILIENT: &str = r#"
+        supervisor App {
+            auto_shutdown: any_significant,
+            backoff: fixed 1s,
+            worker db: Db = Db::new(), restart: transient,
+                backoff: exponential 100ms to 30s jitter full reset 1m,
+                quarantine: 3 within 1m, heartbeat: 5s, start_timeout: 10s;
+            worker job: Job = Job::new(), restart: temporary, significant;
+            pool conns: Conn, backoff: none;
+            supervisor web: Web {
+                auto_shutdown: all_significant,
+                backoff: exponential 1s to 1s jitter decorrelated,
+                restart: transient,
+                significant,
+                worker w: W = W::new(), restart: transient, significant: true;
+            }
+        }
+    "#;
+
+    #[test]
+    fn expands_the_resilience_options_to_their_builder_calls_and_docs() {
+        let (_, errors) = check(RESILIENT);
+        assert!(errors.is_empty(), "{errors:?}");
+        let out = supervision_tree(RESILIENT.parse().unwrap()).to_string();
+        for expected in [
+            ". auto_shutdown (:: supervisor :: AutoShutdown :: AnySignificant)",
+            ". backoff (:: supervisor :: Backoff :: fixed (",
+            ". backoff (:: supervisor :: Backoff :: exponential (",
+            ". jitter (:: supervisor :: Jitter :: Full) . reset_after (",
+            ". quarantine (3u32 ,",
+            ". heartbeat (",
+            ". start_timeout (",
+            ". significant (true)",
+            ". backoff (:: supervisor :: Backoff :: NONE)",
+            ". jitter (:: supervisor :: Jitter :: Decorrelated)",
+            ". auto_shutdown (:: supervisor :: AutoShutdown :: AllSignificant)",
+        ] {
+            assert!(out.contains(expected), "{expected} not in {out}");
+        }
+        // The docs' table: backoff (own, or the supervisor's default), significance, quarantine.
+        assert!(
+            out.contains("| exponential 100ms to 30s, jitter full, reset 1m | — | 3 within 1m |"),
+            "{out}"
+        );
+        assert!(
+            out.contains("| fixed 1s (`App`'s default) | yes |"),
+            "{out}"
+        );
+        assert!(out.contains("| 3 within 1m |"), "{out}");
+        assert!(out.contains("| instances: none | — | — |"), "{out}");
+        assert!(out.contains("web: Web  (one_for_one, 1 within 5s, auto_shutdown all_significant)  [transient; significant]"), "{out}");
+    }
+
     #[test]
     fn mutated_declarations_never_panic_and_always_give_code_or_errors() {
         let valid = [
             FULL.to_owned(),
             format!("let app = {};", FULL.trim()),
+            RESILIENT.to_owned(),
             "crate = krate; supervisor S { intensity: 0 within 1ms, worker w: W; }".to_owned(),
             "supervisor S { strategy: rest_for_one, pool p: P, max_children: 3, intensity: 2 within 1s, restart: transient, shutdown: brutal, partitions: 2; worker w: W, depends_on: [p]; }".to_owned(),
         ];
