@@ -11,7 +11,7 @@ use crate::ctxt::Errors;
 use crate::names::{did_you_mean, duration, one_of};
 use crate::options::{self, RawValue};
 
-pub(super) const SUPERVISOR_KEYS: [&str; 11] = [
+pub(super) const SUPERVISOR_KEYS: [&str; 10] = [
     "strategy",
     "intensity",
     "auto_shutdown",
@@ -21,7 +21,6 @@ pub(super) const SUPERVISOR_KEYS: [&str; 11] = [
     "depends_on",
     "significant",
     "quarantine",
-    "heartbeat",
     "start_timeout",
 ];
 
@@ -60,8 +59,11 @@ pub(super) fn supervisor_setting(
             Ok(b) => sup.backoff = Some(b),
             Err(e) => errors.push(e),
         },
-        "restart" | "shutdown" | "depends_on" | "significant" | "quarantine" | "heartbeat"
-        | "start_timeout"
+        "heartbeat" => errors.at(
+            key,
+            "a supervisor never calls `ctx.heartbeat()`, so a `heartbeat` would stop it as unresponsive: set `heartbeat` on the workers under it",
+        ),
+        "restart" | "shutdown" | "depends_on" | "significant" | "quarantine" | "start_timeout"
             if is_root =>
         {
             errors.at(
