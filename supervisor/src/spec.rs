@@ -506,6 +506,12 @@ impl ChildSpec {
                     reason: "a start timeout or heartbeat interval of zero could never be met: give it a length",
                 });
             }
+            if options.heartbeat.is_some() && self.child_type() == ChildType::Supervisor {
+                return Err(SpecError::BadCombination {
+                    path: path.clone(),
+                    reason: "a supervisor (or pool) never calls `Context::heartbeat`, so a heartbeat would stop it as unresponsive: set it on the workers under it",
+                });
+            }
             if options.significant && self.restart == Restart::Permanent {
                 return Err(SpecError::BadCombination {
                     path: path.clone(),

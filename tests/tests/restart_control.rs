@@ -219,6 +219,11 @@ async fn otps_bad_combinations_are_refused_with_a_typed_error() {
     let zero = SupervisorSpec::new("app")
         .child(worker("w", [], &log).quarantine(0, Duration::from_secs(1)));
     assert_eq!(refused(zero).await, "app/w");
+    let beating_supervisor = SupervisorSpec::new("app").child(
+        ChildSpec::supervisor(SupervisorSpec::new("web").child(worker("w", [], &log)))
+            .heartbeat(Duration::from_secs(1)),
+    );
+    assert_eq!(refused(beating_supervisor).await, "app/web");
 }
 
 /// Three idle children a, b, c under `strategy`, with `b` failing on demand through its
