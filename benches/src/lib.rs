@@ -146,10 +146,16 @@ impl Worker for IdleWithInit {
 
 /// Restarts of a permanent child that fails at once: the time of `n` restarts.
 pub async fn restart_ours(n: u64) -> Duration {
+    restart_ours_with(n, supervisor::Backoff::NONE).await
+}
+
+/// [`restart_ours`] with the child's backoff set to `backoff` (issue 16: a backoff configured
+/// to no delay must cost no more than none).
+pub async fn restart_ours_with(n: u64, backoff: supervisor::Backoff) -> Duration {
     let countdown = Countdown::new(n + 1);
     let spec = SupervisorSpec::new("bench")
         .intensity(u32::MAX, Duration::from_secs(1))
-        .child(ChildSpec::from_value("flaky", FailFast(countdown.clone())));
+        .child(ChildSpec::from_value("flaky", FailFast(countdown.clone())).backoff(backoff));
     let began = Instant::now();
     let tree = spec.start().await.expect("start");
     countdown.wait().await;

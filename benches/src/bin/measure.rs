@@ -184,6 +184,28 @@ fn main() {
         });
     }
 
+    if run("restart") {
+        // A backoff configured to no delay against none: both sides are ours.
+        let rt = runtime(false);
+        let n = 20_000;
+        let zero = supervisor::Backoff::fixed(std::time::Duration::ZERO);
+        let (ours, base) = pairs(
+            &rt,
+            samples,
+            move || restart_ours_with(n, zero),
+            move || restart_ours(n),
+        );
+        rows.push(Row {
+            name: "restart with a zero-delay backoff, against ours without (current_thread)"
+                .to_owned(),
+            per: n as f64,
+            ours,
+            base,
+            target: "≤ 1.1×",
+            limit: 1.1,
+        });
+    }
+
     let rt = runtime(true);
     for n in [10_000usize, 100_000] {
         if !run("start") {
