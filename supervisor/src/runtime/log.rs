@@ -70,3 +70,22 @@ impl Drop for Entered<'_> {
         }
     }
 }
+
+/// The span of a child's run: a root span (its path already says where it sits in the tree),
+/// named `child`, or `supervisor` for a nested supervisor (as the root's is), if some
+/// subscriber wants it.
+#[inline(always)]
+pub(crate) fn child_span(
+    child_type: crate::spec::ChildType,
+    run: &crate::runtime::child::Run,
+) -> Option<Box<Span>> {
+    let generation = run.generation;
+    Span::new(|| match child_type {
+        crate::spec::ChildType::Worker => {
+            tracing::info_span!(parent: None, "child", path = %run.path(), generation)
+        }
+        crate::spec::ChildType::Supervisor => {
+            tracing::info_span!(parent: None, "supervisor", path = %run.path(), generation)
+        }
+    })
+}

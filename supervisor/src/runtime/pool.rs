@@ -348,15 +348,7 @@ impl Pool {
             generation,
             instance.restarts,
         );
-        let instance_type = self.kind.settings.instance_type;
-        let span = log::Span::new(|| match instance_type {
-            ChildType::Worker => {
-                tracing::info_span!(parent: None, "child", path = %run.path(), generation)
-            }
-            ChildType::Supervisor => {
-                tracing::info_span!(parent: None, "supervisor", path = %run.path(), generation)
-            }
-        });
+        let span = log::child_span(self.kind.settings.instance_type, &run);
         let args = SpawnArgs {
             run: run.clone(),
             slot,

@@ -13,7 +13,7 @@ use crate::exit::Failure;
 use crate::runtime::child::{Run, SpawnArgs, TaskHandle};
 use crate::runtime::launch::{self, Launched, WaitFailed, WaitOn};
 use crate::runtime::{delay, watchdog};
-use crate::spec::{ChildKind, ChildType, Restart};
+use crate::spec::{ChildKind, Restart};
 
 /// A start after its part that needs no waiting (see `Supervisor::launch`).
 pub(super) enum Launch {
@@ -76,17 +76,7 @@ impl Supervisor {
             generation,
             child.restarts,
         );
-        // A root span: the path already says where the child sits in the tree. A nested
-        // supervisor's is named as the root's.
-        let child_type = child.spec.child_type();
-        let span = log::Span::new(|| match child_type {
-            ChildType::Worker => {
-                tracing::info_span!(parent: None, "child", path = %run.path(), generation)
-            }
-            ChildType::Supervisor => {
-                tracing::info_span!(parent: None, "supervisor", path = %run.path(), generation)
-            }
-        });
+        let span = log::child_span(child.spec.child_type(), &run);
         let args = SpawnArgs {
             run: run.clone(),
             slot: i,
