@@ -143,6 +143,18 @@ impl<const INIT: bool> Worker for Scripted<INIT> {
     }
 }
 
+/// A worker that holds a value and idles: tests count who keeps a copy of what it was built
+/// from (its spec's factory, a pool's restart arguments).
+#[derive(Clone, Debug)]
+pub struct Holds(pub Arc<()>);
+
+impl Worker for Holds {
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
 /// A worker that idles until asked to stop: the stand-in child of the compile-fail cases.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Idle;

@@ -6,22 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use supervisor::{
-    Backoff, ChildRef, ChildSpec, ChildType, Context, EventKind, Intensity, Partitions, Phase,
-    PoolError, PoolKey, PoolSettings, PoolSpec, Restart, Shutdown, SpecKind, Strategy,
-    SupervisorSpec, Worker, WorkerResult,
+    Backoff, ChildRef, ChildSpec, ChildType, EventKind, Intensity, Partitions, Phase, PoolError,
+    PoolKey, PoolSettings, PoolSpec, Restart, Shutdown, SpecKind, Strategy, SupervisorSpec,
 };
 use supervisor_tests::*;
-
-/// A worker that holds a value, to count who keeps a copy of what its factory captured.
-#[derive(Clone)]
-struct Holds(#[allow(dead_code)] Arc<()>);
-
-impl Worker for Holds {
-    async fn run(&mut self, ctx: &Context) -> WorkerResult {
-        ctx.shutdown_requested().await;
-        Ok(())
-    }
-}
 
 #[tokio::test(start_paused = true)]
 async fn a_temporary_childs_factory_is_dropped_once_it_has_started() {

@@ -136,17 +136,6 @@ async fn restarts_follow_each_instances_policy_with_its_own_arguments() {
     tree.shutdown().await.unwrap();
 }
 
-/// A worker that holds a value, to count who keeps a copy of its arguments.
-#[derive(Clone)]
-struct Holds(#[allow(dead_code)] Arc<()>);
-
-impl Worker for Holds {
-    async fn run(&mut self, ctx: &Context) -> WorkerResult {
-        ctx.shutdown_requested().await;
-        Ok(())
-    }
-}
-
 #[tokio::test(start_paused = true)]
 async fn a_temporary_instances_arguments_are_not_kept() {
     let (tree, pool) = tree_with(PoolSpec::<Holds>::workers("conns")).await;
