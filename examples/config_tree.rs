@@ -128,7 +128,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 tracing::info!(after = %event.path, ?children, "restart decided");
             }
             EventKind::Ready { generation }
-                if event.path.as_str() == "service/web"
+                if event.path == "service/web"
                     && *generation == u64::from(config.upstream_failures) =>
             {
                 break;

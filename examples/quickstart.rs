@@ -84,7 +84,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             EventKind::RestartDecided { children } => {
                 tracing::info!(seq = event.seq, after = %event.path, ?children, "restart decided");
             }
-            EventKind::Ready { generation: 2 } if event.path.as_str() == "app/web" => break,
+            EventKind::Ready { generation: 2 } if event.path == "app/web" => break,
             _ => {}
         }
     }

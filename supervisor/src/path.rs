@@ -7,45 +7,199 @@ use std::sync::Arc;
 
 /// The full path of a child in its tree, its names joined by `/`, e.g. `app/web/acceptor`.
 ///
-/// Cloning is cheap (a reference count).
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct ChildPath(Arc<str>);
+/// Cloning is cheap (a reference count). A path shares its parent's: a child's path is its
+/// name beside a reference to its supervisor's path, never a copy of the joined names, so the
+/// paths of a chain of nested supervisors cost memory and time linear in its depth, not
+/// quadratic. [`Display`](fmt::Display) writes the joined names (`path.to_string()`), and a
+/// path compares equal to the string it spells:
+///
+/// ```
+/// # use supervisor::{ChildSpec, Context, SupervisorSpec, Worker, WorkerResult};
+/// # #[derive(Clone)] struct Idle;
+/// # impl Worker for Idle {
+/// #     async fn run(&mut self, ctx: &Context) -> WorkerResult { ctx.shutdown_requested().await; Ok(()) }
+/// # }
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let tree = SupervisorSpec::new("app")
+///     .child(ChildSpec::supervisor(
+///         SupervisorSpec::new("web").child(ChildSpec::from_value("acceptor", Idle)),
+///     ))
+///     .start()
+///     .await
+///     .unwrap();
+/// let acceptor = &tree.which_children_of("web".into()).await.unwrap()[0].path;
+/// assert_eq!(acceptor, "app/web/acceptor");
+/// assert_eq!(acceptor.to_string(), "app/web/acceptor");
+/// assert_eq!((acceptor.name(), acceptor.depth()), ("acceptor", 3));
+/// # tree.shutdown().await.unwrap();
+/// # }
+/// ```
+///
+/// Paths are equal when their names are; they are ordered by their names, root first (a
+/// supervisor's path before its children's).
+#[derive(Clone)]
+pub struct ChildPath(Arc<Node>);
+
+struct Node {
+    /// The supervisor's path; `None` for a root.
+    parent: Option<ChildPath>,
+    /// The last name.
+    name: Arc<str>,
+    /// How many names the path has (1 for a root).
+    depth: usize,
+}
+
+/// A name that becomes a segment of a path: shared when it already is an `Arc<str>` (a
+/// child's spec holds its name that way), copied otherwise.
+pub(crate) trait Segment {
+    fn into_segment(self) -> Arc<str>;
+}
+
+impl Segment for &str {
+    fn into_segment(self) -> Arc<str> {
+        Arc::from(self)
+    }
+}
+
+impl Segment for String {
+    fn into_segment(self) -> Arc<str> {
+        Arc::from(self)
+    }
+}
+
+impl Segment for &String {
+    fn into_segment(self) -> Arc<str> {
+        Arc::from(self.as_str())
+    }
+}
+
+impl Segment for &Arc<str> {
+    fn into_segment(self) -> Arc<str> {
+        self.clone()
+    }
+}
 
 impl ChildPath {
     /// The path of a root supervisor.
-    pub(crate) fn root(name: &str) -> Self {
-        ChildPath(Arc::from(name))
+    pub(crate) fn root(name: impl Segment) -> Self {
+        ChildPath(Arc::new(Node {
+            parent: None,
+            name: name.into_segment(),
+            depth: 1,
+        }))
     }
 
-    /// The path of a child called `name` under this path.
-    pub(crate) fn join(&self, name: &str) -> Self {
-        let mut s = String::with_capacity(self.0.len() + 1 + name.len());
-        s.push_str(&self.0);
-        s.push('/');
-        s.push_str(name);
-        ChildPath(Arc::from(s))
-    }
-
-    /// The path as a string, e.g. `app/web/acceptor`.
-    pub fn as_str(&self) -> &str {
-        &self.0
+    /// The path of a child called `name` under this path: one small allocation, whatever the
+    /// depth.
+    pub(crate) fn join(&self, name: impl Segment) -> Self {
+        ChildPath(Arc::new(Node {
+            parent: Some(self.clone()),
+            name: name.into_segment(),
+            depth: self.0.depth + 1,
+        }))
     }
 
     /// The last name of the path: the child's own name.
     pub fn name(&self) -> &str {
-        self.0.rsplit('/').next().unwrap_or(&self.0)
+        &self.0.name
+    }
+
+    /// How many names the path has: 1 for a root supervisor, 2 for its children, and so on.
+    pub fn depth(&self) -> usize {
+        self.0.depth
+    }
+
+    /// The path of the supervisor above; `None` for a root.
+    pub fn parent(&self) -> Option<&ChildPath> {
+        self.0.parent.as_ref()
     }
 
     /// The names that make up the path, root first.
     pub fn segments(&self) -> impl Iterator<Item = &str> {
-        self.0.split('/')
+        self.names_root_first().into_iter()
+    }
+
+    /// The path of the tree's root supervisor (shared, not rebuilt).
+    pub(crate) fn root_path(&self) -> &ChildPath {
+        self.ancestry().last().unwrap_or(self)
+    }
+
+    /// The nodes from this one up to the root, leaf first (no recursion: a path may be deep).
+    fn ancestry(&self) -> impl Iterator<Item = &ChildPath> {
+        std::iter::successors(Some(self), |p| p.0.parent.as_ref())
+    }
+
+    fn names_root_first(&self) -> Vec<&str> {
+        let mut names = Vec::with_capacity(self.0.depth);
+        names.extend(self.ancestry().map(|p| &*p.0.name));
+        names.reverse();
+        names
+    }
+}
+
+impl Drop for Node {
+    /// Unlinks the ancestors this path held alone one at a time, so that dropping a deep path
+    /// cannot overflow the stack through nested drops.
+    fn drop(&mut self) {
+        let mut next = self.parent.take();
+        while let Some(path) = next {
+            next = match Arc::try_unwrap(path.0) {
+                Ok(mut node) => node.parent.take(),
+                Err(_) => None,
+            };
+        }
+    }
+}
+
+impl PartialEq for ChildPath {
+    fn eq(&self, other: &Self) -> bool {
+        if self.0.depth != other.0.depth {
+            return false;
+        }
+        // Walk up both until they meet at a shared ancestor (usually at once: siblings share
+        // their supervisor's path).
+        for (a, b) in self.ancestry().zip(other.ancestry()) {
+            if Arc::ptr_eq(&a.0, &b.0) {
+                return true;
+            }
+            if a.0.name != b.0.name {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+impl Eq for ChildPath {}
+
+impl std::hash::Hash for ChildPath {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.depth);
+        for name in self.ancestry().map(|p| &p.0.name) {
+            name.hash(state);
+        }
+    }
+}
+
+impl PartialOrd for ChildPath {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ChildPath {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        if Arc::ptr_eq(&self.0, &other.0) {
+            return std::cmp::Ordering::Equal;
+        }
+        self.names_root_first().cmp(&other.names_root_first())
     }
 }
 
 #[cfg(feature = "serde")]
 impl serde::Serialize for ChildPath {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+        s.collect_str(self)
     }
 }
 
@@ -53,7 +207,9 @@ impl serde::Serialize for ChildPath {
 impl<'de> serde::Deserialize<'de> for ChildPath {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let path = <String as serde::Deserialize>::deserialize(d)?;
-        Ok(ChildPath(Arc::from(path)))
+        let mut names = path.split('/');
+        let root = ChildPath::root(names.next().unwrap_or_default());
+        Ok(names.fold(root, |path, name| path.join(name)))
     }
 }
 
@@ -104,19 +260,47 @@ pub struct InstancePath<K> {
 
 impl fmt::Display for ChildPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        for (i, name) in self.names_root_first().into_iter().enumerate() {
+            if i > 0 {
+                f.write_str("/")?;
+            }
+            f.write_str(name)?;
+        }
+        Ok(())
     }
 }
 
 impl fmt::Debug for ChildPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
+        // Names are checked to be plain (no quotes, no escapes), so no escaping is needed.
+        write!(f, "\"{self}\"")
     }
 }
 
-impl AsRef<str> for ChildPath {
-    fn as_ref(&self) -> &str {
-        &self.0
+/// A path equals the string of its names joined by `/` (compared name by name, without
+/// joining them).
+impl PartialEq<str> for ChildPath {
+    fn eq(&self, other: &str) -> bool {
+        let mut names = other.rsplit('/');
+        self.ancestry().all(|p| names.next() == Some(&*p.0.name)) && names.next().is_none()
+    }
+}
+
+impl PartialEq<&str> for ChildPath {
+    fn eq(&self, other: &&str) -> bool {
+        *self == **other
+    }
+}
+
+impl PartialEq<ChildPath> for str {
+    fn eq(&self, other: &ChildPath) -> bool {
+        *other == *self
+    }
+}
+
+impl PartialEq<ChildPath> for &str {
+    fn eq(&self, other: &ChildPath) -> bool {
+        *other == **self
     }
 }
 
@@ -223,5 +407,63 @@ impl ChildKey for ChildRef {
 
     fn from_segments(segments: &[&str]) -> Option<Self> {
         Some(ChildRef::from_segments(segments))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn path(names: &[&str]) -> ChildPath {
+        let root = ChildPath::root(names[0]);
+        names[1..].iter().fold(root, |p, n| p.join(*n))
+    }
+
+    #[test]
+    fn paths_built_apart_are_equal_by_their_names() {
+        let a = path(&["app", "web", "acceptor"]);
+        let b = path(&["app", "web", "acceptor"]);
+        assert_eq!(a, b);
+        assert_ne!(a, path(&["app", "web", "listener"]));
+        assert_ne!(a, path(&["app", "web"]));
+        assert_ne!(path(&["app", "web"]), path(&["web"]));
+        let set: HashSet<ChildPath> = [a.clone(), b].into_iter().collect();
+        assert_eq!(set.len(), 1);
+        assert_eq!(a, "app/web/acceptor");
+        assert_ne!(a, "app/web");
+        assert_ne!(a, "web/acceptor");
+        assert_ne!(a, "x/app/web/acceptor");
+        assert_eq!(a.to_string(), "app/web/acceptor");
+        assert_eq!(format!("{a:?}"), "\"app/web/acceptor\"");
+        assert_eq!(a.name(), "acceptor");
+        assert_eq!(a.depth(), 3);
+        assert_eq!(a.parent(), Some(&path(&["app", "web"])));
+        assert_eq!(a.root_path(), &path(&["app"]));
+    }
+
+    #[test]
+    fn a_supervisor_is_ordered_before_its_children_and_siblings_by_name() {
+        let mut paths = [
+            path(&["app", "web", "b"]),
+            path(&["app", "db"]),
+            path(&["app", "web"]),
+            path(&["app"]),
+            path(&["app", "web", "a"]),
+        ];
+        paths.sort();
+        let names: Vec<String> = paths.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            names,
+            ["app", "app/db", "app/web", "app/web/a", "app/web/b"]
+        );
+    }
+
+    #[test]
+    fn a_path_deeper_than_the_stack_drops_and_prints() {
+        let deep = (0..200_000).fold(ChildPath::root("app"), |p, _| p.join("s"));
+        assert_eq!(deep.depth(), 200_001);
+        assert_eq!(deep.to_string().len(), 3 + 2 * 200_000);
+        drop(deep);
     }
 }

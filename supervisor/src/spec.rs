@@ -490,7 +490,11 @@ impl ChildSpec {
         }
     }
 
-    pub(crate) fn validate(&self, path: &ChildPath) -> Result<(), SpecError> {
+    /// Checks this child's options, and a pool's settings; not a nested supervisor's children.
+    fn check_own(&self, path: &ChildPath) -> Result<(), SpecError> {
+        if let ChildKind::Pool(pool) = &self.kind {
+            pool.kind.validate(path)?;
+        }
         if let Some(options) = &self.options {
             if let Some(backoff) = &options.backoff {
                 check_backoff(backoff, path)?;
@@ -519,10 +523,15 @@ impl ChildSpec {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// Checks this child and, for a supervisor, its whole subtree.
+    pub(crate) fn validate(&self, path: &ChildPath) -> Result<(), SpecError> {
+        self.check_own(path)?;
         match &self.kind {
-            ChildKind::Worker(_) | ChildKind::Taken(_) => Ok(()),
-            ChildKind::Supervisor(spec) => spec.validate_at(path),
-            ChildKind::Pool(pool) => pool.kind.validate(path),
+            ChildKind::Supervisor(spec) => spec.validate_from(path.clone()),
+            _ => Ok(()),
         }
     }
 }
@@ -769,10 +778,27 @@ impl SupervisorSpec {
     /// path of the child or supervisor concerned. [`start`](Self::start) checks this too.
     pub fn validate(&self) -> Result<(), SpecError> {
         check_name(&self.name, || ChildPath::root(&self.name))?;
-        self.validate_at(&ChildPath::root(&self.name))
+        self.validate_from(ChildPath::root(&self.name))
     }
 
-    fn validate_at(&self, path: &ChildPath) -> Result<(), SpecError> {
+    /// Checks this supervisor, at `path`, and every supervisor under it, depth first with a
+    /// stack of its own rather than by recursion: a chain of nested supervisors may be deeper
+    /// than a thread's stack would allow.
+    fn validate_from(&self, path: ChildPath) -> Result<(), SpecError> {
+        let mut pending = vec![(self, path)];
+        while let Some((spec, path)) = pending.pop() {
+            spec.validate_level(&path, &mut pending)?;
+        }
+        Ok(())
+    }
+
+    /// Checks this supervisor and its children's own settings; the nested supervisors are
+    /// pushed on `pending`.
+    fn validate_level<'a>(
+        &'a self,
+        path: &ChildPath,
+        pending: &mut Vec<(&'a SupervisorSpec, ChildPath)>,
+    ) -> Result<(), SpecError> {
         if self.children.is_empty() {
             return Err(SpecError::EmptySupervisor { path: path.clone() });
         }
@@ -793,12 +819,15 @@ impl SupervisorSpec {
                 || matches!(child.kind, ChildKind::Supervisor(_) | ChildKind::Pool(_))
             {
                 let child_path = path.join(&child.name);
-                child.validate(&child_path)?;
+                child.check_own(&child_path)?;
                 if child.is_significant() && self.auto_shutdown == AutoShutdown::Never {
                     return Err(SpecError::BadCombination {
                         path: child_path,
                         reason: "a significant child needs a supervisor with auto_shutdown any_significant or all_significant: set it, or make the child not significant",
                     });
+                }
+                if let ChildKind::Supervisor(nested) = &child.kind {
+                    pending.push((nested, child_path));
                 }
             }
         }

@@ -197,9 +197,13 @@ impl Context {
                 path: self.run.path().clone(),
             });
         };
-        // The root's own name is the first segment of any path in its tree.
-        let root = ChildPath::root(owner.path.segments().next().unwrap_or_default());
-        let access = ask(&owner.root, &root, key.key().to_ref(), Op::Pool).await?;
+        let access = ask(
+            &owner.root,
+            owner.path.root_path(),
+            key.key().to_ref(),
+            Op::Pool,
+        )
+        .await?;
         PoolHandle::from_access(access)
     }
 

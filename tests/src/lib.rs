@@ -219,7 +219,7 @@ pub fn brief(event: &Event) -> String {
             format!("exited {path} {reason}")
         }
         EventKind::RestartDecided { children } => {
-            let names: Vec<&str> = children.iter().map(|c| c.as_str()).collect();
+            let names: Vec<String> = children.iter().map(ToString::to_string).collect();
             format!("restart {path} [{}]", names.join(", "))
         }
         EventKind::IntensityExceeded { .. } => format!("intensity {path}"),

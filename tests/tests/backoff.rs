@@ -60,7 +60,7 @@ async fn delays_stay_within_their_jitter_bounds_and_the_child_restarts_when_its_
     for event in &seen {
         match event.kind {
             EventKind::RestartDelayed { until, .. } => due = Some(until),
-            EventKind::Started { .. } if event.path.as_str() == "app/w" => {
+            EventKind::Started { .. } if event.path == "app/w" => {
                 if let Some(until) = due.take() {
                     assert!(
                         event.at >= until && event.at - until < MS,

@@ -28,7 +28,7 @@ async fn exit_once(restart: Restart, step: Step) -> (ExitReason, Option<(Phase, 
     let mut events = spec.subscribe();
     let tree = spec.start().await.unwrap();
     let seen = until(&mut events, |e| {
-        e.path.as_str() == "app/w" && matches!(e.kind, supervisor::EventKind::Exited { .. })
+        e.path == "app/w" && matches!(e.kind, supervisor::EventKind::Exited { .. })
     })
     .await;
     let supervisor::EventKind::Exited { reason } = &seen.last().unwrap().kind else {
@@ -42,7 +42,7 @@ async fn exit_once(restart: Restart, step: Step) -> (ExitReason, Option<(Phase, 
     let after = match tree.child(ChildRef::from("w")).await {
         Ok(info) => Some((info.phase, info.starts)),
         Err(supervisor::ChildError::NotFound { path }) => {
-            assert_eq!(path.as_str(), "app/w");
+            assert_eq!(path, "app/w");
             None
         }
         Err(e) => panic!("unexpected {e}"),
@@ -209,7 +209,7 @@ fn temporaries_then_after(n: usize, log: &Log) -> SupervisorSpec {
 /// Waits for the restart of `after`.
 async fn after_restarted(events: &mut supervisor::EventStream) {
     until(events, |e| {
-        matches!(e.kind, EventKind::Started { generation: 1 }) && e.path.as_str() == "app/after"
+        matches!(e.kind, EventKind::Started { generation: 1 }) && e.path == "app/after"
     })
     .await;
 }
@@ -331,7 +331,7 @@ async fn a_worker_whose_drop_panics_still_has_its_exit_reported_and_its_stop_end
     let mut events = spec.subscribe();
     let tree = spec.start().await.unwrap();
     let seen = until(&mut events, |e| {
-        matches!(e.kind, EventKind::Started { generation: 1 }) && e.path.as_str() == "app/w"
+        matches!(e.kind, EventKind::Started { generation: 1 }) && e.path == "app/w"
     })
     .await;
     let failure = seen
@@ -339,7 +339,7 @@ async fn a_worker_whose_drop_panics_still_has_its_exit_reported_and_its_stop_end
         .find_map(|e| match &e.kind {
             EventKind::Exited {
                 reason: ExitReason::Failed(f),
-            } if e.path.as_str() == "app/w" => Some(f.clone()),
+            } if e.path == "app/w" => Some(f.clone()),
             _ => None,
         })
         .expect("w's exit");

@@ -66,7 +66,7 @@ async fn which_children_and_count_children_describe_the_tree_in_start_order() {
         }
     );
     let nested = tree.which_children_of("web".into()).await.unwrap();
-    assert_eq!(nested[0].path.as_str(), "app/web/acceptor");
+    assert_eq!(nested[0].path, "app/web/acceptor");
     assert_eq!(
         nested[0].child::<ChildRef>(),
         Some(ChildRef::from("web/acceptor"))
@@ -183,7 +183,7 @@ async fn start_child_appends_a_new_child_last_and_reports_otp_errors() {
     let ChildError::Spec(SpecError::EmptySupervisor { path }) = e else {
         panic!("unexpected {e:?}")
     };
-    assert_eq!(path.as_str(), "app/empty");
+    assert_eq!(path, "app/empty");
     tree.shutdown().await.unwrap();
 }
 

@@ -35,7 +35,7 @@ async fn exceeding_intensity_stops_children_in_reverse_order_and_fails_the_root(
     let TreeError::Failed { path, failure } = error else {
         panic!("unexpected {error:?}")
     };
-    assert_eq!(path.as_str(), "app");
+    assert_eq!(path, "app");
     assert_eq!(failure.kind(), FailureKind::IntensityExceeded);
     let seen = briefs(
         &drain(&mut events),
@@ -136,7 +136,7 @@ async fn a_nested_supervisor_that_gives_up_is_restarted_by_its_parent_and_escala
     let mut events = spec.subscribe();
     let tree = spec.start().await.unwrap();
     let error = tree.join().await.unwrap_err();
-    assert!(matches!(error, TreeError::Failed { ref path, .. } if path.as_str() == "app"));
+    assert!(matches!(error, TreeError::Failed { ref path, .. } if path == "app"));
     let seen = briefs(
         &drain(&mut events),
         &["restart", "intensity", "exited app/web ", "exited app/db"],
@@ -199,7 +199,7 @@ async fn the_roots_failure_names_the_chain_of_children_that_gave_up_leaf_to_root
     let Err(TreeError::Failed { path, failure }) = tree.join().await else {
         panic!("the root did not fail")
     };
-    assert_eq!(path.as_str(), "app");
+    assert_eq!(path, "app");
     assert_eq!(failure.kind(), FailureKind::IntensityExceeded);
     let message = failure.to_string();
     let web = message.find("when `app/web` failed: reached max restart intensity");

@@ -101,7 +101,7 @@ async fn a_start_that_hangs_fails_when_its_start_timeout_runs_out() {
     let Err(StartError::ChildFailed { path, failure }) = result else {
         panic!("the start did not fail")
     };
-    assert_eq!(path.as_str(), "app/db");
+    assert_eq!(path, "app/db");
     assert_eq!(failure.kind(), FailureKind::StartTimeout);
     assert!(failure.to_string().contains("5s"), "{failure}");
     // Within the timeout and the hung init's own shutdown, then the started sibling stopped.

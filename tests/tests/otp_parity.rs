@@ -117,7 +117,7 @@ async fn a_pool_keeps_nothing_of_an_instance_that_ignores_its_start() {
         .start(Scripted::new(&Script::new([Step::IgnoreInit]), &log))
         .await;
     match ignored {
-        Err(PoolError::Ignored { path }) => assert_eq!(path.as_str(), "app/conns/0"),
+        Err(PoolError::Ignored { path }) => assert_eq!(path, "app/conns/0"),
         other => panic!("expected Ignored, got {other:?}"),
     }
     assert_eq!(pool.count().await.unwrap().workers, 0);
@@ -154,7 +154,7 @@ async fn a_childs_spec_reads_back_with_every_default_filled_in() {
         .unwrap();
 
     let db = tree.child_spec("db".into()).await.unwrap();
-    assert_eq!(db.path.as_str(), "app/db");
+    assert_eq!(db.path, "app/db");
     assert_eq!(
         (db.child_type, db.restart, db.shutdown, db.kind),
         (
@@ -178,7 +178,7 @@ async fn a_childs_spec_reads_back_with_every_default_filled_in() {
         )
     );
     let nested = tree.child_spec("web/acceptor".into()).await.unwrap();
-    assert_eq!(nested.path.as_str(), "app/web/acceptor");
+    assert_eq!(nested.path, "app/web/acceptor");
     let template = PoolSettings {
         max_children: Some(10),
         intensity: Intensity::default(),

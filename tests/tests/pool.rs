@@ -54,7 +54,7 @@ async fn start_returns_the_id_once_the_instances_init_has_finished() {
     assert_eq!(id.serial(), 0);
     let info = pool.info(id).await.unwrap();
     assert_eq!(info.child.phase, Phase::Running);
-    assert_eq!(info.child.path.as_str(), "app/conns/0");
+    assert_eq!(info.child.path, "app/conns/0");
     tree.shutdown().await.unwrap();
 }
 
@@ -67,7 +67,7 @@ async fn a_failed_init_is_a_typed_error_and_nothing_is_kept() {
     let error = pool.start(Scripted::new(&script, &log)).await.unwrap_err();
     match error {
         PoolError::StartFailed { path, failure } => {
-            assert_eq!(path.as_str(), "app/conns/0");
+            assert_eq!(path, "app/conns/0");
             assert!(failure.to_string().contains("init of app/conns/0 failed"));
         }
         other => panic!("expected StartFailed, got {other:?}"),
@@ -350,7 +350,7 @@ async fn a_pools_instances_are_not_restarted_or_deleted_by_name() {
         tree.terminate_child("conns/0".into()).await,
     ] {
         match result {
-            Err(ChildError::PoolInstance { path }) => assert_eq!(path.as_str(), "app/conns/0"),
+            Err(ChildError::PoolInstance { path }) => assert_eq!(path, "app/conns/0"),
             other => panic!("expected PoolInstance, got {other:?}"),
         }
     }
@@ -492,7 +492,7 @@ async fn a_worker_of_the_tree_reaches_a_pool_through_its_context() {
     let mut events = spec.subscribe();
     let tree = spec.start().await.unwrap();
     until(&mut events, |e| {
-        e.path.as_str() == "app/conns/0" && matches!(e.kind, EventKind::Ready { .. })
+        e.path == "app/conns/0" && matches!(e.kind, EventKind::Ready { .. })
     })
     .await;
     let pool = tree.pool(conns::<Holds>()).await.unwrap();

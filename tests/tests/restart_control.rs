@@ -364,7 +364,7 @@ async fn removed_children_are_not_brought_back_by_their_groups_restart() {
     tree.terminate_child("deleted".into()).await.unwrap();
     tree.delete_child("deleted".into()).await.unwrap();
     until(&mut events, |e| {
-        e.path.as_str() == "app/c" && matches!(e.kind, EventKind::Ready { generation: 1 })
+        e.path == "app/c" && matches!(e.kind, EventKind::Ready { generation: 1 })
     })
     .await;
     settle().await;

@@ -31,7 +31,7 @@ async fn failed_tree(log: &Log) -> (supervisor::Tree, Snapshot) {
     let mut events = spec.subscribe();
     let tree = spec.start().await.unwrap();
     until(&mut events, |e| {
-        e.path.as_str() == "app/db" && matches!(e.kind, EventKind::Ready { generation: 2 })
+        e.path == "app/db" && matches!(e.kind, EventKind::Ready { generation: 2 })
     })
     .await;
     let pool = tree
@@ -53,9 +53,13 @@ async fn a_snapshot_holds_every_child_its_state_and_the_recent_events() {
     let log = Log::default();
     let (tree, snapshot) = failed_tree(&log).await;
     let root = &snapshot.root;
-    assert_eq!(root.path.as_str(), "app");
+    assert_eq!(root.path, "app");
     assert_eq!(root.restarts_in_period, 2);
-    let names: Vec<&str> = root.children.iter().map(|c| c.info.path.as_str()).collect();
+    let names: Vec<String> = root
+        .children
+        .iter()
+        .map(|c| c.info.path.to_string())
+        .collect();
     assert_eq!(names, ["app/db", "app/web", "app/conns"]);
 
     let db = &root.children[0];
@@ -71,16 +75,16 @@ async fn a_snapshot_holds_every_child_its_state_and_the_recent_events() {
         panic!("web is not a running supervisor")
     };
     assert_eq!(web.strategy, Strategy::RestForOne);
-    assert_eq!(web.children[0].info.path.as_str(), "app/web/acceptor");
+    assert_eq!(web.children[0].info.path, "app/web/acceptor");
 
     let Node::Pool(conns) = &root.children[2].node else {
         panic!("conns is not a running pool")
     };
     assert_eq!(conns.settings.max_children, Some(10));
-    let instances: Vec<&str> = conns
+    let instances: Vec<String> = conns
         .instances
         .iter()
-        .map(|i| i.child.path.as_str())
+        .map(|i| i.child.path.to_string())
         .collect();
     assert_eq!(instances, ["app/conns/0", "app/conns/1"]);
 

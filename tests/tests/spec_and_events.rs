@@ -123,7 +123,7 @@ async fn events_are_numbered_without_gaps_and_name_their_child() {
     first.extend(drain(&mut events));
     let seqs: Vec<u64> = first.iter().map(|e| e.seq).collect();
     assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
-    assert!(first.iter().any(|e| e.path.as_str() == "app/a"
+    assert!(first.iter().any(|e| e.path == "app/a"
         && matches!(&e.kind, EventKind::Exited { reason } if reason.is_abnormal())));
 
     // A smaller tree, every event in order.
@@ -199,7 +199,7 @@ async fn the_context_gives_path_generation_restarts_and_shutdown() {
     let mut events = spec.subscribe();
     let tree = spec.start().await.unwrap();
     until(&mut events, |e| {
-        e.path.as_str() == "app/web/acceptor" && e.kind == EventKind::Ready { generation: 1 }
+        e.path == "app/web/acceptor" && e.kind == EventKind::Ready { generation: 1 }
     })
     .await;
     tree.shutdown().await.unwrap();
@@ -242,7 +242,7 @@ async fn every_event_stream_ends_once_the_tree_has_ended_whoever_holds_a_handle(
     for seen in [&early, &late] {
         // The root's end is announced last, with the root's path.
         let last = seen.last().unwrap();
-        assert_eq!(last.path.as_str(), "app");
+        assert_eq!(last.path, "app");
         assert_eq!(
             last.kind,
             EventKind::TreeEnded {

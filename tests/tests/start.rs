@@ -65,7 +65,7 @@ async fn a_failed_init_stops_started_siblings_in_reverse_order_and_names_the_chi
     let StartError::ChildFailed { path, failure } = &error else {
         panic!("unexpected {error:?}")
     };
-    assert_eq!(path.as_str(), "app/c");
+    assert_eq!(path, "app/c");
     assert_eq!(failure.message(), "init of app/c failed");
     assert_eq!(
         error.to_string(),
@@ -96,7 +96,7 @@ async fn a_panicking_init_is_a_failed_start_with_the_panic_message() {
     let Err(StartError::ChildFailed { path, failure }) = spec.start().await else {
         panic!("start must fail")
     };
-    assert_eq!(path.as_str(), "app/a");
+    assert_eq!(path, "app/a");
     assert_eq!(failure.kind(), FailureKind::Panic);
     assert_eq!(failure.message(), "init of app/a panicked");
 }
@@ -124,7 +124,7 @@ async fn a_panicking_factory_is_a_failed_start_of_its_child_not_a_crash_of_the_s
         let Err(StartError::ChildFailed { path, failure }) = spec.start().await else {
             panic!("start must fail")
         };
-        assert_eq!(path.as_str(), "app/a", "has_init: {has_init}");
+        assert_eq!(path, "app/a", "has_init: {has_init}");
         assert_eq!(failure.kind(), FailureKind::Panic);
         assert_eq!(failure.message(), "no worker today");
         // No worker, so no start of one: only the failed start is reported.
@@ -155,7 +155,7 @@ async fn a_failed_init_deep_in_the_tree_names_its_full_path() {
     let Err(StartError::ChildFailed { path, .. }) = spec.start().await else {
         panic!("start must fail")
     };
-    assert_eq!(path.as_str(), "app/web/http/acceptor");
+    assert_eq!(path, "app/web/http/acceptor");
     let seen = briefs(&drain(&mut events), &["exited"]);
     assert_eq!(
         seen,
@@ -265,7 +265,7 @@ async fn a_shutdown_during_an_init_stops_the_child_within_its_shutdown_timeout()
     let mut events = spec.subscribe();
     let tree = spec.start().await.unwrap();
     supervisor_tests::until(&mut events, |e| {
-        matches!(e.kind, EventKind::Started { generation: 1 }) && e.path.as_str() == "app/a"
+        matches!(e.kind, EventKind::Started { generation: 1 }) && e.path == "app/a"
     })
     .await;
     let asked = tokio::time::Instant::now();
@@ -308,7 +308,7 @@ async fn a_panic_in_the_drop_of_a_worker_after_a_failed_init_is_its_failed_start
     let Err(StartError::ChildFailed { path, failure }) = spec.start().await else {
         panic!("start must fail")
     };
-    assert_eq!(path.as_str(), "app/w");
+    assert_eq!(path, "app/w");
     // Both are reported: the init's error is the reason, the panic of the drop is told with it.
     assert_eq!(failure.kind(), FailureKind::Error);
     assert_eq!(
@@ -394,7 +394,7 @@ async fn a_run_that_ends_before_it_is_ready_is_a_failed_start() {
         .await;
     match result {
         Err(StartError::ChildFailed { path, failure }) => {
-            assert_eq!(path.as_str(), "app/db");
+            assert_eq!(path, "app/db");
             assert!(
                 failure.to_string().contains("could not get ready"),
                 "{failure}"
@@ -446,7 +446,7 @@ async fn an_error_whose_display_panics_is_still_the_childs_failed_start() {
     let Err(StartError::ChildFailed { path, failure }) = spec.start().await else {
         panic!("start must fail")
     };
-    assert_eq!(path.as_str(), "app/w");
+    assert_eq!(path, "app/w");
     assert_eq!(failure.kind(), FailureKind::Error);
     assert_eq!(
         failure.message(),

@@ -114,7 +114,7 @@ async fn survives(panics: Panics) {
         let seen = until(&mut events, |e| matches!(e.kind, EventKind::Ready { .. })).await;
         let ready = seen.last().unwrap();
         if let EventKind::Ready { generation } = ready.kind {
-            pending.retain(|&(path, g)| (path, g) != (ready.path.as_str(), generation));
+            pending.retain(|&(path, g)| !(ready.path == path && g == generation));
         }
     }
     tree.shutdown().await.unwrap();
@@ -183,7 +183,7 @@ async fn a_pool_survives_a_panicking_subscriber_too() {
             .await
             .unwrap();
         until(&mut events, |e| {
-            e.path.as_str() == "app/conns/0" && e.kind == EventKind::Ready { generation: 2 }
+            e.path == "app/conns/0" && e.kind == EventKind::Ready { generation: 2 }
         })
         .await;
         tree.shutdown().await.unwrap();

@@ -16,7 +16,7 @@ async fn the_worker_pool_example_runs_each_index_once_and_restarts_only_the_fail
         .expect("the worker_pool example did not finish")
         .unwrap();
 
-    let paths: Vec<&str> = instances.iter().map(|i| i.child.path.as_str()).collect();
+    let paths: Vec<String> = instances.iter().map(|i| i.child.path.to_string()).collect();
     assert_eq!(
         paths,
         (0..6)

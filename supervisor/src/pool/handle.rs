@@ -379,7 +379,7 @@ impl<A: Send + 'static> PoolHandle<A> {
 
     fn not_running(&self, p: usize) -> PoolError {
         let path = if self.kind.cell.all().len() > 1 {
-            self.path.join(&format!("p{p}"))
+            self.path.join(format!("p{p}"))
         } else {
             self.path.clone()
         };

@@ -333,10 +333,10 @@ impl Run {
             .path
             .get_or_init(|| match (&self.owner, &self.name) {
                 (Some(owner), RunName::Child(name)) => owner.path.join(name),
-                (Some(owner), RunName::Instance(serial)) => owner.path.join(&serial.to_string()),
+                (Some(owner), RunName::Instance(serial)) => owner.path.join(serial.to_string()),
                 (None, RunName::Child(name)) => ChildPath::root(name),
                 // Not reached: only a pool's children are instances.
-                (None, RunName::Instance(serial)) => ChildPath::root(&serial.to_string()),
+                (None, RunName::Instance(serial)) => ChildPath::root(serial.to_string()),
             })
     }
 

@@ -223,7 +223,7 @@ impl Pool {
 
     fn instance_path(&self, slot: usize) -> ChildPath {
         match &self.instances[slot] {
-            Some(instance) => self.path.join(&instance.serial.to_string()),
+            Some(instance) => self.path.join(instance.serial.to_string()),
             None => self.path.clone(),
         }
     }
@@ -593,7 +593,7 @@ impl Pool {
         Some(InstanceInfo {
             id: self.id(slot, instance.serial),
             child: ChildInfo {
-                path: self.path.join(&instance.serial.to_string()),
+                path: self.path.join(instance.serial.to_string()),
                 child_type: self.kind.settings.instance_type,
                 phase: match instance.state {
                     State::Running { .. } => Phase::Running,
