@@ -6,6 +6,10 @@
 //! Used by the criterion benches (`benches/*.rs`) and by the `measure` binary, which prints the
 //! ratio table of BENCHMARKS.md.
 
+mod pool;
+
+pub use pool::*;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
