@@ -26,6 +26,9 @@ fn main() {
                 "shutdown-ordered-baseline" => {
                     supervisor_benches::start_stop_ordered_baseline(n).await.1
                 }
+                "pool-restart" => supervisor_benches::pool_restart_ours(n as u64).await,
+                "pool-start" => supervisor_benches::pool_start_stop_ours(n, 1).await.0,
+                "pool-shutdown" => supervisor_benches::pool_start_stop_ours(n, 1).await.1,
                 _ => supervisor_benches::restart_ours(n as u64).await,
             };
             println!("{which}: {took:?}");

@@ -363,14 +363,16 @@ impl Pool {
             Launched::Failed(failure) => return Err(StartFailed::Failed(failure)),
             Launched::Ignored => return Err(StartFailed::Ignored),
             Launched::Waiting(on) => {
-                let waited = launch::wait(
+                // Boxed: only a start with an init phase waits, and inline, this wait would
+                // make every exit's future (which may restart) as large as its own.
+                let waited = Box::pin(launch::wait(
                     on,
                     run.clone(),
                     self.kind.settings.shutdown,
                     self.shutdown_requested.as_mut(),
                     None,
                     &self.events,
-                )
+                ))
                 .await;
                 match waited {
                     Ok(task) => task,
@@ -435,7 +437,8 @@ impl Pool {
     /// One restart of the instance at `slot`, counted toward the intensity. A failed start is
     /// tried again through the mailbox (OTP's `try_again_restart`).
     async fn restart(&mut self, slot: usize, now: Instant) -> Result<(), Stop> {
-        let path = self.instance_path(slot);
+        // The instance's path is written out only for an event someone receives, a log line
+        // someone wants, or a failure: a restart allocates no name.
         if !self.window.add(now) {
             let cause = self.instances[slot]
                 .as_ref()
@@ -443,15 +446,15 @@ impl Pool {
                 .map(|r| r.failure);
             return Err(Stop::Failed(self.window.give_up(
                 &self.path,
-                &path,
+                &self.instance_path(slot),
                 cause.as_ref(),
                 &self.events,
             )));
         }
         self.events.emit(
-            || path.clone(),
+            || self.instance_path(slot),
             || EventKind::RestartDecided {
-                children: Arc::from([path.clone()]),
+                children: Arc::from([self.instance_path(slot)]),
             },
         );
         let Some(instance) = self.instances[slot].as_mut() else {
@@ -459,23 +462,24 @@ impl Pool {
         };
         let delay = self.delays.delay(&self.backoff, &mut instance.backoff, now);
         if !delay.is_zero() {
-            let (restart, of) = self.window.used();
-            log!(info, child = %path, restart, of, ?delay, "restarting after a delay");
             let until = now + delay;
             let timer = self.delays.arm(&self.mail_tx, slot, instance.serial, until);
             instance.state = State::Delayed(timer);
-            self.events
-                .emit(|| path, || EventKind::RestartDelayed { delay, until });
+            let (restart, of) = self.window.used();
+            log!(info, child = %self.instance_path(slot), restart, of, ?delay, "restarting after a delay");
+            self.events.emit(
+                || self.instance_path(slot),
+                || EventKind::RestartDelayed { delay, until },
+            );
             return Ok(());
         }
         let (restart, of) = self.window.used();
-        log!(info, child = %path, restart, of, "restarting");
-        self.restart_now(slot, path).await
+        log!(info, child = %self.instance_path(slot), restart, of, "restarting");
+        self.restart_now(slot).await
     }
 
-    /// The start part of a restart of the instance at `slot` (at `path`), decided and counted
-    /// already.
-    async fn restart_now(&mut self, slot: usize, path: ChildPath) -> Result<(), Stop> {
+    /// The start part of a restart of the instance at `slot`, decided and counted already.
+    async fn restart_now(&mut self, slot: usize) -> Result<(), Stop> {
         let Some(instance) = self.instances[slot].as_mut() else {
             return Ok(());
         };
@@ -490,6 +494,7 @@ impl Pool {
                 Ok(())
             }
             Err(StartFailed::Failed(failure)) => {
+                let path = self.instance_path(slot);
                 log!(error, child = %path, %failure, "instance failed to restart");
                 self.events.emit(
                     || path.clone(),
@@ -517,9 +522,8 @@ impl Pool {
             },
             None => return Ok(()),
         }
-        let path = self.instance_path(slot);
-        log!(info, child = %path, "restarting after its delay");
-        self.restart_now(slot, path).await
+        log!(info, child = %self.instance_path(slot), "restarting after its delay");
+        self.restart_now(slot).await
     }
 
     /// OTP's `try_again_restart`, ignored if the instance was terminated meanwhile.
