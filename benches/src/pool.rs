@@ -75,3 +75,32 @@ pub async fn pool_of_idle_instances(n: usize, countdown: &Countdown) -> Tree {
     assert!(ids.iter().all(Result::is_ok), "every instance starts");
     tree
 }
+
+/// Start of `n` idle instances of a pool in `partitions` partitions by `callers` tasks at
+/// once, each calling `PoolHandle::start` for one instance at a time (an acceptor's pattern),
+/// until every instance runs. What partitions are for: one pool answers every start in turn.
+pub async fn pool_start_concurrent_ours(n: usize, partitions: usize, callers: usize) -> Duration {
+    let (tree, pool) = pool_tree::<Idle>(partitions).await;
+    let countdown = Countdown::new(n as u64);
+    let began = Instant::now();
+    let tasks: Vec<_> = (0..callers)
+        .map(|c| {
+            let (pool, countdown) = (pool.clone(), countdown.clone());
+            let share = n / callers + usize::from(c < n % callers);
+            tokio::spawn(async move {
+                for _ in 0..share {
+                    pool.start(Idle(countdown.clone()))
+                        .await
+                        .expect("the instance starts");
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.expect("a caller panicked");
+    }
+    countdown.wait().await;
+    let took = began.elapsed();
+    tree.shutdown().await.expect("shutdown");
+    took
+}

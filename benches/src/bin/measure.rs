@@ -541,16 +541,20 @@ fn pool_rows(
         });
     }
 
-    // Both sides ours: two partitions against one, on the 2-worker runtime.
+    // Both sides ours: two partitions against one, on the 2-worker runtime, with the starts
+    // coming from 4 tasks at once, one `start` at a time (an acceptor's pattern): what
+    // partitions are for. (A single `start_batch` already keeps both workers busy with one.)
     let n = 100_000;
     let (two, one) = pairs(
         rt,
         big_samples,
-        move || async move { pool_start_stop_ours(n, 2).await.0 },
-        move || async move { pool_start_stop_ours(n, 1).await.0 },
+        move || pool_start_concurrent_ours(n, 2, 4),
+        move || pool_start_concurrent_ours(n, 1, 4),
     );
     rows.push(Row {
-        name: format!("pool start {n}, 2 partitions against 1 (both ours, multi-thread)"),
+        name: format!(
+            "pool start {n} by 4 tasks calling start, 2 partitions against 1 (both ours, multi-thread)"
+        ),
         per: n as f64,
         base_per: None,
         ours: two,

@@ -16,6 +16,7 @@ use crate::exit::Failure;
 use crate::handle::{ChildCounts, ChildInfo};
 use crate::path::ChildPath;
 use crate::runtime::command::{InstanceStart, Mail, PoolRequest};
+use crate::runtime::mailbox::MailSender;
 use crate::spec::Restart;
 
 /// Names a pool of a tree with its argument type, so that the handle it gives is typed:
@@ -162,6 +163,16 @@ impl<A> fmt::Debug for PoolHandle<A> {
     }
 }
 
+/// How many instances of a batch go to a partition in one message (see
+/// [`PoolHandle::start_batch`]).
+pub(crate) const BATCH_CHUNK: usize = 256;
+
+/// How many instances a chunk of a batch holds, and the receiver of their results.
+type BatchReply = (
+    usize,
+    Option<oneshot::Receiver<Vec<Result<InstanceId, PoolError>>>>,
+);
+
 impl<A: Send + 'static> PoolHandle<A> {
     /// The typed handle of the pool a supervisor answered with, if its instances start from
     /// `A`s.
@@ -229,8 +240,11 @@ impl<A: Send + 'static> PoolHandle<A> {
         self.send_start(Some(hash), instance).await
     }
 
-    /// Starts one instance per item, in one request per partition, and returns their ids (or
-    /// why each did not start) in the order given. Far cheaper than one `start` per instance.
+    /// Starts one instance per item and returns their ids (or why each did not start) in the
+    /// order given; the instances are spread over the partitions in turn. Far cheaper than one
+    /// `start` per instance: the items are sent in chunks of 256 a partition, so that a
+    /// partition starts the first while later ones are being prepared, and a batch of any size
+    /// holds at most a chunk per partition in flight besides the ids.
     pub async fn start_batch(
         &self,
         args: impl IntoIterator<Item = A>,
@@ -239,56 +253,77 @@ impl<A: Send + 'static> PoolHandle<A> {
         A: Clone + Sync,
     {
         let restart = self.kind.settings.restart;
-        let instances: Vec<InstanceStart> = args
-            .into_iter()
-            .map(|a| self.instance(a, restart))
-            .collect();
         let partitions = self.kind.cell.all();
         let n = partitions.len().max(1);
+        let args = args.into_iter();
         // Spread in turn, from the partition the next start would go to.
         let first = self
             .kind
             .cell
             .next
-            .fetch_add(instances.len(), Ordering::Relaxed);
-        let mut batches: Vec<Vec<InstanceStart>> = (0..n).map(|_| Vec::new()).collect();
-        let mut order = Vec::with_capacity(instances.len());
-        for (i, instance) in instances.into_iter().enumerate() {
+            .fetch_add(args.size_hint().0, Ordering::Relaxed);
+        let mut filling: Vec<Vec<InstanceStart>> = (0..n).map(|_| Vec::new()).collect();
+        // Per partition, the replies to its chunks, in the order sent.
+        let mut replies: Vec<Vec<BatchReply>> = (0..n).map(|_| Vec::new()).collect();
+        let mut total = 0;
+        for (i, a) in args.enumerate() {
             let p = (first + i) % n;
-            order.push((p, batches[p].len()));
-            batches[p].push(instance);
+            filling[p].push(self.instance(a, restart));
+            total += 1;
+            if filling[p].len() == BATCH_CHUNK {
+                let chunk = std::mem::take(&mut filling[p]);
+                replies[p].push(self.send_chunk(&partitions, p, chunk));
+            }
         }
-        let mut replies = Vec::with_capacity(n);
-        for (p, batch) in batches.into_iter().enumerate() {
-            let count = batch.len();
-            let (tx, rx) = oneshot::channel();
-            let sent = match partitions.get(p).cloned().flatten() {
-                Some(mailbox) if count > 0 => mailbox
-                    .send(Mail::Pool(PoolRequest::StartBatch {
-                        instances: batch,
-                        reply: tx,
-                    }))
-                    .is_ok(),
-                _ => false,
-            };
-            replies.push((p, count, sent.then_some(rx)));
+        for (p, chunk) in filling.into_iter().enumerate() {
+            if !chunk.is_empty() {
+                replies[p].push(self.send_chunk(&partitions, p, chunk));
+            }
         }
-        let mut results: Vec<Vec<Result<InstanceId, PoolError>>> = Vec::with_capacity(n);
-        for (p, count, rx) in replies {
-            let got = match rx {
-                Some(rx) => rx.await.ok(),
-                None => None,
-            };
-            results.push(
-                got.unwrap_or_else(|| (0..count).map(|_| Err(self.not_running(p))).collect()),
-            );
+        // Each partition's results, in the order its instances were given.
+        let mut results: Vec<std::vec::IntoIter<Result<InstanceId, PoolError>>> =
+            Vec::with_capacity(n);
+        for (p, chunks) in replies.into_iter().enumerate() {
+            let mut all = Vec::new();
+            for (count, rx) in chunks {
+                match rx {
+                    Some(rx) => match rx.await {
+                        Ok(got) => all.extend(got),
+                        Err(_) => all.extend((0..count).map(|_| Err(self.not_running(p)))),
+                    },
+                    None => all.extend((0..count).map(|_| Err(self.not_running(p)))),
+                }
+            }
+            results.push(all.into_iter());
         }
-        let mut taken: Vec<std::vec::IntoIter<_>> =
-            results.into_iter().map(Vec::into_iter).collect();
-        order
-            .into_iter()
-            .map(|(p, _)| taken[p].next().unwrap_or_else(|| Err(self.not_running(p))))
+        (0..total)
+            .map(|i| {
+                let p = (first + i) % n;
+                results[p].next().unwrap_or_else(|| Err(self.not_running(p)))
+            })
             .collect()
+    }
+
+    /// Sends one chunk of a batch to partition `p`: how many it holds, and where its results
+    /// will come (`None` if the partition is not running).
+    fn send_chunk(
+        &self,
+        partitions: &[Option<MailSender>],
+        p: usize,
+        instances: Vec<InstanceStart>,
+    ) -> BatchReply {
+        let count = instances.len();
+        let (tx, rx) = oneshot::channel();
+        let sent = match partitions.get(p).cloned().flatten() {
+            Some(mailbox) => mailbox
+                .send(Mail::Pool(PoolRequest::StartBatch {
+                    instances,
+                    reply: tx,
+                }))
+                .is_ok(),
+            None => false,
+        };
+        (count, sent.then_some(rx))
     }
 
     /// Stops an instance with its shutdown and forgets it (it is not restarted, whatever its
