@@ -280,28 +280,33 @@ impl<A: Send + 'static> PoolHandle<A> {
                 replies[p].push(self.send_chunk(&partitions, p, chunk));
             }
         }
-        // Each partition's results, in the order its instances were given.
-        let mut results: Vec<std::vec::IntoIter<Result<InstanceId, PoolError>>> =
-            Vec::with_capacity(n);
-        for (p, chunks) in replies.into_iter().enumerate() {
-            let mut all = Vec::new();
-            for (count, rx) in chunks {
-                match rx {
-                    Some(rx) => match rx.await {
-                        Ok(got) => all.extend(got),
-                        Err(_) => all.extend((0..count).map(|_| Err(self.not_running(p)))),
-                    },
-                    None => all.extend((0..count).map(|_| Err(self.not_running(p)))),
-                }
+        // In the order given: each partition's chunks are taken in the order sent, one at a
+        // time, so the results are never held twice.
+        let mut replies: Vec<std::vec::IntoIter<BatchReply>> =
+            replies.into_iter().map(Vec::into_iter).collect();
+        let mut current: Vec<std::vec::IntoIter<Result<InstanceId, PoolError>>> =
+            (0..n).map(|_| Vec::new().into_iter()).collect();
+        let mut ids = Vec::with_capacity(total);
+        for i in 0..total {
+            let p = (first + i) % n;
+            if current[p].len() == 0
+                && let Some((count, rx)) = replies[p].next()
+            {
+                let got = match rx {
+                    Some(rx) => rx.await.ok(),
+                    None => None,
+                };
+                current[p] = got
+                    .unwrap_or_else(|| (0..count).map(|_| Err(self.not_running(p))).collect())
+                    .into_iter();
             }
-            results.push(all.into_iter());
+            ids.push(
+                current[p]
+                    .next()
+                    .unwrap_or_else(|| Err(self.not_running(p))),
+            );
         }
-        (0..total)
-            .map(|i| {
-                let p = (first + i) % n;
-                results[p].next().unwrap_or_else(|| Err(self.not_running(p)))
-            })
-            .collect()
+        ids
     }
 
     /// Sends one chunk of a batch to partition `p`: how many it holds, and where its results

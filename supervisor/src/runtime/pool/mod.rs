@@ -12,10 +12,14 @@ use std::sync::Arc;
 
 use tokio::time::Instant;
 
-use super::child::{ChildExit, Owner, Run, SpawnArgs, TaskHandle};
+mod instances;
+
+use instances::{Instance, Instances, State};
+
+use super::child::{ChildExit, Owner, Run, SpawnArgs};
 use super::command::{Command, InstanceStart, Mail, Op, PoolRequest};
-use super::delay::{self, ChildBackoff, Delays, Timer};
-use super::ended::{LastFailure, Reaper, report_exit};
+use super::delay::{self, Delays};
+use super::ended::{Reaper, report_exit};
 use super::intensity::RestartWindow;
 use super::launch::{self, Launched, WaitFailed};
 use super::log::{self, log};
@@ -30,7 +34,7 @@ use crate::handle::{ChildCounts, ChildInfo, Phase};
 use crate::path::ChildPath;
 use crate::pool::{InstanceId, InstanceInfo, PoolError, PoolKind};
 use crate::snapshot::Local;
-use crate::spec::{ChildFuture, ChildKind, ChildType, Restart, Shutdown};
+use crate::spec::{ChildFuture, ChildType, Restart, Shutdown};
 
 /// Partition `partition` of `partitions` of a pool, as a child's boxed future.
 pub(crate) fn pool_boxed(
@@ -52,33 +56,6 @@ pub(crate) fn pool_boxed(
     })
 }
 
-/// One instance.
-struct Instance {
-    /// Its number in this partition, never reused: with the slot, its id.
-    serial: u64,
-    /// How its runs start; `None` once a temporary instance has started (OTP keeps no start
-    /// arguments for a temporary child).
-    start: Option<ChildKind>,
-    restart: Restart,
-    state: State,
-    starts: u64,
-    restarts: u64,
-    last_failure: LastFailure,
-    /// Its restarts in a row, once the pool has a backoff and it has failed.
-    backoff: Option<Box<ChildBackoff>>,
-}
-
-enum State {
-    Running {
-        task: TaskHandle,
-        run: Arc<Run>,
-    },
-    /// Between a failed restart and its retry (OTP's `restarting`); also while it starts.
-    Restarting,
-    /// Its restart waits for its backoff delay.
-    Delayed(Box<Timer>),
-}
-
 /// Why a start of an instance's run did not end with it running.
 enum StartFailed {
     /// The pool was asked to stop while waiting for it.
@@ -94,11 +71,7 @@ struct Pool {
     partition: usize,
     max_children: Option<usize>,
     window: RestartWindow,
-    /// The instances by slot; a free slot is `None` and listed in `free`.
-    instances: Vec<Option<Instance>>,
-    free: Vec<usize>,
-    /// How many slots hold an instance.
-    len: usize,
+    instances: Instances,
     next_serial: u64,
     /// Completes when the pool is asked to stop; polled only until it has (`interrupted`).
     shutdown_requested: Pin<Box<dyn Future<Output = ()> + Send>>,
@@ -136,9 +109,7 @@ impl Pool {
             window: RestartWindow::new(kind.settings.intensity),
             partition,
             max_children,
-            instances: Vec::new(),
-            free: Vec::new(),
-            len: 0,
+            instances: Instances::default(),
             next_serial: 0,
             shutdown_requested: {
                 let run = run.clone();
@@ -191,7 +162,7 @@ impl Pool {
         };
         // New requests now find no pool; those queued get their reply dropped.
         self.kind.cell.publish(self.partition, None);
-        log!(info, reason = %outcome, instances = self.len, "pool shutting down");
+        log!(info, reason = %outcome, instances = self.instances.len(), "pool shutting down");
         self.events
             .emit(|| self.path.clone(), || EventKind::ShuttingDown);
         self.stop_all().await;
@@ -208,10 +179,7 @@ impl Pool {
 
     /// The instance at `slot` if it is the one with `serial`.
     fn instance(&mut self, slot: usize, serial: u64) -> Option<&mut Instance> {
-        self.instances
-            .get_mut(slot)?
-            .as_mut()
-            .filter(|i| i.serial == serial)
+        self.instances.get_mut(slot).filter(|i| i.serial == serial)
     }
 
     fn find(&mut self, id: InstanceId) -> Option<&mut Instance> {
@@ -222,17 +190,14 @@ impl Pool {
     }
 
     fn instance_path(&self, slot: usize) -> ChildPath {
-        match &self.instances[slot] {
+        match self.instances.get(slot) {
             Some(instance) => self.path.join(instance.serial.to_string()),
             None => self.path.clone(),
         }
     }
 
     fn remove(&mut self, slot: usize) {
-        if self.instances[slot].take().is_some() {
-            self.free.push(slot);
-            self.len -= 1;
-        }
+        self.instances.remove(slot);
     }
 
     async fn on_request(&mut self, request: PoolRequest) {
@@ -281,7 +246,7 @@ impl Pool {
     /// its start succeeds.
     async fn start_instance(&mut self, start: InstanceStart) -> Result<InstanceId, PoolError> {
         if let Some(max) = self.max_children
-            && self.len >= max
+            && self.instances.len() >= max
         {
             return Err(PoolError::MaxChildren {
                 path: self.path.clone(),
@@ -290,24 +255,9 @@ impl Pool {
         }
         let serial = self.next_serial;
         self.next_serial += 1;
-        let slot = match self.free.pop() {
-            Some(slot) => slot,
-            None => {
-                self.instances.push(None);
-                self.instances.len() - 1
-            }
-        };
-        self.instances[slot] = Some(Instance {
-            serial,
-            start: Some(start.kind),
-            restart: start.restart,
-            state: State::Restarting,
-            starts: 0,
-            restarts: 0,
-            last_failure: LastFailure::default(),
-            backoff: None,
-        });
-        self.len += 1;
+        let slot = self
+            .instances
+            .insert(Instance::new(serial, start.kind, start.restart));
         match self.start_run(slot).await {
             Ok(()) => Ok(self.id(slot, serial)),
             Err(failed) => {
@@ -336,7 +286,7 @@ impl Pool {
 
     /// Starts a new run of the instance at `slot`, and waits for it if it must be waited for.
     async fn start_run(&mut self, slot: usize) -> Result<(), StartFailed> {
-        let Some(instance) = self.instances[slot].as_mut() else {
+        let Some(instance) = self.instances.get_mut(slot) else {
             return Err(StartFailed::Failed(gone()));
         };
         let generation = instance.starts;
@@ -346,7 +296,7 @@ impl Pool {
             &self.owner,
             instance.serial,
             generation,
-            instance.restarts,
+            instance.restarts(),
         );
         let span = log::child_span(self.kind.settings.instance_type, &run);
         let args = SpawnArgs {
@@ -389,11 +339,13 @@ impl Pool {
         };
         self.events
             .emit(|| run.path().clone(), || EventKind::Ready { generation });
-        if let Some(instance) = self.instances[slot].as_mut() {
+        if let Some(instance) = self.instances.get_mut(slot) {
             if instance.restart == Restart::Temporary {
                 instance.start = None;
             }
-            delay::started(&mut instance.backoff);
+            if let Some(backoff) = instance.backoff_mut() {
+                delay::started(backoff);
+            }
             instance.state = State::Running { task, run };
         }
         Ok(())
@@ -405,7 +357,6 @@ impl Pool {
         let Some(instance) = self
             .instances
             .get_mut(exit.slot)
-            .and_then(Option::as_mut)
             .filter(|i| i.serial == exit.key)
         else {
             return Ok(());
@@ -424,7 +375,10 @@ impl Pool {
         let restarts = instance.restart.restarts_after(&reason);
         let now = Instant::now();
         report_exit(|| run.path().clone(), &reason, &self.events);
-        instance.last_failure.record_exit(reason, now);
+        // Only a failure is recorded: a clean exit makes no history.
+        if matches!(reason, ExitReason::Failed(_) | ExitReason::Killed) {
+            instance.history().last_failure.record_exit(reason, now);
+        }
         self.reaper.release(task);
         self.spare_run = Some(run);
         if !restarts {
@@ -440,9 +394,10 @@ impl Pool {
         // The instance's path is written out only for an event someone receives, a log line
         // someone wants, or a failure: a restart allocates no name.
         if !self.window.add(now) {
-            let cause = self.instances[slot]
-                .as_ref()
-                .and_then(|i| i.last_failure.get())
+            let cause = self
+                .instances
+                .get(slot)
+                .and_then(|i| i.past()?.last_failure.get())
                 .map(|r| r.failure);
             return Err(Stop::Failed(self.window.give_up(
                 &self.path,
@@ -457,10 +412,12 @@ impl Pool {
                 children: Arc::from([self.instance_path(slot)]),
             },
         );
-        let Some(instance) = self.instances[slot].as_mut() else {
+        let Some(instance) = self.instances.get_mut(slot) else {
             return Ok(());
         };
-        let delay = self.delays.delay(&self.backoff, &mut instance.backoff, now);
+        let delay = self
+            .delays
+            .delay(&self.backoff, &mut instance.history().backoff, now);
         if !delay.is_zero() {
             let until = now + delay;
             let timer = self.delays.arm(&self.mail_tx, slot, instance.serial, until);
@@ -480,10 +437,10 @@ impl Pool {
 
     /// The start part of a restart of the instance at `slot`, decided and counted already.
     async fn restart_now(&mut self, slot: usize) -> Result<(), Stop> {
-        let Some(instance) = self.instances[slot].as_mut() else {
+        let Some(instance) = self.instances.get_mut(slot) else {
             return Ok(());
         };
-        instance.restarts += 1;
+        instance.history().restarts += 1;
         let serial = instance.serial;
         match self.start_run(slot).await {
             Ok(()) => Ok(()),
@@ -502,8 +459,8 @@ impl Pool {
                         failure: failure.clone(),
                     },
                 );
-                if let Some(instance) = self.instances[slot].as_mut() {
-                    instance.last_failure.set(failure, Instant::now());
+                if let Some(instance) = self.instances.get_mut(slot) {
+                    instance.history().last_failure.set(failure, Instant::now());
                 }
                 let _ = self.mail_tx.send(Mail::TryAgain { slot, key: serial });
                 Ok(())
@@ -563,24 +520,24 @@ impl Pool {
     /// Stops every instance at once, each with the pool's shutdown, and waits until all have
     /// ended; a restarting instance has no run to stop.
     async fn stop_all(&mut self) {
-        let mut links = Vec::with_capacity(self.len);
-        let mut ids = Vec::with_capacity(self.len);
+        let mut links = Vec::with_capacity(self.instances.len());
+        let mut ids = Vec::with_capacity(self.instances.len());
         let shutdown = self.kind.settings.shutdown;
-        for slot in 0..self.instances.len() {
-            let Some(instance) = self.instances[slot].take() else {
-                continue;
-            };
+        let partition = self.partition as u32;
+        for (slot, instance) in self.instances.drain() {
             if let State::Running { task, run } = instance.state {
                 links.push(StopLink {
                     run,
                     task,
                     shutdown,
                 });
-                ids.push(self.id(slot, instance.serial));
+                ids.push(InstanceId {
+                    partition,
+                    slot: slot as u32,
+                    serial: instance.serial,
+                });
             }
         }
-        self.len = 0;
-        self.free.clear();
         if !links.is_empty() {
             let reasons = StopChain::run_concurrently(links, &self.events).await;
             for (id, reason) in ids.into_iter().zip(reasons) {
@@ -593,7 +550,7 @@ impl Pool {
     }
 
     fn info(&self, slot: usize) -> Option<InstanceInfo> {
-        let instance = self.instances.get(slot)?.as_ref()?;
+        let instance = self.instances.get(slot)?;
         Some(InstanceInfo {
             id: self.id(slot, instance.serial),
             child: ChildInfo {
@@ -607,8 +564,8 @@ impl Pool {
                 restart: instance.restart,
                 shutdown: self.kind.settings.shutdown,
                 starts: instance.starts,
-                restart_count: instance.restarts,
-                last_failure: instance.last_failure.get(),
+                restart_count: instance.restarts(),
+                last_failure: instance.past().and_then(|h| h.last_failure.get()),
             },
         })
     }
@@ -617,8 +574,7 @@ impl Pool {
         let mut slots: Vec<(u64, usize)> = self
             .instances
             .iter()
-            .enumerate()
-            .filter_map(|(slot, i)| i.as_ref().map(|i| (i.serial, slot)))
+            .map(|(slot, i)| (i.serial, slot))
             .collect();
         // In start order, whatever slots they reuse.
         slots.sort_unstable();
@@ -633,16 +589,16 @@ impl Pool {
         let restarting = self
             .instances
             .iter()
-            .flatten()
-            .filter(|i| matches!(i.state, State::Restarting | State::Delayed(_)))
+            .filter(|(_, i)| matches!(i.state, State::Restarting | State::Delayed(_)))
             .count();
+        let len = self.instances.len();
         let (workers, supervisors) = match self.kind.settings.instance_type {
-            ChildType::Worker => (self.len, 0),
-            ChildType::Supervisor => (0, self.len),
+            ChildType::Worker => (len, 0),
+            ChildType::Supervisor => (0, len),
         };
         ChildCounts {
             specs: 1,
-            active: self.len - restarting,
+            active: len - restarting,
             restarting,
             workers,
             supervisors,
