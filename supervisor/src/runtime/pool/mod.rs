@@ -16,7 +16,7 @@ mod instances;
 
 use instances::{Instance, Instances, State};
 
-use super::child::{ChildExit, Owner, Run, SpawnArgs};
+use super::child::{ChildExit, Owner, Run, SpawnArgs, TaskHandle};
 use super::command::{Command, InstanceStart, Mail, Op, PoolRequest};
 use super::delay::{self, Delays};
 use super::ended::{Reaper, report_exit};
@@ -55,6 +55,16 @@ pub(crate) fn pool_boxed(
         pool.run().await
     })
 }
+
+/// A run whose start waits: for its init phase, or until it says it is ready.
+struct Waiting {
+    on: launch::WaitOn,
+    run: Arc<Run>,
+}
+
+/// What a restart leaves to do once its part that needs no waiting is done: nothing, or the
+/// wait for the new run of the instance at that slot.
+type Restarted = Result<Option<(usize, Waiting)>, Stop>;
 
 /// Why a start of an instance's run did not end with it running.
 enum StartFailed {
@@ -138,9 +148,18 @@ impl Pool {
             loop {
                 let result = match self.mail_rx.recv().await {
                     Mail::Stop => break ExitReason::Shutdown,
-                    Mail::Exited(exit) => self.on_exit(exit).await,
-                    Mail::TryAgain { slot, key } => self.try_again(slot, key).await,
-                    Mail::Delayed { slot, key, ticket } => self.delay_over(slot, key, ticket).await,
+                    Mail::Exited(exit) => {
+                        let next = self.on_exit(exit);
+                        self.complete(next).await
+                    }
+                    Mail::TryAgain { slot, key } => {
+                        let next = self.try_again(slot, key);
+                        self.complete(next).await
+                    }
+                    Mail::Delayed { slot, key, ticket } => {
+                        let next = self.delay_over(slot, key, ticket);
+                        self.complete(next).await
+                    }
                     // Instances have no heartbeat.
                     Mail::Unresponsive { .. } => Ok(()),
                     Mail::Command(command) => {
@@ -286,6 +305,16 @@ impl Pool {
 
     /// Starts a new run of the instance at `slot`, and waits for it if it must be waited for.
     async fn start_run(&mut self, slot: usize) -> Result<(), StartFailed> {
+        match self.begin_run(slot)? {
+            None => Ok(()),
+            Some(waiting) => Box::pin(self.finish_run(slot, waiting)).await,
+        }
+    }
+
+    /// Starts a new run of the instance at `slot`: running when this returns `None`, else
+    /// the wait that [`finish_run`](Self::finish_run) completes. Not async, so that an exit
+    /// that restarts at once (a worker without an init phase) costs no future of its own.
+    fn begin_run(&mut self, slot: usize) -> Result<Option<Waiting>, StartFailed> {
         let Some(instance) = self.instances.get_mut(slot) else {
             return Err(StartFailed::Failed(gone()));
         };
@@ -308,35 +337,49 @@ impl Pool {
         let Some(kind) = &instance.start else {
             return Err(StartFailed::Failed(gone()));
         };
-        let task = match launch::launch(kind, args, &self.events) {
-            Launched::Running(task) => task,
-            Launched::Failed(failure) => return Err(StartFailed::Failed(failure)),
-            Launched::Ignored => return Err(StartFailed::Ignored),
-            Launched::Waiting(on) => {
-                // Boxed: only a start with an init phase waits, and inline, this wait would
-                // make every exit's future (which may restart) as large as its own.
-                let waited = Box::pin(launch::wait(
-                    on,
-                    run.clone(),
-                    self.kind.settings.shutdown,
-                    self.shutdown_requested.as_mut(),
-                    None,
-                    &self.events,
-                ))
-                .await;
-                match waited {
-                    Ok(task) => task,
-                    Err(WaitFailed::Interrupted) => {
-                        self.interrupted = true;
-                        return Err(StartFailed::Interrupted);
-                    }
-                    Err(WaitFailed::Failed(failure) | WaitFailed::Nested(_, failure)) => {
-                        return Err(StartFailed::Failed(failure));
-                    }
-                    Err(WaitFailed::Ignored) => return Err(StartFailed::Ignored),
-                }
+        match launch::launch(kind, args, &self.events) {
+            Launched::Running(task) => {
+                self.running(slot, task, run);
+                Ok(None)
             }
-        };
+            Launched::Failed(failure) => Err(StartFailed::Failed(failure)),
+            Launched::Ignored => Err(StartFailed::Ignored),
+            Launched::Waiting(on) => Ok(Some(Waiting { on, run })),
+        }
+    }
+
+    /// Waits for a run begun by [`begin_run`](Self::begin_run) (its init phase, or until it
+    /// says it is ready).
+    async fn finish_run(&mut self, slot: usize, waiting: Waiting) -> Result<(), StartFailed> {
+        let Waiting { on, run } = waiting;
+        let waited = launch::wait(
+            on,
+            run.clone(),
+            self.kind.settings.shutdown,
+            self.shutdown_requested.as_mut(),
+            None,
+            &self.events,
+        )
+        .await;
+        match waited {
+            Ok(task) => {
+                self.running(slot, task, run);
+                Ok(())
+            }
+            Err(WaitFailed::Interrupted) => {
+                self.interrupted = true;
+                Err(StartFailed::Interrupted)
+            }
+            Err(WaitFailed::Failed(failure) | WaitFailed::Nested(_, failure)) => {
+                Err(StartFailed::Failed(failure))
+            }
+            Err(WaitFailed::Ignored) => Err(StartFailed::Ignored),
+        }
+    }
+
+    /// The run of the instance at `slot` is running.
+    fn running(&mut self, slot: usize, task: TaskHandle, run: Arc<Run>) {
+        let generation = run.generation;
         self.events
             .emit(|| run.path().clone(), || EventKind::Ready { generation });
         if let Some(instance) = self.instances.get_mut(slot) {
@@ -348,28 +391,43 @@ impl Pool {
             }
             instance.state = State::Running { task, run };
         }
-        Ok(())
+    }
+
+    /// Completes what a restart left to wait for (see [`Restarted`]); boxed, so that the main
+    /// loop's future is not as large as the wait.
+    async fn complete(&mut self, next: Restarted) -> Result<(), Stop> {
+        match next? {
+            None => Ok(()),
+            Some((slot, waiting)) => Box::pin(self.finish_restart(slot, waiting)).await,
+        }
+    }
+
+    async fn finish_restart(&mut self, slot: usize, waiting: Waiting) -> Result<(), Stop> {
+        match self.finish_run(slot, waiting).await {
+            Ok(()) => Ok(()),
+            Err(failed) => self.restart_failed(slot, failed),
+        }
     }
 
     /// An instance's run ended by itself: OTP's `do_restart` for a dynamic child. One that is
     /// not restarted is forgotten; one that is counts toward the intensity first.
-    async fn on_exit(&mut self, exit: ChildExit) -> Result<(), Stop> {
+    fn on_exit(&mut self, exit: ChildExit) -> Restarted {
         let Some(instance) = self
             .instances
             .get_mut(exit.slot)
             .filter(|i| i.serial == exit.key)
         else {
-            return Ok(());
+            return Ok(None);
         };
         match &instance.state {
             State::Running { run, .. } if run.generation == exit.generation => {}
             // An exit of a run that was stopped on purpose, or already replaced.
-            _ => return Ok(()),
+            _ => return Ok(None),
         }
         let State::Running { task, mut run } =
             std::mem::replace(&mut instance.state, State::Restarting)
         else {
-            return Ok(());
+            return Ok(None);
         };
         let reason = Run::take_exit_reason(&mut run);
         let restarts = instance.restart.restarts_after(&reason);
@@ -383,14 +441,14 @@ impl Pool {
         self.spare_run = Some(run);
         if !restarts {
             self.remove(exit.slot);
-            return Ok(());
+            return Ok(None);
         }
-        self.restart(exit.slot, now).await
+        self.restart(exit.slot, now)
     }
 
     /// One restart of the instance at `slot`, counted toward the intensity. A failed start is
     /// tried again through the mailbox (OTP's `try_again_restart`).
-    async fn restart(&mut self, slot: usize, now: Instant) -> Result<(), Stop> {
+    fn restart(&mut self, slot: usize, now: Instant) -> Restarted {
         // The instance's path is written out only for an event someone receives, a log line
         // someone wants, or a failure: a restart allocates no name.
         if !self.window.add(now) {
@@ -413,7 +471,7 @@ impl Pool {
             },
         );
         let Some(instance) = self.instances.get_mut(slot) else {
-            return Ok(());
+            return Ok(None);
         };
         let delay = self
             .delays
@@ -428,29 +486,37 @@ impl Pool {
                 || self.instance_path(slot),
                 || EventKind::RestartDelayed { delay, until },
             );
-            return Ok(());
+            return Ok(None);
         }
         let (restart, of) = self.window.used();
         log!(info, child = %self.instance_path(slot), restart, of, "restarting");
-        self.restart_now(slot).await
+        self.restart_now(slot)
     }
 
     /// The start part of a restart of the instance at `slot`, decided and counted already.
-    async fn restart_now(&mut self, slot: usize) -> Result<(), Stop> {
+    fn restart_now(&mut self, slot: usize) -> Restarted {
         let Some(instance) = self.instances.get_mut(slot) else {
-            return Ok(());
+            return Ok(None);
         };
         instance.history().restarts += 1;
-        let serial = instance.serial;
-        match self.start_run(slot).await {
-            Ok(()) => Ok(()),
-            Err(StartFailed::Interrupted) => Err(Stop::Interrupted),
+        match self.begin_run(slot) {
+            Ok(None) => Ok(None),
+            Ok(Some(waiting)) => Ok(Some((slot, waiting))),
+            Err(failed) => self.restart_failed(slot, failed).map(|()| None),
+        }
+    }
+
+    /// A restart's start did not end with the instance running. A failed one is tried again
+    /// through the mailbox (OTP's `try_again_restart`).
+    fn restart_failed(&mut self, slot: usize, failed: StartFailed) -> Result<(), Stop> {
+        match failed {
+            StartFailed::Interrupted => Err(Stop::Interrupted),
             // A restart that ignores drops the instance, as OTP's does.
-            Err(StartFailed::Ignored) => {
+            StartFailed::Ignored => {
                 self.remove(slot);
                 Ok(())
             }
-            Err(StartFailed::Failed(failure)) => {
+            StartFailed::Failed(failure) => {
                 let path = self.instance_path(slot);
                 log!(error, child = %path, %failure, "instance failed to restart");
                 self.events.emit(
@@ -461,35 +527,36 @@ impl Pool {
                 );
                 if let Some(instance) = self.instances.get_mut(slot) {
                     instance.history().last_failure.set(failure, Instant::now());
+                    let key = instance.serial;
+                    let _ = self.mail_tx.send(Mail::TryAgain { slot, key });
                 }
-                let _ = self.mail_tx.send(Mail::TryAgain { slot, key: serial });
                 Ok(())
             }
         }
     }
 
     /// A delayed restart's time has come (if it was not cancelled meanwhile).
-    async fn delay_over(&mut self, slot: usize, serial: u64, ticket: u64) -> Result<(), Stop> {
+    fn delay_over(&mut self, slot: usize, serial: u64, ticket: u64) -> Restarted {
         match self.instance(slot, serial) {
             Some(instance) => match &instance.state {
                 State::Delayed(timer) if timer.ticket == ticket => {
                     instance.state = State::Restarting;
                 }
-                _ => return Ok(()),
+                _ => return Ok(None),
             },
-            None => return Ok(()),
+            None => return Ok(None),
         }
         log!(info, child = %self.instance_path(slot), "restarting after its delay");
-        self.restart_now(slot).await
+        self.restart_now(slot)
     }
 
     /// OTP's `try_again_restart`, ignored if the instance was terminated meanwhile.
-    async fn try_again(&mut self, slot: usize, serial: u64) -> Result<(), Stop> {
+    fn try_again(&mut self, slot: usize, serial: u64) -> Restarted {
         match self.instance(slot, serial) {
             Some(instance) if matches!(instance.state, State::Restarting) => {
-                self.restart(slot, Instant::now()).await
+                self.restart(slot, Instant::now())
             }
-            _ => Ok(()),
+            _ => Ok(None),
         }
     }
 
