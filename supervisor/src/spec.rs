@@ -134,6 +134,19 @@ pub struct SpecInfo {
     pub restart: Restart,
     /// How it is stopped.
     pub shutdown: Shutdown,
+    /// How long it waits before each restart: its own backoff, or else its supervisor's
+    /// default.
+    pub backoff: Backoff,
+    /// Whether its end may shut its supervisor down (see [`AutoShutdown`]).
+    pub significant: bool,
+    /// Its own restart limit, past which it is quarantined instead of restarted; `None`: it has
+    /// none (only its supervisor's intensity applies).
+    pub quarantine: Option<Intensity>,
+    /// How often it must call [`Context::heartbeat`](crate::Context::heartbeat); `None`: it is
+    /// not watched.
+    pub heartbeat: Option<Duration>,
+    /// How long its start may take; `None`: no limit.
+    pub start_timeout: Option<Duration>,
     /// What it runs.
     pub kind: SpecKind,
 }
@@ -471,12 +484,18 @@ impl ChildSpec {
 
     /// The spec as data, with every default filled in, for the child at `path` (OTP's
     /// `get_childspec`).
-    pub(crate) fn describe(&self, path: ChildPath) -> SpecInfo {
+    /// `default_backoff` is its supervisor's.
+    pub(crate) fn describe(&self, path: ChildPath, default_backoff: &Backoff) -> SpecInfo {
         SpecInfo {
             path,
             child_type: self.child_type(),
             restart: self.restart,
             shutdown: self.shutdown,
+            backoff: *self.own_backoff().unwrap_or(default_backoff),
+            significant: self.is_significant(),
+            quarantine: self.quarantine_limit(),
+            heartbeat: self.heartbeat_interval(),
+            start_timeout: self.start_limit(),
             kind: match &self.kind {
                 ChildKind::Worker(_) => SpecKind::Worker,
                 ChildKind::Supervisor(spec) => SpecKind::Supervisor {

@@ -375,3 +375,52 @@ async fn removed_children_are_not_brought_back_by_their_groups_restart() {
     assert_eq!(log.with_prefix("run app/deleted"), ["run app/deleted 0"]);
     tree.shutdown().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_childs_spec_shows_its_restart_control_with_its_supervisors_default_filled_in() {
+    let default = Backoff::fixed(Duration::from_millis(50));
+    let own = Backoff::exponential(Duration::from_millis(10), Duration::from_secs(1));
+    let tree = SupervisorSpec::new("app")
+        .backoff(default)
+        .auto_shutdown(AutoShutdown::AnySignificant)
+        .child(ChildSpec::from_value("plain", Idle))
+        .child(
+            ChildSpec::from_value("tuned", Idle)
+                .restart(Restart::Transient)
+                .significant(true)
+                .backoff(own)
+                .quarantine(3, Duration::from_secs(10))
+                .heartbeat(Duration::from_secs(1))
+                .start_timeout(Duration::from_secs(2)),
+        )
+        .start()
+        .await
+        .unwrap();
+
+    let plain = tree.child_spec("plain".into()).await.unwrap();
+    assert_eq!(
+        (
+            plain.backoff,
+            plain.significant,
+            plain.quarantine,
+            plain.heartbeat,
+            plain.start_timeout
+        ),
+        (default, false, None, None, None)
+    );
+    let tuned = tree.child_spec("tuned".into()).await.unwrap();
+    assert_eq!(
+        (tuned.restart, tuned.backoff, tuned.significant),
+        (Restart::Transient, own, true)
+    );
+    let quarantine = tuned.quarantine.expect("its quarantine limit");
+    assert_eq!(
+        (quarantine.max_restarts, quarantine.period),
+        (3, Duration::from_secs(10))
+    );
+    assert_eq!(
+        (tuned.heartbeat, tuned.start_timeout),
+        (Some(Duration::from_secs(1)), Some(Duration::from_secs(2)))
+    );
+    tree.shutdown().await.unwrap();
+}

@@ -122,9 +122,11 @@ impl Supervisor {
                 let _ = reply.send(result);
             }
             Op::Spec(reply) => {
-                let result = self
-                    .find(&target, depth)
-                    .map(|i| self.children[i].spec.describe(self.child_path(i)));
+                let result = self.find(&target, depth).map(|i| {
+                    self.children[i]
+                        .spec
+                        .describe(self.child_path(i), &self.backoff)
+                });
                 let _ = reply.send(result);
             }
             Op::Delete(reply) => {
