@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::runtime::child::Run;
+use crate::runtime::run::Run;
 
 use crate::error::{ChildError, TreeError};
 use crate::event::{EventBus, EventStream};

@@ -7,8 +7,8 @@ use crate::error::ChildError;
 use crate::handle::ask;
 use crate::path::{ChildKey, ChildPath};
 use crate::pool::{PoolHandle, PoolKey};
-use crate::runtime::child::Run;
 use crate::runtime::command::Op;
+use crate::runtime::run::Run;
 use crate::spec::{Restart, Shutdown};
 use tokio_util::sync::CancellationToken;
 

@@ -13,8 +13,9 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::time::Instant;
 
-use super::child::{self, Run, SpawnArgs, TaskHandle};
+use super::child::{self, SpawnArgs, TaskHandle};
 use super::mailbox::MailSender;
+use super::run::Run;
 use super::stop::{StopChain, StopLink};
 use crate::error::StartError;
 use crate::event::{EventBus, EventKind};

@@ -77,7 +77,7 @@ impl Drop for Entered<'_> {
 #[inline(always)]
 pub(crate) fn child_span(
     child_type: crate::spec::ChildType,
-    run: &crate::runtime::child::Run,
+    run: &crate::runtime::run::Run,
 ) -> Option<Box<Span>> {
     let generation = run.generation;
     Span::new(|| match child_type {

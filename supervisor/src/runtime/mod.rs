@@ -28,6 +28,7 @@ mod launch;
 pub(crate) mod log;
 pub(crate) mod mailbox;
 mod pool;
+pub(crate) mod run;
 mod stop;
 mod supervisor;
 mod watchdog;
@@ -47,8 +48,8 @@ use crate::exit::{ExitReason, Failure, FailureKind};
 use crate::handle::Tree;
 use crate::path::ChildPath;
 use crate::spec::SupervisorSpec;
-use child::Run;
 use mailbox::MailSender;
+use run::Run;
 
 /// Why a supervisor (or pool) must stop now.
 pub(crate) enum Stop {

@@ -20,7 +20,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
-use super::child::{Run, TaskHandle};
+use super::child::TaskHandle;
+use super::run::Run;
 use crate::event::{EventBus, EventKind};
 use crate::exit::ExitReason;
 use crate::spec::Shutdown;

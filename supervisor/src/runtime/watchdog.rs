@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::child::{self, Run, TaskHandle};
+use super::child::{self, TaskHandle};
 use super::command::Mail;
 use super::mailbox::MailSender;
+use super::run::Run;
 
 /// Watches `run` (at `slot`/`key` of the supervisor whose mailbox is `mailbox`).
 pub(crate) fn spawn(

@@ -5,9 +5,10 @@
 
 use std::sync::Arc;
 
-use super::super::child::{Run, TaskHandle};
+use super::super::child::TaskHandle;
 use super::super::delay::{ChildBackoff, Timer};
 use super::super::ended::LastFailure;
+use super::super::run::Run;
 use crate::spec::{ChildKind, Restart};
 
 /// One instance.

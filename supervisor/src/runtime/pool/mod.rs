@@ -16,7 +16,7 @@ mod instances;
 
 use instances::{Instance, Instances, State};
 
-use super::child::{ChildExit, Owner, Run, SpawnArgs, TaskHandle};
+use super::child::{ChildExit, SpawnArgs, TaskHandle};
 use super::command::{Command, InstanceStart, Mail, Op, PoolRequest};
 use super::delay::{self, Delays};
 use super::ended::{Reaper, report_exit};
@@ -24,6 +24,7 @@ use super::intensity::RestartWindow;
 use super::launch::{self, Launched, WaitFailed};
 use super::log::{self, log};
 use super::mailbox::{self, MailReceiver, MailSender};
+use super::run::{Owner, Run};
 use super::stop::{StopChain, StopLink};
 use super::{ReadyReply, Stop};
 use crate::backoff::Backoff;

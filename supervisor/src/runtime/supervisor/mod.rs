@@ -13,12 +13,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use super::child::{Owner, Run, TaskHandle};
+use super::child::TaskHandle;
 use super::command::Mail;
 use super::delay::{ChildBackoff, Delays, Timer};
 use super::ended::{LastFailure, Reaper};
 use super::intensity::RestartWindow;
 use super::mailbox::{self, MailReceiver, MailSender};
+use super::run::{Owner, Run};
 use super::{ReadyReply, Stop};
 use crate::backoff::{Backoff, Random};
 use crate::error::StartError;

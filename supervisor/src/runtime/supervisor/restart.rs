@@ -12,10 +12,11 @@ use crate::event::EventKind;
 use crate::exit::{ExitReason, Failure, FailureKind};
 use crate::path::ChildPath;
 use crate::runtime::Stop;
-use crate::runtime::child::{ChildExit, Run};
+use crate::runtime::child::ChildExit;
 use crate::runtime::command::Mail;
 use crate::runtime::ended::report_exit;
 use crate::runtime::intensity::RestartWindow;
+use crate::runtime::run::Run;
 use crate::spec::{AutoShutdown, Restart, Strategy};
 
 impl Supervisor {

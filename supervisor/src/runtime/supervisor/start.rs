@@ -10,8 +10,9 @@ use super::{Running, State, Supervisor};
 use crate::error::StartError;
 use crate::event::EventKind;
 use crate::exit::Failure;
-use crate::runtime::child::{Run, SpawnArgs, TaskHandle};
+use crate::runtime::child::{SpawnArgs, TaskHandle};
 use crate::runtime::launch::{self, Launched, WaitFailed, WaitOn};
+use crate::runtime::run::Run;
 use crate::runtime::{delay, watchdog};
 use crate::spec::{ChildKind, Restart};
 

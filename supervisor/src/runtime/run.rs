@@ -1,0 +1,604 @@
+//! The state one run of a child shares with its supervisor ([`Run`]): whether it is asked to
+//! stop and who waits for that, its part in a stop ([`Link`]) and the reason it ended, its
+//! name under its supervisor ([`Owner`]), and the extras few runs use (a token, readiness, a
+//! heartbeat), made on first demand.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+use std::task::{Context, Poll, Waker};
+
+use tokio::sync::Notify;
+use tokio::sync::futures::Notified;
+use tokio_util::sync::CancellationToken;
+
+use super::command::Mail;
+use super::mailbox::MailSender;
+use super::stop::StopChain;
+use crate::exit::ExitReason;
+use crate::path::ChildPath;
+
+/// What one run of a child shares with its supervisor: who it is, the request to stop, and its
+/// place in a stop in progress. One allocation per start, which `Context` clones cheaply; it is
+/// kept small (120 bytes), as every idle child holds one.
+pub(crate) struct Run {
+    /// The supervisor and the child's name: the full path is only joined when asked for.
+    owner: Option<Arc<Owner>>,
+    name: RunName,
+    pub(crate) generation: u64,
+    pub(crate) restarts: u64,
+    stop_requested: AtomicBool,
+    /// Whether the extras hold something a stop request must reach: a waiter in their
+    /// `Notify`, a token or a mailbox. Set after that is in place, and read by a request after
+    /// it set its flag (both sequentially consistent): either the request sees it, or the
+    /// side that set it sees the request.
+    attached: AtomicBool,
+    /// Whether a waiter holds `stop_slot`.
+    slot_held: AtomicBool,
+    /// The one waiter most runs have (the worker awaiting `Context::shutdown_requested`) waits
+    /// here: a waker in a slot, far cheaper to register and to wake than a place in a list.
+    stop_slot: Mutex<Option<Waker>>,
+    link: Mutex<Link>,
+    extras: OnceLock<Box<Extras>>,
+}
+
+/// The parts of a run that few runs use, made on first demand.
+#[derive(Default)]
+struct Extras {
+    /// The joined path, for events, logs and `Context::path`.
+    path: OnceLock<ChildPath>,
+    /// Where waiters for the stop request beyond the first (clones of the `Context` in other
+    /// tasks) wait.
+    notify: Notify,
+    /// For a worker that hands a token to tasks of its own.
+    token: OnceLock<CancellationToken>,
+    /// A supervisor's mailbox, where a stop request is also posted.
+    mailbox: OnceLock<MailSender>,
+    /// Set by `Context::ready`.
+    ready: AtomicBool,
+    /// Wakes whoever waits for the run to be ready, when it is or when the run ends.
+    ready_changed: Notify,
+    /// When the run last called `Context::heartbeat`.
+    last_beat: Mutex<Option<tokio::time::Instant>>,
+}
+
+/// What a supervisor shares with every run of its children: one reference count per start.
+pub(crate) struct Owner {
+    pub(crate) path: ChildPath,
+    /// Where a run that ends by itself reports its exit.
+    pub(crate) mailbox: MailSender,
+    /// The root supervisor's mailbox, where a worker's requests about its tree go.
+    pub(crate) root: MailSender,
+}
+
+impl Owner {
+    /// The owner of the children of the supervisor (or pool) whose own run is `run` and whose
+    /// mailbox is `mailbox`.
+    pub(crate) fn of(run: &Run, mailbox: &MailSender) -> Arc<Owner> {
+        let root = match &run.owner {
+            Some(parent) => parent.root.clone(),
+            // The root supervisor itself.
+            None => mailbox.clone(),
+        };
+        Arc::new(Owner {
+            path: run.path().clone(),
+            mailbox: mailbox.clone(),
+            root,
+        })
+    }
+}
+
+/// Completes once its run is asked to stop. A named future rather than an `async fn`: it is
+/// part of every idle worker's state, and this keeps it at three words.
+pub(crate) struct StopRequested<'a> {
+    run: &'a Run,
+    wait: Wait<'a>,
+}
+
+enum Wait<'a> {
+    /// Not polled yet.
+    Unpolled,
+    /// Holds the run's waker slot.
+    Slot,
+    /// Another waiter holds the slot: this one waits in the run's `Notify` (boxed: a
+    /// `Notified` is eight words, and only a second waiter needs one).
+    Listed(Pin<Box<Notified<'a>>>),
+    Done,
+}
+
+impl Future for StopRequested<'_> {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        if matches!(this.wait, Wait::Done) {
+            return Poll::Ready(());
+        }
+        if !this.run.is_stop_requested() {
+            if matches!(this.wait, Wait::Unpolled) {
+                this.wait = if this.run.hold_slot() {
+                    Wait::Slot
+                } else {
+                    // Made before `attached` is set: a request that sees it notifies this one.
+                    let notified = Box::pin(this.run.extras().notify.notified());
+                    this.run.attach();
+                    Wait::Listed(notified)
+                };
+            }
+            let notified = match &mut this.wait {
+                Wait::Slot => {
+                    this.run.park_in_slot(cx.waker());
+                    false
+                }
+                Wait::Listed(notified) => notified.as_mut().poll(cx).is_ready(),
+                Wait::Unpolled | Wait::Done => false,
+            };
+            // Read again now that the waiter is registered: a request made in between set the
+            // flag before it looked for waiters.
+            if !notified && !this.run.is_stop_requested() {
+                return Poll::Pending;
+            }
+        }
+        // The stop was requested: the request takes the waker out of the slot (after setting
+        // the flag it locks the slot), so the slot is only handed on, without its lock.
+        if let Wait::Slot = std::mem::replace(&mut this.wait, Wait::Done) {
+            this.run.hand_on_slot();
+        }
+        Poll::Ready(())
+    }
+}
+
+impl StopRequested<'_> {
+    /// Gives the slot or the list place up, for another waiter.
+    fn leave(&mut self) {
+        if let Wait::Slot = std::mem::replace(&mut self.wait, Wait::Done) {
+            self.run.release_slot();
+        }
+    }
+}
+
+impl Drop for StopRequested<'_> {
+    fn drop(&mut self) {
+        self.leave();
+    }
+}
+
+/// A run's part in a chained stop (see [`StopChain`]).
+pub(crate) enum Link {
+    /// Running, not in a stop.
+    Free,
+    /// In a stop, at this position: when the run ends it passes the stop on. Once its
+    /// supervisor aborts it (`killed`), it is killed, whatever it reports (see
+    /// [`Run::ended`]).
+    Chained {
+        chain: Weak<StopChain>,
+        k: usize,
+        killed: bool,
+    },
+    /// The run has ended, for this reason.
+    Ended(ExitReason),
+}
+
+/// A run's own name: a declared child's (shared with its spec), or a pool instance's serial,
+/// written out only when a path is asked for (no allocation per instance). As small as the
+/// name alone: the serial sits where the name's length would be.
+enum RunName {
+    Child(Arc<str>),
+    Instance(u64),
+}
+
+impl RunName {
+    fn is(&self, other: &RunName) -> bool {
+        match (self, other) {
+            (RunName::Child(a), RunName::Child(b)) => Arc::ptr_eq(a, b),
+            (RunName::Instance(a), RunName::Instance(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+impl Run {
+    /// A run of the root supervisor.
+    pub(crate) fn root(path: ChildPath) -> Arc<Self> {
+        let extras = Extras {
+            path: OnceLock::from(path.clone()),
+            ..Extras::default()
+        };
+        Arc::new(Run::build(
+            None,
+            RunName::Child(path.name().into()),
+            OnceLock::from(Box::new(extras)),
+            0,
+            0,
+        ))
+    }
+
+    /// A run of the child `name` of the supervisor `owner`.
+    fn of_child(owner: &Arc<Owner>, name: RunName, generation: u64, restarts: u64) -> Self {
+        Run::build(
+            Some(owner.clone()),
+            name,
+            OnceLock::new(),
+            generation,
+            restarts,
+        )
+    }
+
+    /// A run of the child `name` of the supervisor `owner`, in the allocation of `spare` if
+    /// nothing else holds it any more: a restarted child's previous run, whose task has ended.
+    pub(crate) fn new_in(
+        spare: Option<Arc<Run>>,
+        owner: &Arc<Owner>,
+        name: &Arc<str>,
+        generation: u64,
+        restarts: u64,
+    ) -> Arc<Self> {
+        if let Some(mut spare) = spare
+            && let Some(run) = Arc::get_mut(&mut spare)
+        {
+            if matches!(&run.name, RunName::Child(own) if Arc::ptr_eq(own, name)) {
+                run.restart(generation, restarts);
+            } else {
+                *run = Run::of_child(owner, RunName::Child(name.clone()), generation, restarts);
+            }
+            return spare;
+        }
+        Arc::new(Run::of_child(
+            owner,
+            RunName::Child(name.clone()),
+            generation,
+            restarts,
+        ))
+    }
+
+    /// A run of the pool instance `serial` of the pool `owner`, in the allocation of `spare`
+    /// when it can (see [`new_in`](Self::new_in)).
+    pub(crate) fn new_instance_in(
+        spare: Option<Arc<Run>>,
+        owner: &Arc<Owner>,
+        serial: u64,
+        generation: u64,
+        restarts: u64,
+    ) -> Arc<Self> {
+        let name = RunName::Instance(serial);
+        if let Some(mut spare) = spare
+            && let Some(run) = Arc::get_mut(&mut spare)
+        {
+            if run.name.is(&name) {
+                run.restart(generation, restarts);
+            } else {
+                *run = Run::of_child(owner, name, generation, restarts);
+            }
+            return spare;
+        }
+        Arc::new(Run::of_child(owner, name, generation, restarts))
+    }
+
+    /// Makes an ended run of a child, which nothing else holds, its next run. The owner and
+    /// name stay (not cloned again: every reference count is an atomic operation on the
+    /// restart path), and so do the joined path and the allocation of the extras.
+    #[inline]
+    fn restart(&mut self, generation: u64, restarts: u64) {
+        self.generation = generation;
+        self.restarts = restarts;
+        *self.stop_requested.get_mut() = false;
+        *self.attached.get_mut() = false;
+        *self.slot_held.get_mut() = false;
+        *self
+            .stop_slot
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner) = None;
+        *self.link.get_mut().unwrap_or_else(PoisonError::into_inner) = Link::Free;
+        if let Some(extras) = self.extras.get_mut() {
+            **extras = Extras {
+                path: std::mem::take(&mut extras.path),
+                ..Extras::default()
+            };
+        }
+    }
+
+    fn build(
+        owner: Option<Arc<Owner>>,
+        name: RunName,
+        extras: OnceLock<Box<Extras>>,
+        generation: u64,
+        restarts: u64,
+    ) -> Self {
+        Run {
+            owner,
+            name,
+            generation,
+            restarts,
+            stop_requested: AtomicBool::new(false),
+            attached: AtomicBool::new(false),
+            slot_held: AtomicBool::new(false),
+            stop_slot: Mutex::default(),
+            link: Mutex::new(Link::Free),
+            extras,
+        }
+    }
+
+    fn extras(&self) -> &Extras {
+        self.extras.get_or_init(Box::default)
+    }
+
+    /// The child's full path.
+    pub(crate) fn path(&self) -> &ChildPath {
+        self.extras()
+            .path
+            .get_or_init(|| match (&self.owner, &self.name) {
+                (Some(owner), RunName::Child(name)) => owner.path.join(name),
+                (Some(owner), RunName::Instance(serial)) => owner.path.join(serial.to_string()),
+                (None, RunName::Child(name)) => ChildPath::root(name),
+                // Not reached: only a pool's children are instances.
+                (None, RunName::Instance(serial)) => ChildPath::root(serial.to_string()),
+            })
+    }
+
+    /// The supervisor (or pool) of this run; `None` for the root supervisor's.
+    pub(crate) fn owner(&self) -> Option<&Arc<Owner>> {
+        self.owner.as_ref()
+    }
+
+    /// The child's own name.
+    pub(crate) fn name(&self) -> &str {
+        match &self.name {
+            RunName::Child(name) => name,
+            // Written out with the path, on first demand.
+            RunName::Instance(_) => self.path().name(),
+        }
+    }
+
+    /// Asks the run to stop: `Context::shutdown_requested` completes and its token is cancelled.
+    pub(crate) fn request_stop(&self) {
+        self.stop_requested.store(true, Ordering::SeqCst);
+        // Taken under the slot's lock, after the flag: a waiter that registers later reads the
+        // flag after its own lock, so it sees the request.
+        let waker = self.lock_slot().take();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        if !self.attached.load(Ordering::SeqCst) {
+            return;
+        }
+        // Made before `attached` was set.
+        let Some(extras) = self.extras.get() else {
+            return;
+        };
+        extras.notify.notify_waiters();
+        if let Some(token) = extras.token.get() {
+            token.cancel();
+        }
+        if let Some(mailbox) = extras.mailbox.get() {
+            let _ = mailbox.send(Mail::Stop);
+        }
+    }
+
+    /// Makes this a supervisor's run: a stop request is posted to its mailbox too, so its main
+    /// loop waits on its mailbox alone. A request made before is seen by
+    /// [`is_stop_requested`](Self::is_stop_requested).
+    pub(crate) fn post_stop_to(&self, mailbox: MailSender) {
+        let _ = self.extras().mailbox.set(mailbox);
+        self.attach();
+    }
+
+    /// Something a stop request must reach is now in the extras (see `attached`).
+    fn attach(&self) {
+        self.attached.store(true, Ordering::SeqCst);
+    }
+
+    /// A supervisor's mailbox, once its run has one.
+    pub(crate) fn mailbox(&self) -> Option<&MailSender> {
+        self.extras.get()?.mailbox.get()
+    }
+
+    pub(crate) fn is_stop_requested(&self) -> bool {
+        self.stop_requested.load(Ordering::SeqCst)
+    }
+
+    /// Completes once the run is asked to stop.
+    pub(crate) fn stop_requested(&self) -> StopRequested<'_> {
+        StopRequested {
+            run: self,
+            wait: Wait::Unpolled,
+        }
+    }
+
+    fn lock_slot(&self) -> std::sync::MutexGuard<'_, Option<Waker>> {
+        self.stop_slot
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Takes the waker slot for a waiter, unless another waiter holds it.
+    fn hold_slot(&self) -> bool {
+        !self.slot_held.swap(true, Ordering::Acquire)
+    }
+
+    /// Leaves the waker of the slot's holder, as of its latest poll.
+    fn park_in_slot(&self, waker: &Waker) {
+        let mut slot = self.lock_slot();
+        match &mut *slot {
+            Some(parked) if parked.will_wake(waker) => {}
+            parked => *parked = Some(waker.clone()),
+        }
+    }
+
+    /// Gives the slot up once the stop was requested: no waiter parks after that (each sees
+    /// the flag first), and the request takes whatever waker is left.
+    fn hand_on_slot(&self) {
+        self.slot_held.store(false, Ordering::Release);
+    }
+
+    fn release_slot(&self) {
+        let waker = self.lock_slot().take();
+        self.slot_held.store(false, Ordering::Release);
+        // Dropped outside the lock: a waker's drop may free its task.
+        drop(waker);
+    }
+
+    /// A token cancelled with the stop request.
+    pub(crate) fn token(&self) -> &CancellationToken {
+        let token = self.extras().token.get_or_init(CancellationToken::new);
+        self.attach();
+        // A request made while the token was being created may not have seen it.
+        if self.is_stop_requested() {
+            token.cancel();
+        }
+        token
+    }
+
+    /// The run says it is ready (`Context::ready`).
+    pub(crate) fn mark_ready(&self) {
+        let extras = self.extras();
+        extras.ready.store(true, Ordering::SeqCst);
+        extras.ready_changed.notify_waiters();
+    }
+
+    /// The run is alive (`Context::heartbeat`).
+    pub(crate) fn beat(&self) {
+        *self
+            .extras()
+            .last_beat
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(tokio::time::Instant::now());
+    }
+
+    /// When the run last beat, if it has.
+    pub(crate) fn last_beat(&self) -> Option<tokio::time::Instant> {
+        *self
+            .extras
+            .get()?
+            .last_beat
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the run said it is ready.
+    pub(crate) fn is_ready(&self) -> bool {
+        self.extras
+            .get()
+            .is_some_and(|e| e.ready.load(Ordering::SeqCst))
+    }
+
+    /// Completes when the run says it is ready or ends (register it with `enable` before
+    /// checking either).
+    pub(crate) fn ready_changed(&self) -> Notified<'_> {
+        self.extras().ready_changed.notified()
+    }
+
+    /// How the run ended, if it has.
+    pub(crate) fn ended_reason(&self) -> Option<ExitReason> {
+        match &*self.link.lock().unwrap_or_else(PoisonError::into_inner) {
+            Link::Ended(reason) => Some(reason.clone()),
+            Link::Free | Link::Chained { .. } => None,
+        }
+    }
+
+    /// Puts the run into a chained stop at position `k`, or tells why it has already ended.
+    /// `killed`: it will be aborted at once (a brutal stop), not asked.
+    pub(crate) fn chain(
+        &self,
+        chain: Weak<StopChain>,
+        k: usize,
+        killed: bool,
+    ) -> Result<(), ExitReason> {
+        let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Link::Ended(reason) = &*link {
+            return Err(reason.clone());
+        }
+        *link = Link::Chained { chain, k, killed };
+        Ok(())
+    }
+
+    /// The run in a stop is about to be aborted, its shutdown timeout having run out: from
+    /// now on its end is a kill (see [`ended`](Self::ended)).
+    pub(crate) fn killed(&self) {
+        let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Link::Chained { killed, .. } = &mut *link {
+            *killed = true;
+        }
+    }
+
+    /// The run has ended: its reason is kept here, where its supervisor takes it when it
+    /// handles the exit (or a later stop, or a join, reads it), and handed to the stop chain
+    /// it is in, which asks the next child. Tells whether the run was not being stopped, so
+    /// that its exit goes to its supervisor's mailbox.
+    ///
+    /// A run its supervisor aborted ends as killed, even if it returned from the poll that was
+    /// in progress when it was aborted (a blocking poll cannot be interrupted, and an abort
+    /// only takes effect when the poll returns): it returned too late. A failure stays the
+    /// reason, as it tells more.
+    pub(crate) fn ended(&self, reason: ExitReason) -> bool {
+        let not_stopped = self.end_link(reason);
+        // A start waiting for the run to be ready learns that it never will be.
+        if let Some(extras) = self.extras.get() {
+            extras.ready_changed.notify_waiters();
+        }
+        not_stopped
+    }
+
+    fn end_link(&self, reason: ExitReason) -> bool {
+        let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
+        match std::mem::replace(&mut *link, Link::Free) {
+            Link::Chained { chain, k, killed } => {
+                let reason = match reason {
+                    ExitReason::Normal | ExitReason::Shutdown if killed => ExitReason::Killed,
+                    reason => reason,
+                };
+                *link = Link::Ended(reason.clone());
+                drop(link);
+                if let Some(chain) = chain.upgrade() {
+                    chain.ended(k, reason);
+                }
+                false
+            }
+            Link::Free | Link::Ended(_) => {
+                *link = Link::Ended(reason);
+                true
+            }
+        }
+    }
+
+    /// How the run ended, taken out of it by its supervisor: without a lock nor a copy when
+    /// nothing else holds the run any more (its task has finished), as is usual by the time
+    /// the supervisor reads the exit.
+    pub(crate) fn take_exit_reason(this: &mut Arc<Run>) -> ExitReason {
+        let Some(run) = Arc::get_mut(this) else {
+            return this.exit_reason();
+        };
+        let link = run.link.get_mut().unwrap_or_else(PoisonError::into_inner);
+        match std::mem::replace(link, Link::Free) {
+            Link::Ended(reason) => reason,
+            // Not reached: the exit is reported after the reason is kept.
+            Link::Free | Link::Chained { .. } => ExitReason::Killed,
+        }
+    }
+
+    /// How the run ended, once its task has been joined (a task's output is `()`: the reason
+    /// is kept once, here).
+    pub(crate) fn exit_reason(&self) -> ExitReason {
+        match &*self.link.lock().unwrap_or_else(PoisonError::into_inner) {
+            Link::Ended(reason) => reason.clone(),
+            // Not reached: a task reports its end before it completes, even when aborted.
+            Link::Free | Link::Chained { .. } => ExitReason::Killed,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_idle_childs_run_state_and_wait_stay_small() {
+        // Every idle child holds one run (in a 144-byte malloc block at 120 bytes) and one
+        // `shutdown_requested` future in its worker's state.
+        let size = std::mem::size_of::<Run>();
+        assert!(size <= 120, "a run's shared state takes {size} bytes");
+        let run = Run::root(ChildPath::root("t"));
+        let size = std::mem::size_of_val(&run.stop_requested());
+        assert!(size <= 24, "a wait for the stop request takes {size} bytes");
+    }
+}
