@@ -11,11 +11,11 @@ use std::time::Duration;
 use crate::backoff::Backoff;
 use crate::error::SpecError;
 use crate::event::{EventBus, EventStream};
-use crate::exit::{ExitReason, Failure, ShutdownReason};
+use crate::exit::ExitReason;
 use crate::path::ChildPath;
 use crate::pool::{PoolChild, PoolSettings};
-use crate::runtime::child::{self, SpawnArgs, TaskHandle};
-use crate::worker::{Context, Ignore, Worker};
+use crate::runtime::worker_start::{WorkerStart, worker_start};
+use crate::worker::Worker;
 
 /// When a child is restarted after it exits (OTP's `restart`).
 ///
@@ -256,74 +256,6 @@ pub(crate) enum ChildKind {
 /// The future of one run of a child, from its first poll to its exit.
 pub(crate) type ChildFuture = Pin<Box<dyn Future<Output = ExitReason> + Send>>;
 
-/// How one run of a worker starts, built from the spec's factory for every start.
-#[derive(Clone)]
-pub(crate) enum WorkerStart {
-    /// Spawns the run's task at once; the worker's future lives in it, unboxed. Fails if the
-    /// factory panics.
-    Spawn(Arc<dyn Fn(SpawnArgs) -> Result<TaskHandle, Failure> + Send + Sync>),
-    /// Runs the init phase in the caller, the supervisor, which waits for it before it starts
-    /// the next sibling anyway; then spawns the run phase (see [`InitFuture`]). Fails if the
-    /// factory panics.
-    Init(Arc<dyn Fn(SpawnArgs) -> Result<InitFuture, Failure> + Send + Sync>),
-    /// Starts as the inner start, then waits until the run says it is ready
-    /// ([`Context::ready`]) or ends ([`Worker::SIGNALS_READY`]).
-    Ready(Box<WorkerStart>),
-}
-
-impl WorkerStart {
-    fn has_init(&self) -> bool {
-        match self {
-            WorkerStart::Spawn(_) => false,
-            WorkerStart::Init(_) => true,
-            WorkerStart::Ready(inner) => inner.has_init(),
-        }
-    }
-}
-
-/// A worker's init phase, followed by the spawn of its run phase: the run's task once the init
-/// succeeded, or how the run ended without one (its init failed or panicked, or it was asked to
-/// stop during its init).
-pub(crate) type InitFuture = Pin<Box<dyn Future<Output = Result<TaskHandle, InitEnd>> + Send>>;
-
-/// How an init phase ended without a run phase.
-pub(crate) enum InitEnd {
-    /// The run ended: its init failed or panicked, or it was asked to stop meanwhile.
-    Ended(ExitReason),
-    /// The worker decided not to run ([`Ignore`], OTP's `ignore`).
-    Ignored,
-}
-
-impl From<ExitReason> for InitEnd {
-    fn from(reason: ExitReason) -> Self {
-        InitEnd::Ended(reason)
-    }
-}
-
-/// A worker's run phase. Not an `async fn`: its arguments would be kept twice in the future
-/// (as arguments and as locals), which would no longer fit tokio's 256-byte task cell.
-#[allow(clippy::manual_async_fn)] // On purpose, see above.
-pub(crate) fn run_phase<W: Worker>(
-    mut worker: W,
-    ctx: Context,
-) -> impl Future<Output = ExitReason> + Send {
-    async move {
-        let reason = match worker.run(&ctx).await {
-            Ok(()) if ctx.is_shutdown_requested() => ExitReason::Shutdown,
-            Ok(()) => ExitReason::Normal,
-            Err(error) => match error.downcast::<ShutdownReason>() {
-                Ok(shutdown) => ExitReason::ShutdownWith(*shutdown),
-                Err(error) => ExitReason::Failed(Failure::from_boxed(error)),
-            },
-        };
-        // The worker goes now, its panic caught: it must not hide how the run ended.
-        match child::caught(move || drop(worker)) {
-            Ok(()) => reason,
-            Err(panic) => reason.then_drop_panicked(panic),
-        }
-    }
-}
-
 impl ChildSpec {
     /// A worker child; `factory` builds a fresh worker for every start and restart. The restart
     /// policy and shutdown default to the worker's [`Worker::RESTART`] and [`Worker::SHUTDOWN`].
@@ -417,7 +349,7 @@ impl ChildSpec {
         self
     }
 
-    /// Expects the child's run to call [`Context::heartbeat`] at least once per `interval`
+    /// Expects the child's run to call [`Context::heartbeat`](crate::Context::heartbeat) at least once per `interval`
     /// (the first beat is due one interval after it started): a run that misses it is stopped
     /// with its shutdown as unresponsive ([`FailureKind::Unresponsive`]) and restarted by its
     /// policy, as after any failure.
@@ -552,77 +484,6 @@ impl ChildSpec {
             ChildKind::Supervisor(spec) => spec.validate_from(path.clone()),
             _ => Ok(()),
         }
-    }
-}
-
-/// How the runs of a worker built by `factory` start: spawned at once, or through an init
-/// phase that the supervisor waits for.
-pub(crate) fn worker_start<W, F>(factory: F) -> WorkerStart
-where
-    W: Worker,
-    F: Fn() -> W + Send + Sync + 'static,
-{
-    worker_start_with(move || child::caught(&factory))
-}
-
-/// How the runs of a worker made by `make` start (see [`worker_start`]); `make` fails the
-/// start with its failure.
-pub(crate) fn worker_start_with<W, F>(make: F) -> WorkerStart
-where
-    W: Worker,
-    F: Fn() -> Result<W, Failure> + Send + Sync + 'static,
-{
-    let start = worker_phases(make);
-    if W::SIGNALS_READY {
-        return WorkerStart::Ready(Box::new(start));
-    }
-    start
-}
-
-/// The init and run phases of a worker made by `make`.
-fn worker_phases<W, F>(make: F) -> WorkerStart
-where
-    W: Worker,
-    F: Fn() -> Result<W, Failure> + Send + Sync + 'static,
-{
-    if W::HAS_INIT {
-        WorkerStart::Init(Arc::new(
-            move |args: SpawnArgs| -> Result<InitFuture, Failure> {
-                let mut worker = make()?;
-                let phase = async move {
-                    let ctx = Context::new(args.run.clone());
-                    let init = child::InSpan::new(args.span.as_deref(), worker.init(&ctx)).await;
-                    let ended = match init {
-                        Ok(()) if !ctx.is_shutdown_requested() => {
-                            return Ok(child::spawn(run_phase(worker, ctx), args));
-                        }
-                        Ok(()) => InitEnd::Ended(ExitReason::Shutdown),
-                        Err(error) if error.is::<Ignore>() => InitEnd::Ignored,
-                        Err(error) => {
-                            InitEnd::Ended(ExitReason::Failed(Failure::from_boxed(error)))
-                        }
-                    };
-                    // The worker goes now, its panic caught: it must not hide how the init
-                    // ended.
-                    match child::caught(move || drop(worker)) {
-                        Ok(()) => Err(ended),
-                        Err(panic) => Err(InitEnd::Ended(match ended {
-                            InitEnd::Ended(reason) => reason.then_drop_panicked(panic),
-                            InitEnd::Ignored => ExitReason::Failed(panic),
-                        })),
-                    }
-                };
-                // It runs in the supervisor's task: a panic in the init phase, or in the
-                // worker's `Drop` after a failed one, is the child's failed start.
-                Ok(Box::pin(child::Caught::new(phase)))
-            },
-        ))
-    } else {
-        WorkerStart::Spawn(Arc::new(move |args: SpawnArgs| {
-            let worker = make()?;
-            let ctx = Context::new(args.run.clone());
-            Ok(child::spawn(run_phase(worker, ctx), args))
-        }))
     }
 }
 

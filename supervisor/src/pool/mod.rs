@@ -18,10 +18,8 @@ use crate::error::SpecError;
 use crate::exit::{Failure, FailureKind};
 use crate::path::ChildPath;
 use crate::runtime::mailbox::MailSender;
-use crate::spec::{
-    ChildKind, ChildSpec, ChildType, Intensity, Restart, Shutdown, SupervisorSpec, worker_start,
-    worker_start_with,
-};
+use crate::runtime::worker_start::{worker_start, worker_start_with};
+use crate::spec::{ChildKind, ChildSpec, ChildType, Intensity, Restart, Shutdown, SupervisorSpec};
 use crate::worker::Worker;
 
 /// How many independent partitions a pool runs as (Elixir's `PartitionSupervisor`).

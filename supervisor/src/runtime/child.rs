@@ -279,7 +279,8 @@ mod tests {
     #[test]
     fn a_workers_task_fits_in_tokios_smallest_task_cell() {
         let run = Run::root(ChildPath::root("t"));
-        let fut = crate::spec::run_phase(Idle([0; 3]), WorkerContext::new(run.clone()));
+        let fut =
+            crate::runtime::worker_start::run_phase(Idle([0; 3]), WorkerContext::new(run.clone()));
         let task = ChildTask {
             fut: Some(fut),
             end: Some(End {

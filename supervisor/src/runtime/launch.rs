@@ -17,13 +17,12 @@ use super::child::{self, SpawnArgs, TaskHandle};
 use super::mailbox::MailSender;
 use super::run::Run;
 use super::stop::{StopChain, StopLink};
+use super::worker_start::{InitEnd, InitFuture, WorkerStart};
 use crate::error::StartError;
 use crate::event::{EventBus, EventKind};
 use crate::exit::{ExitReason, Failure, FailureKind};
 use crate::pool::{PoolChild, PoolKind};
-use crate::spec::{
-    ChildKind, ChildSpec, InitEnd, InitFuture, Restart, Shutdown, SupervisorSpec, WorkerStart,
-};
+use crate::spec::{ChildKind, ChildSpec, Restart, Shutdown, SupervisorSpec};
 
 /// A start after its part that needs no waiting.
 pub(crate) enum Launched {

@@ -32,6 +32,7 @@ pub(crate) mod run;
 mod stop;
 mod supervisor;
 mod watchdog;
+pub(crate) mod worker_start;
 
 use std::future::Future;
 use std::pin::Pin;
