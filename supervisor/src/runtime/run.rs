@@ -576,6 +576,14 @@ impl Run {
         }
     }
 
+    /// Whether the run has ended (its reason is kept).
+    pub(crate) fn has_ended(&self) -> bool {
+        matches!(
+            *self.link.lock().unwrap_or_else(PoisonError::into_inner),
+            Link::Ended(_)
+        )
+    }
+
     /// How the run ended, once its task has been joined (a task's output is `()`: the reason
     /// is kept once, here).
     pub(crate) fn exit_reason(&self) -> ExitReason {

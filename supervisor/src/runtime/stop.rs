@@ -15,6 +15,7 @@
 //! when one fires, the runs with that timeout still running are aborted. Each run's end counts
 //! down the ones left, and the last wakes the supervisor.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use tokio::sync::Notify;
@@ -51,6 +52,10 @@ pub(crate) struct StopChain {
     /// Each child's exit is announced as it happens, so the events keep the stop order.
     events: EventBus,
     state: Mutex<ChainState>,
+    /// How many runs have not ended yet (a stop of all at once): counted down without the
+    /// lock, so that runs ending at once on several threads do not queue on it. How each ended
+    /// is kept in its run.
+    left: AtomicUsize,
     /// Wakes the supervisor: the chain is done, or its child being stopped has a nearer
     /// deadline than the one the supervisor waits for.
     progress: Notify,
@@ -61,16 +66,12 @@ pub(crate) struct StopChain {
 struct ChainState {
     /// The position of the child being stopped; `links.len()` once all have ended.
     head: usize,
-    /// How each run ended, once it has.
-    ended: Vec<Option<ExitReason>>,
     /// When the child at `head` was asked to stop.
     asked_at: Instant,
     /// Whether the child at `head` was aborted after its timeout.
     killed: bool,
     /// The deadline the supervisor's timer is set for, if any.
     armed: Option<Instant>,
-    /// How many runs have not ended yet (a stop of all at once).
-    left: usize,
 }
 
 /// What to do to the child at the head, done outside the lock.
@@ -88,7 +89,7 @@ impl StopChain {
         let ask = chain.advance(&mut chain.lock(), false);
         chain.act(ask);
         chain.keep_time().await;
-        std::mem::take(&mut chain.lock().ended)
+        chain.reasons()
     }
 
     /// Stops `links` all at once and returns once every one of their runs has ended, with how
@@ -116,7 +117,7 @@ impl StopChain {
             }
         }
         chain.keep_time_concurrently().await;
-        std::mem::take(&mut chain.lock().ended)
+        chain.reasons()
     }
 
     fn new(links: Vec<StopLink>, events: &EventBus, concurrent: bool) -> Arc<StopChain> {
@@ -127,12 +128,11 @@ impl StopChain {
             events: events.clone(),
             state: Mutex::new(ChainState {
                 head: 0,
-                ended: std::iter::repeat_with(|| None).take(n).collect(),
                 asked_at: Instant::now(),
                 killed: false,
                 armed: None,
-                left: n,
             }),
+            left: AtomicUsize::new(n),
             progress: Notify::new(),
             concurrent,
         })
@@ -142,19 +142,25 @@ impl StopChain {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// How each run ended, in the order of the links (all have, once the stop is over).
+    fn reasons(&self) -> Vec<Option<ExitReason>> {
+        self.links
+            .iter()
+            .map(|link| Some(link.run.exit_reason()))
+            .collect()
+    }
+
     /// The run at position `k` has ended; if it was the one being stopped, asks the next.
     pub(crate) fn ended(&self, k: usize, reason: ExitReason) {
-        self.announce(k, reason.clone());
+        self.announce(k, reason);
+        if self.concurrent {
+            if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
+                self.progress.notify_one();
+            }
+            return;
+        }
         let ask = {
             let mut state = self.lock();
-            state.ended[k] = Some(reason);
-            if self.concurrent {
-                state.left -= 1;
-                if state.left == 0 {
-                    self.progress.notify_one();
-                }
-                return;
-            }
             if state.head != k {
                 return;
             }
@@ -180,18 +186,13 @@ impl StopChain {
             if head == self.links.len() {
                 return Ask::Done;
             }
-            if state.ended[head].is_none() {
-                let link = &self.links[head];
-                let brutal = link.shutdown == Shutdown::Brutal;
-                match link.run.chain(self.me.clone(), head, brutal) {
-                    Ok(()) => break,
-                    // It ended by itself before its turn (its exit message, which the
-                    // supervisor may still read, is ignored: the child is no longer running).
-                    Err(reason) => {
-                        self.announce(head, reason.clone());
-                        state.ended[head] = Some(reason);
-                    }
-                }
+            let link = &self.links[head];
+            let brutal = link.shutdown == Shutdown::Brutal;
+            match link.run.chain(self.me.clone(), head, brutal) {
+                Ok(()) => break,
+                // It ended by itself before its turn (its exit message, which the supervisor
+                // may still read, is ignored: the child is no longer running).
+                Err(reason) => self.announce(head, reason),
             }
             state.head += 1;
         }
@@ -280,7 +281,7 @@ impl StopChain {
         let mut limits = limits.into_iter();
         let mut next = limits.next();
         loop {
-            if self.lock().left == 0 {
+            if self.left.load(Ordering::Acquire) == 0 {
                 return;
             }
             let Some(limit) = next else {
@@ -291,15 +292,12 @@ impl StopChain {
                 _ = self.progress.notified() => continue,
                 _ = tokio::time::sleep_until(asked_at + limit) => {}
             }
-            let late: Vec<usize> = {
-                let state = self.lock();
-                (0..self.links.len())
-                    .filter(|&k| {
-                        state.ended[k].is_none()
-                            && self.links[k].shutdown == Shutdown::Timeout(limit)
-                    })
-                    .collect()
-            };
+            let late: Vec<usize> = (0..self.links.len())
+                .filter(|&k| {
+                    self.links[k].shutdown == Shutdown::Timeout(limit)
+                        && !self.links[k].run.has_ended()
+                })
+                .collect();
             // After the kill OTP waits without limit; the abort ends the run.
             for k in late {
                 self.links[k].kill();
