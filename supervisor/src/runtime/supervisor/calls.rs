@@ -31,7 +31,10 @@ impl Supervisor {
         }
         match op {
             Op::WhichChildren(reply) => {
-                let _ = reply.send(Ok(self.live().map(|(_, c)| c.info(&self.path)).collect()));
+                let _ = reply.send(Ok(self
+                    .live()
+                    .map(|(i, c)| c.info(&self.specs[i], &self.path))
+                    .collect()));
             }
             Op::CountChildren(reply) => {
                 let _ = reply.send(Ok(self.count()));
@@ -61,16 +64,16 @@ impl Supervisor {
             Op::Snapshot(reply) => {
                 let children = self
                     .live()
-                    .map(|(_, c)| {
+                    .map(|(i, c)| {
                         let mailbox = match &c.state {
                             State::Running(Running { run, .. })
-                                if c.spec.child_type() == ChildType::Supervisor =>
+                                if self.specs[i].child_type() == ChildType::Supervisor =>
                             {
                                 run.mailbox().cloned()
                             }
                             _ => None,
                         };
-                        (c.info(&self.path), mailbox)
+                        (c.info(&self.specs[i], &self.path), mailbox)
                     })
                     .collect();
                 let _ = reply.send(Ok(Local::Supervisor {
@@ -87,7 +90,7 @@ impl Supervisor {
             Op::Info(reply) => {
                 let result = self
                     .find(&target, depth)
-                    .map(|i| self.children[i].info(&self.path));
+                    .map(|i| self.children[i].info(&self.specs[i], &self.path));
                 let _ = reply.send(result);
             }
             Op::Restart(reply) => {
@@ -99,7 +102,7 @@ impl Supervisor {
                     Ok(i) => {
                         self.stop([i]).await;
                         self.children[i].state = State::Stopped;
-                        if self.children[i].spec.restart == Restart::Temporary {
+                        if self.specs[i].restart == Restart::Temporary {
                             self.remove(i);
                         }
                         Ok(())
@@ -111,7 +114,7 @@ impl Supervisor {
             Op::Pool(reply) => {
                 let result = self.find(&target, depth).and_then(|i| {
                     let path = self.child_path(i);
-                    match &self.children[i].spec.kind {
+                    match &self.specs[i].kind {
                         ChildKind::Pool(pool) => Ok(PoolAccess {
                             path,
                             kind: pool.kind.clone(),
@@ -122,22 +125,21 @@ impl Supervisor {
                 let _ = reply.send(result);
             }
             Op::Spec(reply) => {
-                let result = self.find(&target, depth).map(|i| {
-                    self.children[i]
-                        .spec
-                        .describe(self.child_path(i), &self.backoff)
-                });
+                let result = self
+                    .find(&target, depth)
+                    .map(|i| self.specs[i].describe(self.child_path(i), &self.backoff));
                 let _ = reply.send(result);
             }
             Op::Delete(reply) => {
                 let result = self.find(&target, depth).and_then(|i| {
                     let child = &self.children[i];
+                    let spec = &self.specs[i];
                     match child.state {
                         State::Running(_) => Err(ChildError::Running {
-                            path: self.path.join(&child.spec.name),
+                            path: self.path.join(&spec.name),
                         }),
                         State::Restarting | State::Delayed(_) => Err(ChildError::Restarting {
-                            path: self.path.join(&child.spec.name),
+                            path: self.path.join(&spec.name),
                         }),
                         State::Stopped | State::Paused | State::Quarantined => {
                             self.remove(i);
@@ -145,7 +147,7 @@ impl Supervisor {
                         }
                         // Not found by name: never reached.
                         State::Removed => Err(ChildError::NotFound {
-                            path: self.path.join(&child.spec.name),
+                            path: self.path.join(&spec.name),
                         }),
                     }
                 });
@@ -184,19 +186,20 @@ impl Supervisor {
             Err(e) => return command.op.fail(e),
         };
         let child = &self.children[i];
-        if child.spec.child_type() != ChildType::Supervisor {
+        let spec = &self.specs[i];
+        if spec.child_type() != ChildType::Supervisor {
             return command.op.fail(ChildError::NotASupervisor {
-                path: self.path.join(&child.spec.name),
+                path: self.path.join(&spec.name),
             });
         }
         let State::Running(Running { run, .. }) = &child.state else {
             return command.op.fail(ChildError::SupervisorNotRunning {
-                path: self.path.join(&child.spec.name),
+                path: self.path.join(&spec.name),
             });
         };
         let Some(commands) = run.mailbox() else {
             return command.op.fail(ChildError::SupervisorNotRunning {
-                path: self.path.join(&child.spec.name),
+                path: self.path.join(&spec.name),
             });
         };
         let forwarded = Command {
@@ -205,7 +208,7 @@ impl Supervisor {
         };
         if let Err(Mail::Command(lost)) = commands.send(Mail::Command(forwarded)) {
             lost.op.fail(ChildError::SupervisorNotRunning {
-                path: self.path.join(&child.spec.name),
+                path: self.path.join(&spec.name),
             });
         }
     }
@@ -215,8 +218,8 @@ impl Supervisor {
             specs: self.children.len() - self.removed,
             ..ChildCounts::default()
         };
-        for (_, child) in self.live() {
-            match child.spec.child_type() {
+        for (i, child) in self.live() {
+            match self.specs[i].child_type() {
                 ChildType::Worker => counts.workers += 1,
                 ChildType::Supervisor => counts.supervisors += 1,
             }
@@ -233,12 +236,13 @@ impl Supervisor {
     async fn restart_child(&mut self, target: &ChildRef, depth: usize) -> Result<(), ChildError> {
         let i = self.find(target, depth)?;
         let child = &self.children[i];
+        let spec = &self.specs[i];
         match child.state {
             State::Running(_) => Err(ChildError::Running {
-                path: self.path.join(&child.spec.name),
+                path: self.path.join(&spec.name),
             }),
             State::Restarting | State::Delayed(_) => Err(ChildError::Restarting {
-                path: self.path.join(&child.spec.name),
+                path: self.path.join(&spec.name),
             }),
             // A paused or quarantined child is started as by `resume`.
             State::Stopped | State::Paused | State::Quarantined => {
@@ -246,7 +250,7 @@ impl Supervisor {
             }
             // Not found by name: never reached.
             State::Removed => Err(ChildError::NotFound {
-                path: self.path.join(&child.spec.name),
+                path: self.path.join(&spec.name),
             }),
         }
     }
@@ -255,7 +259,7 @@ impl Supervisor {
     /// its group), until `resume`. Its stop is no exit of its own: not counted toward the
     /// intensity, never a trigger of auto-shutdown.
     async fn pause(&mut self, i: usize) -> Result<(), ChildError> {
-        if self.children[i].spec.restart == Restart::Temporary {
+        if self.specs[i].restart == Restart::Temporary {
             return Err(ChildError::Temporary {
                 path: self.child_path(i),
             });

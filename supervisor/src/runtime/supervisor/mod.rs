@@ -76,7 +76,6 @@ pub(crate) fn supervise_boxed(
 struct Child {
     /// Stable identity of the slot, carried by exit messages (positions shift on delete).
     key: u64,
-    spec: ChildSpec,
     state: State,
     starts: u64,
     restarts: u64,
@@ -117,10 +116,10 @@ impl Child {
         matches!(self.state, State::Removed)
     }
 
-    fn info(&self, parent: &ChildPath) -> ChildInfo {
+    fn info(&self, spec: &ChildSpec, parent: &ChildPath) -> ChildInfo {
         ChildInfo {
-            path: parent.join(&self.spec.name),
-            child_type: self.spec.child_type(),
+            path: parent.join(&spec.name),
+            child_type: spec.child_type(),
             phase: match self.state {
                 State::Running(_) => Phase::Running,
                 State::Restarting => Phase::Restarting,
@@ -130,8 +129,8 @@ impl Child {
                 // A removed slot is never listed.
                 State::Stopped | State::Removed => Phase::Stopped,
             },
-            restart: self.spec.restart,
-            shutdown: self.spec.shutdown,
+            restart: spec.restart,
+            shutdown: spec.shutdown,
             starts: self.starts,
             restart_count: self.restarts,
             last_failure: self.last_failure.get(),
@@ -156,6 +155,9 @@ pub(crate) struct Supervisor {
     strategy: Strategy,
     window: RestartWindow,
     children: Vec<Child>,
+    /// The children's specs, beside their slots (`specs[i]` is the spec of `children[i]`): the
+    /// root's list is kept where the builder put it instead of being moved into the slots.
+    specs: Vec<ChildSpec>,
     /// Child keys by name (keys, unlike positions, survive a removal), built when a handle call
     /// first names a child: a tree that is only started and stopped never pays for it.
     by_name: Option<foldhash::HashMap<Arc<str>, u64>>,
@@ -191,6 +193,7 @@ impl Supervisor {
             strategy: spec.strategy,
             window: RestartWindow::new(spec.intensity),
             children: Vec::with_capacity(spec.children.len()),
+            specs: Vec::new(),
             by_name: None,
             next_key: 0,
             removed: 0,
@@ -211,25 +214,37 @@ impl Supervisor {
         };
         // The root's own spec is moved in; a nested supervisor's children are shared with the
         // spec its parent keeps, and copied one by one (each copy shares its own children).
-        match Arc::try_unwrap(spec.children) {
-            Ok(children) => children.into_iter().for_each(|child| {
-                sup.push(child);
-            }),
-            Err(shared) => shared.iter().for_each(|child| {
-                sup.push(child.clone());
-            }),
+        let mut specs = match Arc::try_unwrap(spec.children) {
+            Ok(children) => children,
+            Err(shared) => shared.iter().cloned().collect(),
+        };
+        for spec in &mut specs {
+            sup.prepare(spec);
+            sup.push_slot();
         }
+        sup.specs = specs;
         sup
     }
 
     /// The full path of child `i`, joined on demand: most runs never need it.
     fn child_path(&self, i: usize) -> ChildPath {
-        self.path.join(&self.children[i].spec.name)
+        self.path.join(&self.specs[i].name)
     }
 
     /// Appends a child slot, last in start order. Keys only grow, so the slots stay sorted by
     /// key, which [`locate`](Self::locate) relies on.
     fn push(&mut self, mut spec: ChildSpec) -> usize {
+        self.prepare(&mut spec);
+        let index = self.push_slot();
+        if let Some(by_name) = &mut self.by_name {
+            by_name.insert(spec.name.clone(), self.children[index].key);
+        }
+        self.specs.push(spec);
+        index
+    }
+
+    /// What a spec needs before its first start here: a pool's or a nested supervisor's seed.
+    fn prepare(&mut self, spec: &mut ChildSpec) {
         match &mut spec.kind {
             ChildKind::Pool(pool) if pool.partition.is_none() => {
                 // Handles of this slot's pool are its own, kept across the pool's restarts.
@@ -241,15 +256,15 @@ impl Supervisor {
             }
             _ => {}
         }
+    }
+
+    /// Appends the slot of a child whose spec the caller puts at the same position of `specs`.
+    fn push_slot(&mut self) -> usize {
         let index = self.children.len();
         let key = self.next_key;
         self.next_key += 1;
-        if let Some(by_name) = &mut self.by_name {
-            by_name.insert(spec.name.clone(), key);
-        }
         self.children.push(Child {
             key,
-            spec,
             state: State::Stopped,
             starts: 0,
             restarts: 0,
@@ -266,11 +281,12 @@ impl Supervisor {
     /// factory, which may hold the user's resources, is dropped at once.
     fn remove(&mut self, index: usize) {
         let child = &mut self.children[index];
+        let spec = &mut self.specs[index];
         if let Some(by_name) = &mut self.by_name {
-            by_name.remove(&child.spec.name);
+            by_name.remove(&spec.name);
         }
         child.state = State::Removed;
-        child.spec.kind = ChildKind::Taken(child.spec.child_type());
+        spec.kind = ChildKind::Taken(spec.child_type());
         child.last_failure.clear();
         self.removed += 1;
     }
@@ -280,6 +296,10 @@ impl Supervisor {
     /// [`locate`](Self::locate)), and the name index holds keys.
     fn compact(&mut self) {
         if self.removed >= COMPACT_AT && self.removed * 2 >= self.children.len() {
+            // The specs first, while the slots still say which are removed.
+            let mut slots = self.children.iter();
+            self.specs
+                .retain(|_| !slots.next().is_some_and(|c| c.is_removed()));
             self.children.retain(|c| !c.is_removed());
             self.removed = 0;
         }
@@ -298,7 +318,7 @@ impl Supervisor {
         if self.by_name.is_none() {
             let index = self
                 .live()
-                .map(|(_, c)| (c.spec.name.clone(), c.key))
+                .map(|(i, c)| (self.specs[i].name.clone(), c.key))
                 .collect();
             self.by_name = Some(index);
         }

@@ -41,8 +41,8 @@ impl Supervisor {
         self.reaper.release(task);
         let reason = Run::take_exit_reason(&mut run);
         self.spare_run = Some(run);
-        let child = &self.children[i];
-        report_exit(|| self.path.join(&child.spec.name), &reason, &self.events);
+        let spec = &self.specs[i];
+        report_exit(|| self.path.join(&spec.name), &reason, &self.events);
         self.exited(i, reason)
     }
 
@@ -51,13 +51,14 @@ impl Supervisor {
     #[inline]
     fn exited(&mut self, i: usize, reason: ExitReason) -> Result<Option<(usize, Instant)>, Stop> {
         let child = &mut self.children[i];
+        let spec = &self.specs[i];
         // One clock read per exit, shared by the failure record and the intensity window.
         let now = Instant::now();
-        let restart = child.spec.restart;
+        let restart = spec.restart;
         let restarts = restart.restarts_after(&reason);
         child.last_failure.record_exit(reason, now);
         if !restarts {
-            let significant = child.spec.is_significant();
+            let significant = spec.is_significant();
             if restart == Restart::Temporary {
                 self.remove(i);
             }
@@ -87,10 +88,7 @@ impl Supervisor {
             State::Running(running) if running.run.generation == generation => {}
             _ => return Ok(Pending::Nothing),
         }
-        let interval = self.children[i]
-            .spec
-            .heartbeat_interval()
-            .unwrap_or_default();
+        let interval = self.specs[i].heartbeat_interval().unwrap_or_default();
         let failure = Failure::new(
             FailureKind::Unresponsive,
             format!("it missed its heartbeat (every {interval:?})"),
@@ -124,8 +122,8 @@ impl Supervisor {
         let _ = (&mut task).await;
         drop(run);
         let reason = ExitReason::Failed(failure);
-        let child = &self.children[i];
-        report_exit(|| self.path.join(&child.spec.name), &reason, &self.events);
+        let spec = &self.specs[i];
+        report_exit(|| self.path.join(&spec.name), &reason, &self.events);
         match self.exited(i, reason)? {
             Some((i, now)) => self.restart(i, now),
             None => Ok(Pending::Nothing),
@@ -142,7 +140,7 @@ impl Supervisor {
             AutoShutdown::AnySignificant => true,
             AutoShutdown::AllSignificant => !self.live().any(|(j, c)| {
                 j != i
-                    && c.spec.is_significant()
+                    && self.specs[j].is_significant()
                     && matches!(
                         c.state,
                         State::Running(_) | State::Restarting | State::Delayed(_) | State::Paused
@@ -156,7 +154,8 @@ impl Supervisor {
     /// the supervisor's intensity.
     fn quarantined(&mut self, i: usize, now: Instant) -> bool {
         let child = &mut self.children[i];
-        let Some(limit) = child.spec.quarantine_limit() else {
+        let spec = &self.specs[i];
+        let Some(limit) = spec.quarantine_limit() else {
             return false;
         };
         let window = child
@@ -204,7 +203,8 @@ impl Supervisor {
             },
         );
         let child = &mut self.children[i];
-        let backoff = child.spec.own_backoff().unwrap_or(&self.backoff);
+        let spec = &self.specs[i];
+        let backoff = spec.own_backoff().unwrap_or(&self.backoff);
         let delay = self.delays.delay(backoff, &mut child.backoff, now);
         log!(info,
             child = %self.child_path(i),
@@ -225,11 +225,12 @@ impl Supervisor {
     /// not removed, temporary ones left out (they are stopped, not restarted), in start order.
     fn restarted_with(&self, i: usize, affected: std::ops::Range<usize>) -> Vec<ChildPath> {
         let crashed_key = self.children[i].key;
-        self.children[affected]
+        self.children[affected.clone()]
             .iter()
-            .filter(|c| !c.is_removed())
-            .filter(|c| c.spec.restart != Restart::Temporary || c.key == crashed_key)
-            .map(|c| self.path.join(&c.spec.name))
+            .zip(&self.specs[affected])
+            .filter(|(c, _)| !c.is_removed())
+            .filter(|(c, s)| s.restart != Restart::Temporary || c.key == crashed_key)
+            .map(|(_, s)| self.path.join(&s.name))
             .collect()
     }
 
@@ -335,7 +336,8 @@ impl Supervisor {
         self.stop(affected.clone().rev()).await;
         for j in affected.rev() {
             let child = &self.children[j];
-            if child.spec.restart == Restart::Temporary && !child.is_removed() {
+            let spec = &self.specs[j];
+            if spec.restart == Restart::Temporary && !child.is_removed() {
                 self.remove(j);
             }
         }

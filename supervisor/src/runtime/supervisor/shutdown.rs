@@ -17,6 +17,7 @@ impl Supervisor {
         let mut stopped = Vec::with_capacity(order.size_hint().0);
         for i in order {
             let child = &mut self.children[i];
+            let spec = &self.specs[i];
             // Only a running child changes state: a tombstone, a paused child or one waiting
             // for a restart stays as it is.
             if !matches!(child.state, State::Running(_)) {
@@ -26,7 +27,7 @@ impl Supervisor {
                 links.push(StopLink {
                     run: run.run,
                     task: run.task,
-                    shutdown: child.spec.shutdown,
+                    shutdown: spec.shutdown,
                 });
                 stopped.push(i);
             }
@@ -43,17 +44,17 @@ impl Supervisor {
     }
 
     pub(super) fn report_stopped(&self, i: usize, reason: &ExitReason) {
-        let child = &self.children[i];
+        let spec = &self.specs[i];
         // OTP's shutdown_error report: anything but the exit the shutdown asked for.
         let expected = match reason {
             ExitReason::Shutdown | ExitReason::ShutdownWith(_) | ExitReason::Normal => true,
-            ExitReason::Killed => child.spec.shutdown == crate::spec::Shutdown::Brutal,
+            ExitReason::Killed => spec.shutdown == crate::spec::Shutdown::Brutal,
             ExitReason::Failed(_) => false,
         };
         if expected {
-            log!(debug, child = %self.path.join(&child.spec.name), %reason, "child stopped");
+            log!(debug, child = %self.path.join(&spec.name), %reason, "child stopped");
         } else {
-            log!(warn, child = %self.path.join(&child.spec.name), %reason, "child did not stop cleanly");
+            log!(warn, child = %self.path.join(&spec.name), %reason, "child did not stop cleanly");
         }
     }
 

@@ -67,24 +67,19 @@ impl Supervisor {
     /// with its init phase or nested supervisor's start to wait for.
     pub(super) fn launch(&mut self, i: usize) -> Launch {
         let child = &mut self.children[i];
+        let spec = &self.specs[i];
         let generation = child.starts;
         child.starts += 1;
         let spare = self.spare_run.take();
-        let run = Run::new_in(
-            spare,
-            &self.owner,
-            &child.spec.name,
-            generation,
-            child.restarts,
-        );
-        let span = log::child_span(child.spec.child_type(), &run);
+        let run = Run::new_in(spare, &self.owner, &spec.name, generation, child.restarts);
+        let span = log::child_span(spec.child_type(), &run);
         let args = SpawnArgs {
             run: run.clone(),
             slot: i,
             key: child.key,
             span,
         };
-        match launch::launch(&child.spec.kind, args, &self.events) {
+        match launch::launch(&spec.kind, args, &self.events) {
             Launched::Running(task) => {
                 self.running(i, task, run);
                 Launch::Done
@@ -109,7 +104,7 @@ impl Supervisor {
             Launch::Failed(failure) => return Err(self.start_failed(i, failure)),
             Launch::Waiting(waiting) => waiting,
         };
-        let spec = &self.children[i].spec;
+        let spec = &self.specs[i];
         let (shutdown, start_timeout) = (spec.shutdown, spec.start_limit());
         let waited = launch::wait(
             on,
@@ -146,13 +141,13 @@ impl Supervisor {
         self.events
             .emit(|| run.path().clone(), || EventKind::Ready { generation });
         let child = &mut self.children[i];
+        let spec = &mut self.specs[i];
         delay::started(&mut child.backoff);
-        if child.spec.restart == Restart::Temporary {
+        if spec.restart == Restart::Temporary {
             // Never started again: its factory, and what it holds, goes now.
-            child.spec.kind = ChildKind::Taken(child.spec.child_type());
+            spec.kind = ChildKind::Taken(spec.child_type());
         }
-        let watchdog = child
-            .spec
+        let watchdog = spec
             .heartbeat_interval()
             .map(|interval| watchdog::spawn(&run, interval, &self.mail_tx, i, child.key));
         child.state = State::Running(Running {
@@ -166,7 +161,7 @@ impl Supervisor {
     /// failure; a temporary child is dropped.
     fn ignored(&mut self, i: usize) {
         self.children[i].state = State::Stopped;
-        if self.children[i].spec.restart == Restart::Temporary {
+        if self.specs[i].restart == Restart::Temporary {
             self.remove(i);
         }
     }
