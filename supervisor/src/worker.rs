@@ -185,9 +185,10 @@ impl Context {
     /// pool, say): `key` names it from the tree's root, as in
     /// [`TreeHandle::pool`](crate::TreeHandle::pool).
     ///
-    /// Call it from [`Worker::run`], not from [`Worker::init`]: while a child's init phase
-    /// runs, its supervisor (and the ones above it, while the tree starts) wait for it and
-    /// cannot answer, so the lookup would wait for ever.
+    /// It may be called from [`Worker::init`] too: the pools of the tree's declared
+    /// supervisors are found without asking the supervisors (which wait for that init). A pool
+    /// of a nested supervisor that has not been started yet (declared after this child's
+    /// supervisor) is not found then.
     pub async fn pool<K: ChildKey, A: Send + 'static>(
         &self,
         key: PoolKey<K, A>,
@@ -197,13 +198,22 @@ impl Context {
                 path: self.run.path().clone(),
             });
         };
-        let access = ask(
-            &owner.root,
-            owner.path.root_path(),
-            key.key().to_ref(),
-            Op::Pool,
-        )
-        .await?;
+        let target = key.key().to_ref();
+        let root = owner.path.root_path();
+        let access = match owner.pools.get(&target) {
+            Some(access) => access,
+            // A pool inside a pool's instance is not registered: asked of the tree, whose
+            // supervisors are not waiting for this child (an instance's start waits only in
+            // its pool).
+            None if !owner.registers => ask(&owner.root, root, target, Op::Pool).await?,
+            None => {
+                return Err(ChildError::NotFound {
+                    path: target
+                        .segments()
+                        .fold(root.clone(), |path, name| path.join(name)),
+                });
+            }
+        };
         PoolHandle::from_access(access)
     }
 

@@ -500,6 +500,86 @@ async fn a_worker_of_the_tree_reaches_a_pool_through_its_context() {
     tree.shutdown().await.unwrap();
 }
 
+/// Starts one instance of the pool at `web/conns` from its init phase, which its supervisors
+/// wait for while the tree starts.
+#[derive(Clone)]
+struct StartsInInit;
+
+impl Worker for StartsInInit {
+    const HAS_INIT: bool = true;
+
+    async fn init(&mut self, ctx: &Context) -> WorkerResult {
+        let pool = ctx
+            .pool(PoolKey::<ChildRef, Holds>::new("web/conns".into()))
+            .await?;
+        pool.start(Holds(Arc::new(()))).await?;
+        Ok(())
+    }
+
+    async fn run(&mut self, ctx: &Context) -> WorkerResult {
+        ctx.shutdown_requested().await;
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_worker_reaches_a_pool_from_its_init_phase_while_the_tree_starts() {
+    // Before the registry, the lookup asked the root, which was waiting for this very init:
+    // the start never ended (the timeout below fails the test instead of hanging it).
+    let spec = SupervisorSpec::new("app").child(ChildSpec::supervisor(
+        SupervisorSpec::new("web")
+            .child(ChildSpec::pool(PoolSpec::<Holds>::workers("conns")))
+            .child(ChildSpec::from_value("acceptor", StartsInInit)),
+    ));
+    let tree = tokio::time::timeout(Duration::from_secs(60), spec.start())
+        .await
+        .expect("the start does not wait for ever")
+        .unwrap();
+    let pool = tree
+        .pool(PoolKey::<ChildRef, Holds>::new("web/conns".into()))
+        .await
+        .unwrap();
+    assert_eq!(pool.count().await.unwrap().active, 1);
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_context_names_a_missing_pool_or_one_of_another_argument_type() {
+    #[derive(Clone)]
+    struct Asks;
+    impl Worker for Asks {
+        const HAS_INIT: bool = true;
+        async fn init(&mut self, ctx: &Context) -> WorkerResult {
+            match ctx
+                .pool(PoolKey::<ChildRef, Holds>::new("nope".into()))
+                .await
+            {
+                Err(ChildError::NotFound { path }) => assert_eq!(path, "app/nope"),
+                other => panic!("expected NotFound, got {other:?}"),
+            }
+            match ctx
+                .pool(PoolKey::<ChildRef, u32>::new("conns".into()))
+                .await
+            {
+                Err(ChildError::PoolArguments { path, .. }) => assert_eq!(path, "app/conns"),
+                other => panic!("expected PoolArguments, got {other:?}"),
+            }
+            Ok(())
+        }
+        async fn run(&mut self, ctx: &Context) -> WorkerResult {
+            ctx.shutdown_requested().await;
+            Ok(())
+        }
+    }
+    let tree = SupervisorSpec::new("app")
+        .child(ChildSpec::pool(PoolSpec::<Holds>::workers("conns")))
+        .child(ChildSpec::from_value("asks", Asks))
+        .start()
+        .await
+        .unwrap();
+    tree.shutdown().await.unwrap();
+}
+
 #[test]
 fn ten_thousand_instances_failing_at_random_are_restarted_and_all_stop() {
     let rt = tokio::runtime::Builder::new_multi_thread()

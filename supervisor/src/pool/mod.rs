@@ -432,6 +432,7 @@ impl PoolCell {
 }
 
 /// What a supervisor answers about its pool child: enough for a typed handle.
+#[derive(Clone)]
 pub(crate) struct PoolAccess {
     pub(crate) path: ChildPath,
     pub(crate) kind: Arc<PoolKind>,

@@ -17,7 +17,8 @@ use super::command::Mail;
 use super::mailbox::MailSender;
 use super::stop::StopChain;
 use crate::exit::ExitReason;
-use crate::path::ChildPath;
+use crate::path::{ChildPath, ChildRef};
+use crate::pool::PoolAccess;
 
 /// What one run of a child shares with its supervisor: who it is, the request to stop, and its
 /// place in a stop in progress. One allocation per start, which `Context` clones cheaply; it is
@@ -70,22 +71,69 @@ pub(crate) struct Owner {
     pub(crate) mailbox: MailSender,
     /// The root supervisor's mailbox, where a worker's requests about its tree go.
     pub(crate) root: MailSender,
+    /// The pools of the tree's declared supervisors.
+    pub(crate) pools: Arc<PoolRegistry>,
+    /// Whether this owner's pools are registered there: not under a pool, whose instances'
+    /// subtrees come and go.
+    pub(crate) registers: bool,
+}
+
+/// The pools of a tree's declared supervisors by their path from the root (`web/conns`), kept
+/// by the supervisors that hold them: a worker reaches one without asking the supervisors,
+/// which may be waiting for that worker's own init phase.
+#[derive(Default)]
+pub(crate) struct PoolRegistry(Mutex<foldhash::HashMap<String, PoolAccess>>);
+
+impl PoolRegistry {
+    /// Registers (or replaces, after its supervisor's restart) the pool at `path`.
+    pub(crate) fn insert(&self, path: &ChildPath, access: PoolAccess) {
+        self.lock().insert(relative(path), access);
+    }
+
+    pub(crate) fn remove(&self, path: &ChildPath) {
+        self.lock().remove(&relative(path));
+    }
+
+    /// The pool that `target` (relative to the root) names, if one is registered.
+    pub(crate) fn get(&self, target: &ChildRef) -> Option<PoolAccess> {
+        self.lock().get(&target.to_string()).cloned()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, foldhash::HashMap<String, PoolAccess>> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A full path as a path from the root: `app/web/conns` is `web/conns`.
+fn relative(path: &ChildPath) -> String {
+    path.segments().skip(1).collect::<Vec<_>>().join("/")
 }
 
 impl Owner {
     /// The owner of the children of the supervisor (or pool) whose own run is `run` and whose
     /// mailbox is `mailbox`.
     pub(crate) fn of(run: &Run, mailbox: &MailSender) -> Arc<Owner> {
-        let root = match &run.owner {
-            Some(parent) => parent.root.clone(),
+        let (root, pools, registers) = match &run.owner {
+            Some(parent) => (parent.root.clone(), parent.pools.clone(), parent.registers),
             // The root supervisor itself.
-            None => mailbox.clone(),
+            None => (mailbox.clone(), Arc::default(), true),
         };
         Arc::new(Owner {
             path: run.path().clone(),
             mailbox: mailbox.clone(),
             root,
+            pools,
+            registers,
         })
+    }
+
+    /// The owner of a pool's instances (see [`of`](Self::of)): their pools are not registered.
+    pub(crate) fn of_pool(run: &Run, mailbox: &MailSender) -> Arc<Owner> {
+        let mut owner = Owner::of(run, mailbox);
+        if let Some(owner) = Arc::get_mut(&mut owner) {
+            owner.registers = false;
+        }
+        owner
     }
 }
 

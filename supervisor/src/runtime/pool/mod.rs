@@ -128,7 +128,7 @@ impl Pool {
             },
             interrupted: false,
             events,
-            owner: Owner::of(&run, &mail_tx),
+            owner: Owner::of_pool(&run, &mail_tx),
             run,
             mail_tx,
             mail_rx,

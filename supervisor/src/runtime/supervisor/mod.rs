@@ -27,6 +27,7 @@ use crate::event::{EventBus, EventKind};
 use crate::exit::{ExitReason, Failure, FailureKind};
 use crate::handle::{ChildInfo, Phase};
 use crate::path::ChildPath;
+use crate::pool::PoolAccess;
 use crate::spec::{AutoShutdown, ChildKind, ChildSpec, Strategy, SupervisorSpec};
 use start::Waiting;
 
@@ -250,6 +251,13 @@ impl Supervisor {
                 // Handles of this slot's pool are its own, kept across the pool's restarts.
                 let seed = self.delays.child_seed();
                 pool.kind = Arc::new(pool.kind.fresh(self.backoff, seed));
+                if self.owner.registers {
+                    let path = self.path.join(&spec.name);
+                    let kind = pool.kind.clone();
+                    self.owner
+                        .pools
+                        .insert(&path.clone(), PoolAccess { path, kind });
+                }
             }
             ChildKind::Supervisor(nested) if nested.seed.is_none() => {
                 nested.seed = Some(self.delays.child_seed());
@@ -286,6 +294,9 @@ impl Supervisor {
             by_name.remove(&spec.name);
         }
         child.state = State::Removed;
+        if matches!(spec.kind, ChildKind::Pool(_)) && self.owner.registers {
+            self.owner.pools.remove(&self.path.join(&spec.name));
+        }
         spec.kind = ChildKind::Taken(spec.child_type());
         child.last_failure.clear();
         self.removed += 1;
