@@ -262,7 +262,12 @@ impl<A: Send + 'static> PoolHandle<A> {
             .cell
             .next
             .fetch_add(args.size_hint().0, Ordering::Relaxed);
-        let mut filling: Vec<Vec<InstanceStart>> = (0..n).map(|_| Vec::new()).collect();
+        // Each chunk is made at its full size at once (growing it by doubling copied it 8 times).
+        let chunk_size = |expected: usize| expected.div_ceil(n).clamp(1, BATCH_CHUNK);
+        let expected = args.size_hint().0;
+        let mut filling: Vec<Vec<InstanceStart>> = (0..n)
+            .map(|_| Vec::with_capacity(chunk_size(expected)))
+            .collect();
         // Per partition, the replies to its chunks, in the order sent.
         let mut replies: Vec<Vec<BatchReply>> = (0..n).map(|_| Vec::new()).collect();
         let mut total = 0;
@@ -271,7 +276,9 @@ impl<A: Send + 'static> PoolHandle<A> {
             filling[p].push(self.instance(a, restart));
             total += 1;
             if filling[p].len() == BATCH_CHUNK {
-                let chunk = std::mem::take(&mut filling[p]);
+                let left = expected.saturating_sub(i + 1);
+                let chunk =
+                    std::mem::replace(&mut filling[p], Vec::with_capacity(chunk_size(left)));
                 replies[p].push(self.send_chunk(&partitions, p, chunk));
             }
         }
