@@ -188,6 +188,8 @@ async fn a_childs_spec_reads_back_with_every_default_filled_in() {
         partitions: Partitions::Fixed(2),
         // Resolved from the supervisor's default.
         backoff: Some(Backoff::NONE),
+        heartbeat: None,
+        start_timeout: None,
     };
     let conns = tree.child_spec("conns".into()).await.unwrap();
     assert_eq!(

@@ -301,7 +301,7 @@ mod tests {
                 backoff: exponential 100ms to 30s jitter full reset 1m,
                 quarantine: 3 within 1m, heartbeat: 5s, start_timeout: 10s;
             worker job: Job = Job::new(), restart: temporary, significant;
-            pool conns: Conn, backoff: none;
+            pool conns: Conn, backoff: none, heartbeat: 2s, start_timeout: 3s;
             supervisor web: Web {
                 auto_shutdown: all_significant,
                 backoff: exponential 1s to 1s jitter decorrelated,
@@ -317,6 +317,9 @@ mod tests {
         let (_, errors) = check(RESILIENT);
         assert!(errors.is_empty(), "{errors:?}");
         let out = supervision_tree(RESILIENT.parse().unwrap()).to_string();
+        // The worker's and the pool's (its instances').
+        assert_eq!(out.matches(". heartbeat (").count(), 2, "{out}");
+        assert_eq!(out.matches(". start_timeout (").count(), 2, "{out}");
         for expected in [
             ". auto_shutdown (:: supervisor :: AutoShutdown :: AnySignificant)",
             ". backoff (:: supervisor :: Backoff :: fixed (",

@@ -92,6 +92,10 @@ pub(crate) struct InstanceOpts {
     pub(crate) restart: Option<(Restart, Span)>,
     pub(crate) shutdown: Option<(Shutdown, Span)>,
     pub(crate) backoff: Option<BackoffDecl>,
+    /// Each instance's heartbeat interval.
+    pub(crate) heartbeat: Option<Duration>,
+    /// Each instance's start timeout.
+    pub(crate) start_timeout: Option<Duration>,
 }
 
 /// `partitions: N` or `partitions: per_thread`.

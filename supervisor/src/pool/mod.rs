@@ -133,6 +133,12 @@ pub struct PoolSettings {
     /// How long an instance waits before each restart; `None`: the pool's supervisor's
     /// default.
     pub backoff: Option<Backoff>,
+    /// How often each instance must call [`Context::heartbeat`](crate::Context::heartbeat);
+    /// `None`: instances are not watched.
+    pub heartbeat: Option<Duration>,
+    /// How long an instance's start may take (its init phase, or until it says it is ready);
+    /// `None`: no limit.
+    pub start_timeout: Option<Duration>,
 }
 
 impl<W: Worker> PoolSpec<W> {
@@ -186,6 +192,8 @@ impl<A> PoolSpec<A> {
                 instance_type,
                 partitions: Partitions::One,
                 backoff: None,
+                heartbeat: None,
+                start_timeout: None,
             },
             template,
         }
@@ -224,6 +232,24 @@ impl<A> PoolSpec<A> {
     /// default for its children, which is no wait).
     pub fn backoff(mut self, backoff: Backoff) -> Self {
         self.settings.backoff = Some(backoff);
+        self
+    }
+
+    /// Expects each instance's run to call [`Context::heartbeat`](crate::Context::heartbeat) at
+    /// least once per `interval`: one that misses it is stopped with the pool's shutdown, and
+    /// its end is a failure ([`FailureKind::Unresponsive`](crate::FailureKind::Unresponsive)),
+    /// restarted by its policy, as a declared child's is ([`ChildSpec::heartbeat`]).
+    pub fn heartbeat(mut self, interval: Duration) -> Self {
+        self.settings.heartbeat = Some(interval);
+        self
+    }
+
+    /// Limits how long an instance's start may take (its init phase, or until it says it is
+    /// ready): past `limit` it is stopped and the start fails
+    /// ([`FailureKind::StartTimeout`](crate::FailureKind::StartTimeout)), as a declared
+    /// child's does ([`ChildSpec::start_timeout`]).
+    pub fn start_timeout(mut self, limit: Duration) -> Self {
+        self.settings.start_timeout = Some(limit);
         self
     }
 
@@ -365,6 +391,19 @@ impl PoolKind {
         }
         if self.settings.partitions == Partitions::Fixed(0) {
             return Err(invalid("0 partitions: give it at least one"));
+        }
+        if self.settings.heartbeat.is_some_and(|t| t.is_zero())
+            || self.settings.start_timeout.is_some_and(|t| t.is_zero())
+        {
+            return Err(invalid(
+                "a start timeout or heartbeat interval of zero could never be met: give it a length",
+            ));
+        }
+        if self.settings.heartbeat.is_some() && self.settings.instance_type == ChildType::Supervisor
+        {
+            return Err(invalid(
+                "its instances are supervisors, which never call `Context::heartbeat`: set the heartbeat on the workers inside them",
+            ));
         }
         if let Some(backoff) = &self.settings.backoff {
             crate::spec::check_backoff(backoff, path)?;

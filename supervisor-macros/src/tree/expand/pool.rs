@@ -41,6 +41,14 @@ pub(crate) fn pool_spec(krate: &TokenStream, pool: &PoolChild) -> TokenStream {
         let b = super::backoff_tokens(krate, b);
         quote!(.backoff(#b))
     });
+    let heartbeat = pool.instances.heartbeat.map(|d| {
+        let d = duration_tokens(d);
+        quote!(.heartbeat(#d))
+    });
+    let start_timeout = pool.instances.start_timeout.map(|d| {
+        let d = duration_tokens(d);
+        quote!(.start_timeout(#d))
+    });
     let partitions = pool.partitions.map(|(p, span)| match p {
         Partitions::Fixed(n) => {
             let mut n = Literal::u64_unsuffixed(n);
@@ -53,7 +61,8 @@ pub(crate) fn pool_spec(krate: &TokenStream, pool: &PoolChild) -> TokenStream {
         {
             use #krate::PoolSpec as #alias;
             #krate::ChildSpec::pool::<#ty>(
-                #workers #max_children #intensity #instances #backoff #partitions
+                #workers #max_children #intensity #instances #backoff #heartbeat
+                #start_timeout #partitions
             )
         }
     };

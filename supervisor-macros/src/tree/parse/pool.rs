@@ -13,12 +13,14 @@ use crate::options::RawValue;
 use crate::tree::model::{ChildOpts, InstanceOpts, Partitions, PoolChild};
 
 /// The options of a pool line.
-pub(crate) const POOL_KEYS: [&str; 7] = [
+pub(crate) const POOL_KEYS: [&str; 9] = [
     "max_children",
     "intensity",
     "restart",
     "shutdown",
     "backoff",
+    "heartbeat",
+    "start_timeout",
     "partitions",
     "depends_on",
 ];
@@ -124,11 +126,15 @@ fn pool_option(pool: &mut PoolChild, key: &Ident, value: &RawValue, errors: &mut
         "intensity" => intensity(value).map(|i| pool.intensity = Some(i)),
         "partitions" => partitions(value).map(|p| pool.partitions = Some(p)),
         "backoff" => super::resilience::backoff(value).map(|b| pool.instances.backoff = Some(b)),
+        "heartbeat" => super::resilience::positive_duration(value, "heartbeat")
+            .map(|d| pool.instances.heartbeat = Some(d)),
+        "start_timeout" => super::resilience::positive_duration(value, "start_timeout")
+            .map(|d| pool.instances.start_timeout = Some(d)),
         "auto_shutdown" => Err(syn::Error::new(
             key.span(),
             "a pool's instances are never significant, so a pool never shuts down on their end: remove `auto_shutdown` (it belongs on a `supervisor`)",
         )),
-        "significant" | "quarantine" | "heartbeat" | "start_timeout" => Err(syn::Error::new(
+        "significant" | "quarantine" => Err(syn::Error::new(
             key.span(),
             format!(
                 "`{key}` is not a pool option (a pool line sets its instances' options); expected {}",

@@ -26,6 +26,7 @@ use super::log::{self, log};
 use super::mailbox::{self, MailReceiver, MailSender};
 use super::run::{Owner, Run};
 use super::stop::{StopChain, StopLink};
+use super::watchdog;
 use super::{ReadyReply, Stop};
 use crate::backoff::Backoff;
 use crate::error::ChildError;
@@ -96,6 +97,9 @@ struct Pool {
     /// The run of the instance that last exited, whose allocation the next start reuses.
     spare_run: Option<Arc<Run>>,
     reaper: Reaper,
+    /// The watchdogs of the instances' runs, when the pool has a heartbeat: each aborted when
+    /// its run ends (dropped with its entry).
+    watchdogs: foldhash::HashMap<usize, TaskHandle>,
     backoff: Backoff,
     delays: Delays,
 }
@@ -134,6 +138,7 @@ impl Pool {
             mail_rx,
             spare_run: None,
             reaper: Reaper::new(),
+            watchdogs: foldhash::HashMap::default(),
             backoff: kind.settings.backoff.unwrap_or(Backoff::NONE),
             delays: Delays::new(kind.seed.wrapping_add(partition as u64)),
             kind,
@@ -162,7 +167,15 @@ impl Pool {
                         self.complete(next).await
                     }
                     // Instances have no heartbeat.
-                    Mail::Unresponsive { .. } => Ok(()),
+                    Mail::Unresponsive {
+                        slot,
+                        key,
+                        generation,
+                    } => {
+                        // Boxed: rare, and its stop would make the main loop's future large.
+                        let next = Box::pin(self.unresponsive(slot, key, generation)).await;
+                        self.complete(next).await
+                    }
                     Mail::Command(command) => {
                         self.on_command(command);
                         Ok(())
@@ -217,6 +230,7 @@ impl Pool {
     }
 
     fn remove(&mut self, slot: usize) {
+        self.watchdogs.remove(&slot);
         self.instances.remove(slot);
     }
 
@@ -358,7 +372,7 @@ impl Pool {
             run.clone(),
             self.kind.settings.shutdown,
             self.shutdown_requested.as_mut(),
-            None,
+            self.kind.settings.start_timeout,
             &self.events,
         )
         .await;
@@ -389,6 +403,11 @@ impl Pool {
             }
             if let Some(backoff) = instance.backoff_mut() {
                 delay::started(backoff);
+            }
+            if let Some(interval) = self.kind.settings.heartbeat {
+                let watchdog =
+                    watchdog::spawn(&run, interval, &self.mail_tx, slot, instance.serial);
+                self.watchdogs.insert(slot, watchdog);
             }
             instance.state = State::Running { task, run };
         }
@@ -431,20 +450,72 @@ impl Pool {
             return Ok(None);
         };
         let reason = Run::take_exit_reason(&mut run);
+        report_exit(|| run.path().clone(), &reason, &self.events);
+        self.reaper.release(task);
+        self.spare_run = Some(run);
+        self.exited(exit.slot, reason)
+    }
+
+    /// The instance at `slot`, no longer running, ended for `reason` (reported already):
+    /// records it, and decides.
+    fn exited(&mut self, slot: usize, reason: ExitReason) -> Restarted {
+        self.watchdogs.remove(&slot);
+        let Some(instance) = self.instances.get_mut(slot) else {
+            return Ok(None);
+        };
         let restarts = instance.restart.restarts_after(&reason);
         let now = Instant::now();
-        report_exit(|| run.path().clone(), &reason, &self.events);
         // Only a failure is recorded: a clean exit makes no history.
         if matches!(reason, ExitReason::Failed(_) | ExitReason::Killed) {
             instance.history().last_failure.record_exit(reason, now);
         }
-        self.reaper.release(task);
-        self.spare_run = Some(run);
         if !restarts {
-            self.remove(exit.slot);
+            self.remove(slot);
             return Ok(None);
         }
-        self.restart(exit.slot, now)
+        self.restart(slot, now)
+    }
+
+    /// The instance at `slot` (`serial`) missed its heartbeat in its run `generation`: it is
+    /// stopped with the pool's shutdown, and its end is a failure (unresponsive), decided as
+    /// any exit.
+    async fn unresponsive(&mut self, slot: usize, serial: u64, generation: u64) -> Restarted {
+        let Some(instance) = self.instance(slot, serial) else {
+            return Ok(None);
+        };
+        match &instance.state {
+            State::Running { run, .. } if run.generation == generation => {}
+            _ => return Ok(None),
+        }
+        let State::Running { task, run } =
+            std::mem::replace(&mut instance.state, State::Restarting)
+        else {
+            return Ok(None);
+        };
+        let interval = self.kind.settings.heartbeat.unwrap_or_default();
+        let failure = Failure::new(
+            FailureKind::Unresponsive,
+            format!("it missed its heartbeat (every {interval:?})"),
+        );
+        log!(error, child = %self.instance_path(slot), %failure, "instance unresponsive: stopping it");
+        self.events.emit(
+            || self.instance_path(slot),
+            || EventKind::Unresponsive {
+                failure: failure.clone(),
+            },
+        );
+        // Its stop is announced as it happens; its end counts as the failure.
+        let shutdown = self.kind.settings.shutdown;
+        StopChain::run(
+            vec![StopLink {
+                run,
+                task,
+                shutdown,
+            }],
+            &self.events,
+        )
+        .await;
+        self.exited(slot, ExitReason::Failed(failure))
     }
 
     /// One restart of the instance at `slot`, counted toward the intensity. A failed start is
@@ -588,6 +659,7 @@ impl Pool {
     /// Stops every instance at once, each with the pool's shutdown, and waits until all have
     /// ended; a restarting instance has no run to stop.
     async fn stop_all(&mut self) {
+        self.watchdogs.clear();
         let mut links = Vec::with_capacity(self.instances.len());
         let mut ids = Vec::with_capacity(self.instances.len());
         let shutdown = self.kind.settings.shutdown;
