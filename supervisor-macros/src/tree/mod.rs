@@ -344,8 +344,14 @@ mod tests {
             out.contains("| fixed 1s (`App`'s default) | yes |"),
             "{out}"
         );
-        assert!(out.contains("| 3 within 1m |"), "{out}");
-        assert!(out.contains("| instances: none | — | — |"), "{out}");
+        assert!(
+            out.contains("| 3 within 1m | heartbeat 5s, start 10s |"),
+            "{out}"
+        );
+        assert!(
+            out.contains("| instances: none | — | — | instances: heartbeat 2s, start 3s |"),
+            "{out}"
+        );
         assert!(out.contains("web: Web  (one_for_one, 1 within 5s, auto_shutdown all_significant)  [transient; significant]"), "{out}");
     }
 

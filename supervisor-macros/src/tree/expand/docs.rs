@@ -83,6 +83,27 @@ fn quarantine(child: &Child) -> String {
     }
 }
 
+/// A child's liveness settings: `heartbeat 5s, start 10s` (a pool's are its instances');
+/// `—` for none.
+fn liveness(child: &Child) -> String {
+    let (heartbeat, start_timeout) = match child {
+        Child::Pool(p) => (p.instances.heartbeat, p.instances.start_timeout),
+        _ => (child.opts().heartbeat, child.opts().start_timeout),
+    };
+    let mut parts = Vec::new();
+    if let Some(d) = heartbeat {
+        parts.push(format!("heartbeat {}", show_duration(d)));
+    }
+    if let Some(d) = start_timeout {
+        parts.push(format!("start {}", show_duration(d)));
+    }
+    match (parts.is_empty(), child) {
+        (true, _) => "—".to_owned(),
+        (false, Child::Pool(_)) => format!("instances: {}", parts.join(", ")),
+        (false, _) => parts.join(", "),
+    }
+}
+
 /// `, auto_shutdown any_significant` for a supervisor that sets one other than `never`.
 fn auto_shutdown(sup: &Sup) -> &'static str {
     match sup.auto_shutdown {
@@ -369,13 +390,14 @@ fn rows(sup: &Sup, path: &str, prefix: &str, out: &mut String) {
         };
         let child_path = format!("{path}/{}", child.name());
         out.push_str(&format!(
-            "| `{child_path}` | {kind} | {} | {} | {} | {} | {} | {} | {deps} | {} | {} |\n",
+            "| `{child_path}` | {kind} | {} | {} | {} | {} | {} | {} | {} | {deps} | {} | {} |\n",
             child_type_linked(child),
             restart(child),
             shutdown(child),
             backoff(child, sup),
             significant(child),
             quarantine(child),
+            liveness(child),
             source(child, prefix, &sup.ty),
             summary(child_docs(child)),
         ));
@@ -408,7 +430,7 @@ pub(crate) fn supervisor_doc(sup: &Sup, path: &str, prefix: &str, root: &Sup) ->
         "Every child under this supervisor, in start order (a nested supervisor's own children \
          follow it); they stop in reverse order.\n\n",
     );
-    doc.push_str("| child | kind | type | restart | shutdown | backoff | significant | quarantine | depends on | built from | about |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+    doc.push_str("| child | kind | type | restart | shutdown | backoff | significant | quarantine | liveness | depends on | built from | about |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     rows(sup, path, prefix, &mut doc);
     doc.push_str(
         "\n*default of `T`*: the worker type's own `Worker::RESTART` or `Worker::SHUTDOWN` \
