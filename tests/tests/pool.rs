@@ -544,6 +544,34 @@ async fn a_worker_reaches_a_pool_from_its_init_phase_while_the_tree_starts() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn after_its_supervisors_restart_a_worker_reaches_the_new_pool_from_its_init() {
+    let tree = SupervisorSpec::new("app")
+        .child(ChildSpec::supervisor(
+            SupervisorSpec::new("web")
+                .child(ChildSpec::pool(PoolSpec::<Holds>::workers("conns")))
+                .child(ChildSpec::from_value("acceptor", StartsInInit)),
+        ))
+        .start()
+        .await
+        .unwrap();
+    let key = || PoolKey::<ChildRef, Holds>::new("web/conns".into());
+    let old = tree.pool(key()).await.unwrap();
+    assert_eq!(old.count().await.unwrap().active, 1);
+    let mut probe = supervisor::testing::Probe::new(&tree);
+    probe.crash(&tree, "web".into(), "web failed").await;
+    probe.restarted(ChildRef::from("web")).await;
+    // The restarted `web` made a new pool: the acceptor's second init found it (not the old,
+    // stopped one, whose start would have failed the init), and started one instance in it.
+    let pool = tree.pool(key()).await.unwrap();
+    assert_eq!(pool.count().await.unwrap().active, 1);
+    assert!(matches!(
+        old.count().await,
+        Err(PoolError::NotRunning { .. })
+    ));
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_context_names_a_missing_pool_or_one_of_another_argument_type() {
     #[derive(Clone)]
     struct Asks;
