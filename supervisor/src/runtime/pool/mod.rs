@@ -229,8 +229,16 @@ impl Pool {
         }
     }
 
+    /// Aborts the watchdog of the run at `slot`, if the pool has a heartbeat (a pool without
+    /// one pays nothing on an exit).
+    fn unwatch(&mut self, slot: usize) {
+        if self.kind.settings.heartbeat.is_some() {
+            self.watchdogs.remove(&slot);
+        }
+    }
+
     fn remove(&mut self, slot: usize) {
-        self.watchdogs.remove(&slot);
+        self.unwatch(slot);
         self.instances.remove(slot);
     }
 
@@ -352,7 +360,7 @@ impl Pool {
         let Some(kind) = &instance.start else {
             return Err(StartFailed::Failed(gone()));
         };
-        match launch::launch(kind, args, &self.events) {
+        match launch::launch(kind, args, &run, &self.events) {
             Launched::Running(task) => {
                 self.running(slot, task, run);
                 Ok(None)
@@ -458,8 +466,9 @@ impl Pool {
 
     /// The instance at `slot`, no longer running, ended for `reason` (reported already):
     /// records it, and decides.
+    #[inline]
     fn exited(&mut self, slot: usize, reason: ExitReason) -> Restarted {
-        self.watchdogs.remove(&slot);
+        self.unwatch(slot);
         let Some(instance) = self.instances.get_mut(slot) else {
             return Ok(None);
         };

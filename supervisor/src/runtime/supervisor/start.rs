@@ -79,7 +79,7 @@ impl Supervisor {
             key: child.key,
             span,
         };
-        match launch::launch(&spec.kind, args, &self.events) {
+        match launch::launch(&spec.kind, args, &run, &self.events) {
             Launched::Running(task) => {
                 self.running(i, task, run);
                 Launch::Done
