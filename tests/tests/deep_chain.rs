@@ -3,8 +3,9 @@
 //! its subtree's spec (issue 15; 1,000 levels once took 103 ms and 88.8 MiB to start).
 //!
 //! The heap is counted by an instrumented global allocator, so the figures are exact and
-//! independent of the machine's load; the runtime is single-threaded, so nothing else
-//! allocates meanwhile.
+//! independent of the machine's load. Its counters are the whole process's: this file holds
+//! one test, on a single-threaded runtime, so that nothing else allocates meanwhile (two tests
+//! would run on two threads at once and count each other's allocations).
 
 use std::alloc::System;
 
@@ -39,7 +40,7 @@ async fn bytes_per_level(depth: usize) -> (f64, f64) {
 }
 
 #[tokio::test(flavor = "current_thread")]
-async fn a_deeper_chain_costs_the_same_per_level() {
+async fn a_deeper_chain_costs_the_same_per_level_and_names_every_level() {
     let (held_shallow, allocated_shallow) = bytes_per_level(200).await;
     let (held_deep, allocated_deep) = bytes_per_level(2_000).await;
     // With a path copied per level, a level 2,000 deep would hold its ~20 KB path on top of
@@ -52,9 +53,10 @@ async fn a_deeper_chain_costs_the_same_per_level() {
         allocated_deep <= allocated_shallow * 1.2,
         "allocated per level: {allocated_shallow:.0} B at 200 levels, {allocated_deep:.0} B at 2,000"
     );
+    a_deep_leafs_path_names_every_level().await;
 }
 
-#[tokio::test(flavor = "current_thread")]
+/// A leaf 3,002 names deep: its path as a string, its names, its depth.
 async fn a_deep_leafs_path_names_every_level() {
     let depth = 3_000;
     let tree = chain(depth).start().await.expect("the chain starts");
