@@ -4,7 +4,7 @@
 //! It shares the rest of the runtime: a run starts as any child's does (`launch`), reports its
 //! end to this pool's mailbox (`child`), is restarted within the pool's intensity
 //! (`intensity`), and all instances stop at once when the pool stops (`stop`). "What happens
-//! when an instance exits" is [`Pool::on_exit`].
+//! when an instance exits" is `restart.rs`; what a handle asks, `requests.rs`.
 
 use std::future::Future;
 use std::pin::Pin;
