@@ -2,6 +2,7 @@
 //! lists and counts its instances ([`InstanceId`], [`InstanceInfo`]), and [`PoolError`] says
 //! why a call failed.
 
+use std::collections::VecDeque;
 use std::fmt;
 use std::hash::{BuildHasher, Hash};
 use std::marker::PhantomData;
@@ -10,7 +11,7 @@ use std::sync::atomic::Ordering;
 
 use tokio::sync::oneshot;
 
-use super::{PoolAccess, PoolKind, PoolSettings, Template, TemplateOf};
+use super::{PoolAccess, PoolKind, PoolSettings, StartArgs, TemplateOf};
 use crate::error::ChildError;
 use crate::exit::Failure;
 use crate::handle::{ChildCounts, ChildInfo};
@@ -142,7 +143,7 @@ pub enum PoolError {
 pub struct PoolHandle<A> {
     path: ChildPath,
     kind: Arc<PoolKind>,
-    template: Arc<dyn Template<A>>,
+    _args: PhantomData<fn(A) -> A>,
 }
 
 impl<A> Clone for PoolHandle<A> {
@@ -150,7 +151,7 @@ impl<A> Clone for PoolHandle<A> {
         PoolHandle {
             path: self.path.clone(),
             kind: self.kind.clone(),
-            template: self.template.clone(),
+            _args: PhantomData,
         }
     }
 }
@@ -177,16 +178,16 @@ impl<A: Send + 'static> PoolHandle<A> {
     /// The typed handle of the pool a supervisor answered with, if its instances start from
     /// `A`s.
     pub(crate) fn from_access(access: PoolAccess) -> Result<Self, ChildError> {
-        let Some(template) = access.kind.template.downcast_ref::<TemplateOf<A>>() else {
+        if !access.kind.template.is::<TemplateOf<A>>() {
             return Err(ChildError::PoolArguments {
                 path: access.path,
                 expected: std::any::type_name::<A>(),
             });
-        };
+        }
         Ok(PoolHandle {
-            template: template.0.clone(),
             path: access.path,
             kind: access.kind,
+            _args: PhantomData,
         })
     }
 
@@ -223,7 +224,11 @@ impl<A: Send + 'static> PoolHandle<A> {
     /// connection's socket, say); they are dropped with the instance.
     pub async fn start_temporary(&self, args: A) -> Result<InstanceId, PoolError> {
         let instance = InstanceStart {
-            kind: self.template.once(args),
+            args: Box::new(StartArgs {
+                args: VecDeque::from([args]),
+                clone: None,
+            }),
+            count: 1,
             restart: Restart::Temporary,
         };
         self.send_start(None, instance).await
@@ -265,26 +270,26 @@ impl<A: Send + 'static> PoolHandle<A> {
         // Each chunk is made at its full size at once (growing it by doubling copied it 8 times).
         let chunk_size = |expected: usize| expected.div_ceil(n).clamp(1, BATCH_CHUNK);
         let expected = args.size_hint().0;
-        let mut filling: Vec<Vec<InstanceStart>> = (0..n)
-            .map(|_| Vec::with_capacity(chunk_size(expected)))
+        let mut filling: Vec<VecDeque<A>> = (0..n)
+            .map(|_| VecDeque::with_capacity(chunk_size(expected)))
             .collect();
         // Per partition, the replies to its chunks, in the order sent.
         let mut replies: Vec<Vec<BatchReply>> = (0..n).map(|_| Vec::new()).collect();
         let mut total = 0;
         for (i, a) in args.enumerate() {
             let p = (first + i) % n;
-            filling[p].push(self.instance(a, restart));
+            filling[p].push_back(a);
             total += 1;
             if filling[p].len() == BATCH_CHUNK {
                 let left = expected.saturating_sub(i + 1);
                 let chunk =
-                    std::mem::replace(&mut filling[p], Vec::with_capacity(chunk_size(left)));
-                replies[p].push(self.send_chunk(&partitions, p, chunk));
+                    std::mem::replace(&mut filling[p], VecDeque::with_capacity(chunk_size(left)));
+                replies[p].push(self.send_chunk(&partitions, p, chunk, restart));
             }
         }
         for (p, chunk) in filling.into_iter().enumerate() {
             if !chunk.is_empty() {
-                replies[p].push(self.send_chunk(&partitions, p, chunk));
+                replies[p].push(self.send_chunk(&partitions, p, chunk, restart));
             }
         }
         // In the order given: each partition's chunks are taken in the order sent, one at a
@@ -322,9 +327,18 @@ impl<A: Send + 'static> PoolHandle<A> {
         &self,
         partitions: &[Option<MailSender>],
         p: usize,
-        instances: Vec<InstanceStart>,
-    ) -> BatchReply {
-        let count = instances.len();
+        args: VecDeque<A>,
+        restart: Restart,
+    ) -> BatchReply
+    where
+        A: Clone + Sync,
+    {
+        let count = args.len();
+        let instances = InstanceStart {
+            args: Box::new(Self::start_args(args, restart)),
+            count,
+            restart,
+        };
         let (tx, rx) = oneshot::channel();
         let sent = match partitions.get(p).cloned().flatten() {
             Some(mailbox) => mailbox
@@ -378,16 +392,29 @@ impl<A: Send + 'static> PoolHandle<A> {
         Ok(total)
     }
 
+    /// One instance's start from `args`.
     fn instance(&self, args: A, restart: Restart) -> InstanceStart
     where
         A: Clone + Sync,
     {
-        let kind = match restart {
-            // Its arguments are not kept (OTP stores none for a temporary child).
-            Restart::Temporary => self.template.once(args),
-            Restart::Permanent | Restart::Transient => self.template.restartable(args),
+        InstanceStart {
+            args: Box::new(Self::start_args(VecDeque::from([args]), restart)),
+            count: 1,
+            restart,
+        }
+    }
+
+    /// Arguments to send, with how to clone them unless the instances are temporary (OTP
+    /// stores no arguments for a temporary child: they are used once).
+    fn start_args(args: VecDeque<A>, restart: Restart) -> StartArgs<A>
+    where
+        A: Clone + Sync,
+    {
+        let clone: Option<fn(&A) -> A> = match restart {
+            Restart::Temporary => None,
+            Restart::Permanent | Restart::Transient => Some(A::clone),
         };
-        InstanceStart { kind, restart }
+        StartArgs { args, clone }
     }
 
     async fn send_start(

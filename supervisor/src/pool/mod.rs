@@ -15,10 +15,8 @@ use std::time::Duration;
 
 use crate::backoff::Backoff;
 use crate::error::SpecError;
-use crate::exit::{Failure, FailureKind};
 use crate::path::ChildPath;
 use crate::runtime::mailbox::MailSender;
-use crate::runtime::worker_start::{worker_start, worker_start_with};
 use crate::spec::{ChildKind, ChildSpec, ChildType, Intensity, Restart, Shutdown, SupervisorSpec};
 use crate::worker::Worker;
 
@@ -169,7 +167,7 @@ impl<A: Send + 'static> PoolSpec<A> {
             Restart::Permanent,
             Shutdown::Infinity,
             ChildType::Supervisor,
-            Arc::new(SupervisorTemplate(spec, PhantomData)),
+            Arc::new(SupervisorTemplate(Arc::new(spec), PhantomData)),
         )
     }
 }
@@ -272,9 +270,11 @@ impl<A> PoolSpec<A> {
 
 impl<A: Send + 'static> PoolSpec<A> {
     pub(crate) fn into_kind(self) -> (Arc<str>, PoolKind) {
+        let template = self.template.clone();
         let kind = PoolKind {
             settings: self.settings,
-            template: Arc::new(TemplateOf(self.template)),
+            stores: Arc::new(move || template.store()),
+            template: Arc::new(TemplateOf::<A>(PhantomData)),
             cell: Arc::new(PoolCell::default()),
             seed: 0,
         };
@@ -301,64 +301,17 @@ impl ChildSpec {
     }
 }
 
-/// How the runs of one instance start, made from its arguments.
-pub(crate) trait Template<A>: Send + Sync {
-    /// Runs that start again and again from the same arguments, for a restart.
-    fn restartable(&self, args: A) -> ChildKind
-    where
-        A: Clone + Sync;
-
-    /// A run that starts once: the arguments are not kept.
-    fn once(&self, args: A) -> ChildKind;
-}
-
-struct WorkerTemplate<W>(PhantomData<fn(W) -> W>);
-
-impl<W: Worker> Template<W> for WorkerTemplate<W> {
-    fn restartable(&self, args: W) -> ChildKind
-    where
-        W: Clone + Sync,
-    {
-        ChildKind::Worker(worker_start(move || args.clone()))
-    }
-
-    fn once(&self, args: W) -> ChildKind {
-        let cell = Mutex::new(Some(args));
-        ChildKind::Worker(worker_start_with(move || {
-            let taken = cell.lock().unwrap_or_else(PoisonError::into_inner).take();
-            // Not reached: a temporary instance is started once and never restarted.
-            taken.ok_or_else(|| Failure::new(FailureKind::StartFailed, "started twice"))
-        }))
-    }
-}
-
-struct SupervisorTemplate<F, A>(F, PhantomData<fn(A)>);
-
-impl<A: Send + 'static, F> Template<A> for SupervisorTemplate<F, A>
-where
-    F: Fn(A) -> SupervisorSpec + Send + Sync + 'static,
-{
-    fn restartable(&self, args: A) -> ChildKind
-    where
-        A: Clone + Sync,
-    {
-        self.once(args)
-    }
-
-    fn once(&self, args: A) -> ChildKind {
-        ChildKind::Supervisor(Box::new((self.0)(args)))
-    }
-}
-
-/// The typed template, behind `dyn Any` in the untyped [`PoolKind`].
-pub(crate) struct TemplateOf<A>(pub(crate) Arc<dyn Template<A>>);
+/// The argument type of a pool, behind `dyn Any` in the untyped [`PoolKind`], for a handle to check.
+pub(crate) struct TemplateOf<A>(PhantomData<fn(A) -> A>);
 
 /// A pool as its supervisor holds it: untyped, so the runtime is not generic over `A`.
 #[derive(Clone)]
 pub(crate) struct PoolKind {
     pub(crate) settings: PoolSettings,
-    /// A `TemplateOf<A>`.
+    /// A `TemplateOf<A>`: what a handle checks its argument type against.
     pub(crate) template: Arc<dyn Any + Send + Sync>,
+    /// Makes a partition's store of its instances' arguments.
+    pub(crate) stores: Arc<dyn Fn() -> Box<dyn ArgStore> + Send + Sync>,
     /// Where the running pool's partitions are found; one per supervisor slot (see
     /// [`PoolKind::fresh`]), kept across the pool's restarts.
     pub(crate) cell: Arc<PoolCell>,
@@ -375,6 +328,7 @@ impl PoolKind {
         PoolKind {
             settings,
             template: self.template.clone(),
+            stores: self.stores.clone(),
             cell: Arc::new(PoolCell::default()),
             seed,
         }
@@ -477,6 +431,10 @@ pub(crate) struct PoolAccess {
     pub(crate) kind: Arc<PoolKind>,
 }
 
+mod args;
 mod handle;
+
+pub(crate) use args::{ArgStore, StartArgs};
+use args::{SupervisorTemplate, Template, WorkerTemplate};
 
 pub use handle::{InstanceId, InstanceInfo, PoolError, PoolHandle, PoolKey};

@@ -8,7 +8,7 @@ use crate::handle::{ChildCounts, ChildInfo};
 use crate::path::ChildRef;
 use crate::pool::{InstanceId, InstanceInfo, PoolAccess, PoolError};
 use crate::snapshot::Local;
-use crate::spec::{ChildKind, ChildSpec, Restart, SpecInfo};
+use crate::spec::{ChildSpec, Restart, SpecInfo};
 
 pub(crate) type Reply<T> = oneshot::Sender<Result<T, ChildError>>;
 
@@ -41,8 +41,9 @@ pub(crate) enum PoolRequest {
         instance: InstanceStart,
         reply: oneshot::Sender<Result<InstanceId, PoolError>>,
     },
+    /// Starts `instances.count` instances, in order.
     StartBatch {
-        instances: Vec<InstanceStart>,
+        instances: InstanceStart,
         reply: oneshot::Sender<Vec<Result<InstanceId, PoolError>>>,
     },
     Terminate {
@@ -61,10 +62,12 @@ pub(crate) enum PoolRequest {
     },
 }
 
-/// One instance to start: how its runs start (made from its arguments by the handle, so that
-/// the pool is not generic over them) and its restart policy.
+/// Instances to start, with their restart policy: their arguments, boxed once for the whole
+/// request (a `pool::StartArgs<A>`: one instance's, or a batch chunk's), which the partition's
+/// typed store takes them out of, so that the pool is not generic over them.
 pub(crate) struct InstanceStart {
-    pub(crate) kind: ChildKind,
+    pub(crate) args: Box<dyn std::any::Any + Send>,
+    pub(crate) count: usize,
     pub(crate) restart: Restart,
 }
 

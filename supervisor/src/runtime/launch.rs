@@ -169,41 +169,47 @@ fn launch_worker(
     run: &Arc<Run>,
     events: &EventBus,
 ) -> Launched {
-    let generation = run.generation;
     match start {
-        WorkerStart::Spawn(start) => {
-            let task = match start(args) {
-                Ok(task) => task,
-                Err(failure) => return Launched::Failed(failure),
-            };
-            events.emit(|| run.path().clone(), || EventKind::Started { generation });
+        WorkerStart::Spawn(start) => match start(args) {
+            Ok(task) => spawned(task, run, events),
+            Err(failure) => Launched::Failed(failure),
+        },
+        WorkerStart::Init(start) => match start(args) {
+            Ok(init) => init_begun(init, run, events),
+            Err(failure) => Launched::Failed(failure),
+        },
+        WorkerStart::Ready(inner) => launch_ready(inner, args, run, events),
+    }
+}
+
+/// A worker's run, spawned: running.
+#[inline(always)]
+pub(crate) fn spawned(task: TaskHandle, run: &Arc<Run>, events: &EventBus) -> Launched {
+    let generation = run.generation;
+    events.emit(|| run.path().clone(), || EventKind::Started { generation });
+    log!(debug, child = %run.path(), generation, "child started");
+    Launched::Running(task)
+}
+
+/// A worker's init phase, begun: tried once here, as most inits finish at their first poll, so
+/// that no waiting future is built for them.
+#[inline(always)]
+pub(crate) fn init_begun(mut init: InitFuture, run: &Arc<Run>, events: &EventBus) -> Launched {
+    let generation = run.generation;
+    events.emit(|| run.path().clone(), || EventKind::Started { generation });
+    // Without a waker: one that is not done is polled again, with the caller's, by `wait`.
+    let mut no_waker = std::task::Context::from_waker(Waker::noop());
+    match init.as_mut().poll(&mut no_waker) {
+        Poll::Ready(Ok(task)) => {
             log!(debug, child = %run.path(), generation, "child started");
             Launched::Running(task)
         }
-        WorkerStart::Init(start) => {
-            let mut init = match start(args) {
-                Ok(init) => init,
-                Err(failure) => return Launched::Failed(failure),
-            };
-            events.emit(|| run.path().clone(), || EventKind::Started { generation });
-            // Most inits finish at their first poll: tried here, so that no waiting future is
-            // built for them. Without a waker: one that is not done is polled again, with the
-            // caller's, by `wait`.
-            let mut no_waker = std::task::Context::from_waker(Waker::noop());
-            match init.as_mut().poll(&mut no_waker) {
-                Poll::Ready(Ok(task)) => {
-                    log!(debug, child = %run.path(), generation, "child started");
-                    Launched::Running(task)
-                }
-                Poll::Ready(Err(InitEnd::Ended(reason))) => Launched::Failed(init_failure(reason)),
-                Poll::Ready(Err(InitEnd::Ignored)) => ignored(run, events),
-                Poll::Pending => {
-                    log!(debug, child = %run.path(), generation, "child started, waiting for it");
-                    Launched::Waiting(WaitOn::Init(init))
-                }
-            }
+        Poll::Ready(Err(InitEnd::Ended(reason))) => Launched::Failed(init_failure(reason)),
+        Poll::Ready(Err(InitEnd::Ignored)) => ignored(run, events),
+        Poll::Pending => {
+            log!(debug, child = %run.path(), generation, "child started, waiting for it");
+            Launched::Waiting(WaitOn::Init(init))
         }
-        WorkerStart::Ready(inner) => launch_ready(inner, args, run, events),
     }
 }
 
@@ -215,7 +221,13 @@ fn launch_ready(
     run: &Arc<Run>,
     events: &EventBus,
 ) -> Launched {
-    match launch_worker(inner, args, run, events) {
+    then_ready(launch_worker(inner, args, run, events), run)
+}
+
+/// What a start of a worker that signals readiness waits for once it has begun: a running run
+/// until it says it is ready, an init phase and then that.
+pub(crate) fn then_ready(launched: Launched, run: &Arc<Run>) -> Launched {
+    match launched {
         Launched::Running(task) if run.is_ready() => Launched::Running(task),
         Launched::Running(task) => Launched::Waiting(WaitOn::Ready(task)),
         Launched::Waiting(WaitOn::Init(init)) => Launched::Waiting(WaitOn::InitThenReady(init)),

@@ -24,7 +24,7 @@ pub(crate) mod command;
 mod delay;
 mod ended;
 mod intensity;
-mod launch;
+pub(crate) mod launch;
 pub(crate) mod log;
 pub(crate) mod mailbox;
 mod pool;

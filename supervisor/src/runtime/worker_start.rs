@@ -8,6 +8,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use super::child::{self, SpawnArgs, TaskHandle};
+use super::launch::{self, Launched};
+use super::run::Run;
+use crate::event::EventBus;
 use crate::exit::{ExitReason, Failure, ShutdownReason};
 use crate::worker::{Context, Ignore, Worker};
 
@@ -111,41 +114,65 @@ where
 {
     if W::HAS_INIT {
         WorkerStart::Init(Arc::new(
-            move |args: SpawnArgs| -> Result<InitFuture, Failure> {
-                let mut worker = make()?;
-                let phase = async move {
-                    let ctx = Context::new(args.run.clone());
-                    let init = child::InSpan::new(args.span.as_deref(), worker.init(&ctx)).await;
-                    let ended = match init {
-                        Ok(()) if !ctx.is_shutdown_requested() => {
-                            return Ok(child::spawn(run_phase(worker, ctx), args));
-                        }
-                        Ok(()) => InitEnd::Ended(ExitReason::Shutdown),
-                        Err(error) if error.is::<Ignore>() => InitEnd::Ignored,
-                        Err(error) => {
-                            InitEnd::Ended(ExitReason::Failed(Failure::from_boxed(error)))
-                        }
-                    };
-                    // The worker goes now, its panic caught: it must not hide how the init
-                    // ended.
-                    match child::caught(move || drop(worker)) {
-                        Ok(()) => Err(ended),
-                        Err(panic) => Err(InitEnd::Ended(match ended {
-                            InitEnd::Ended(reason) => reason.then_drop_panicked(panic),
-                            InitEnd::Ignored => ExitReason::Failed(panic),
-                        })),
-                    }
-                };
-                // It runs in the supervisor's task: a panic in the init phase, or in the
-                // worker's `Drop` after a failed one, is the child's failed start.
-                Ok(Box::pin(child::Caught::new(phase)))
-            },
+            move |args: SpawnArgs| -> Result<InitFuture, Failure> { Ok(init_phase(make()?, args)) },
         ))
     } else {
         WorkerStart::Spawn(Arc::new(move |args: SpawnArgs| {
-            let worker = make()?;
-            let ctx = Context::new(args.run.clone());
-            Ok(child::spawn(run_phase(worker, ctx), args))
+            Ok(spawn_run(make()?, args))
         }))
+    }
+}
+
+/// Spawns the run phase of `worker`.
+#[inline(always)]
+fn spawn_run<W: Worker>(worker: W, args: SpawnArgs) -> TaskHandle {
+    let ctx = Context::new(args.run.clone());
+    child::spawn(run_phase(worker, ctx), args)
+}
+
+/// The init phase of `worker`, to run in the caller's task, then the spawn of its run phase.
+fn init_phase<W: Worker>(mut worker: W, args: SpawnArgs) -> InitFuture {
+    let phase = async move {
+        let ctx = Context::new(args.run.clone());
+        let init = child::InSpan::new(args.span.as_deref(), worker.init(&ctx)).await;
+        let ended = match init {
+            Ok(()) if !ctx.is_shutdown_requested() => {
+                return Ok(child::spawn(run_phase(worker, ctx), args));
+            }
+            Ok(()) => InitEnd::Ended(ExitReason::Shutdown),
+            Err(error) if error.is::<Ignore>() => InitEnd::Ignored,
+            Err(error) => InitEnd::Ended(ExitReason::Failed(Failure::from_boxed(error))),
+        };
+        // The worker goes now, its panic caught: it must not hide how the init ended.
+        match child::caught(move || drop(worker)) {
+            Ok(()) => Err(ended),
+            Err(panic) => Err(InitEnd::Ended(match ended {
+                InitEnd::Ended(reason) => reason.then_drop_panicked(panic),
+                InitEnd::Ignored => ExitReason::Failed(panic),
+            })),
+        }
+    };
+    // It runs in the supervisor's task: a panic in the init phase, or in the worker's `Drop`
+    // after a failed one, is the child's failed start.
+    Box::pin(child::Caught::new(phase))
+}
+
+/// Starts a run of `worker` itself, rather than of a worker a factory makes: a pool's instance,
+/// whose arguments are the worker value its pool keeps.
+pub(crate) fn launch_value<W: Worker>(
+    worker: W,
+    args: SpawnArgs,
+    run: &Arc<Run>,
+    events: &EventBus,
+) -> Launched {
+    let launched = if W::HAS_INIT {
+        launch::init_begun(init_phase(worker, args), run, events)
+    } else {
+        launch::spawned(spawn_run(worker, args), run, events)
+    };
+    if W::SIGNALS_READY {
+        launch::then_ready(launched, run)
+    } else {
+        launched
     }
 }

@@ -9,15 +9,12 @@ use super::super::child::TaskHandle;
 use super::super::delay::{ChildBackoff, Timer};
 use super::super::ended::LastFailure;
 use super::super::run::Run;
-use crate::spec::{ChildKind, Restart};
+use crate::spec::Restart;
 
 /// One instance.
 pub(super) struct Instance {
     /// Its number in this partition, never reused: with the slot, its id.
     pub(super) serial: u64,
-    /// How its runs start; `None` once a temporary instance has started (OTP keeps no start
-    /// arguments for a temporary child).
-    pub(super) start: Option<ChildKind>,
     pub(super) restart: Restart,
     pub(super) state: State,
     /// How many runs it has started (the next run's generation).
@@ -49,10 +46,9 @@ pub(super) enum State {
 
 impl Instance {
     /// A new instance, not started yet.
-    pub(super) fn new(serial: u64, start: ChildKind, restart: Restart) -> Self {
+    pub(super) fn new(serial: u64, restart: Restart) -> Self {
         Instance {
             serial,
-            start: Some(start),
             restart,
             state: State::Restarting,
             starts: 0,
@@ -176,11 +172,7 @@ mod tests {
     use super::*;
 
     fn instance(serial: u64) -> Instance {
-        Instance::new(
-            serial,
-            ChildKind::Taken(crate::ChildType::Worker),
-            Restart::Temporary,
-        )
+        Instance::new(serial, Restart::Temporary)
     }
 
     #[test]

@@ -36,7 +36,7 @@ use crate::event::{EventBus, EventKind};
 use crate::exit::{ExitReason, Failure, FailureKind};
 use crate::handle::{ChildCounts, ChildInfo, Phase};
 use crate::path::ChildPath;
-use crate::pool::{InstanceId, InstanceInfo, PoolError, PoolKind};
+use crate::pool::{ArgStore, InstanceId, InstanceInfo, PoolError, PoolKind};
 use crate::snapshot::Local;
 use crate::spec::{ChildFuture, ChildType, Restart, Shutdown};
 
@@ -99,6 +99,8 @@ struct Pool {
     /// The run of the instance that last exited, whose allocation the next start reuses.
     spare_run: Option<Arc<Run>>,
     reaper: Reaper,
+    /// The instances' start arguments, by slot, typed by the pool's template.
+    args: Box<dyn ArgStore>,
     /// The watchdogs of the instances' runs, when the pool has a heartbeat: each aborted when
     /// its run ends (dropped with its entry).
     watchdogs: foldhash::HashMap<usize, TaskHandle>,
@@ -140,6 +142,7 @@ impl Pool {
             mail_rx,
             spare_run: None,
             reaper: Reaper::new(),
+            args: (kind.stores)(),
             watchdogs: foldhash::HashMap::default(),
             backoff: kind.settings.backoff.unwrap_or(Backoff::NONE),
             delays: Delays::new(kind.seed.wrapping_add(partition as u64)),
@@ -234,6 +237,7 @@ impl Pool {
     fn remove(&mut self, slot: usize) {
         self.unwatch(slot);
         self.instances.remove(slot);
+        self.args.forget(slot);
     }
 
     /// Starts a new run of the instance at `slot`, and waits for it if it must be waited for.
@@ -267,10 +271,8 @@ impl Pool {
             key: instance.serial,
             span,
         };
-        let Some(kind) = &instance.start else {
-            return Err(StartFailed::Failed(gone()));
-        };
-        match launch::launch(kind, args, &run, &self.events) {
+        let once = instance.restart == Restart::Temporary;
+        match self.args.launch(slot, once, args, &run, &self.events) {
             Launched::Running(task) => {
                 self.running(slot, task, run);
                 Ok(None)
@@ -316,9 +318,6 @@ impl Pool {
         self.events
             .emit(|| run.path().clone(), || EventKind::Ready { generation });
         if let Some(instance) = self.instances.get_mut(slot) {
-            if instance.restart == Restart::Temporary {
-                instance.start = None;
-            }
             if let Some(backoff) = instance.backoff_mut() {
                 delay::started(backoff);
             }
@@ -339,6 +338,8 @@ impl Pool {
         let mut ids = Vec::with_capacity(self.instances.len());
         let shutdown = self.kind.settings.shutdown;
         let partition = self.partition as u32;
+        // The arguments go with the instances (a new store for a restarted pool).
+        self.args = (self.kind.stores)();
         for (slot, instance) in self.instances.drain() {
             if let State::Running { task, run } = instance.state {
                 links.push(StopLink {

@@ -6,19 +6,25 @@ use super::*;
 impl Pool {
     pub(super) async fn on_request(&mut self, request: PoolRequest) {
         match request {
-            PoolRequest::Start { instance, reply } => {
-                let result = self.start_instance(instance).await;
+            PoolRequest::Start {
+                mut instance,
+                reply,
+            } => {
+                let result = self.start_instance(&mut instance).await;
                 let _ = reply.send(result);
             }
-            PoolRequest::StartBatch { instances, reply } => {
-                let mut results = Vec::with_capacity(instances.len());
-                for instance in instances {
+            PoolRequest::StartBatch {
+                mut instances,
+                reply,
+            } => {
+                let mut results = Vec::with_capacity(instances.count);
+                for _ in 0..instances.count {
                     let result = if self.interrupted {
                         Err(PoolError::NotRunning {
                             path: self.path.clone(),
                         })
                     } else {
-                        self.start_instance(instance).await
+                        self.start_instance(&mut instances).await
                     };
                     results.push(result);
                 }
@@ -48,9 +54,10 @@ impl Pool {
 
     /// OTP's `start_child` of a `simple_one_for_one` supervisor: a new instance, kept only if
     /// its start succeeds.
+    /// Its arguments are the next of `start`'s.
     pub(super) async fn start_instance(
         &mut self,
-        start: InstanceStart,
+        start: &mut InstanceStart,
     ) -> Result<InstanceId, PoolError> {
         if let Some(max) = self.max_children
             && self.instances.len() >= max
@@ -62,10 +69,13 @@ impl Pool {
         }
         let serial = self.next_serial;
         self.next_serial += 1;
-        let slot = self
-            .instances
-            .insert(Instance::new(serial, start.kind, start.restart));
-        match self.start_run(slot).await {
+        let slot = self.instances.insert(Instance::new(serial, start.restart));
+        let kept = self.args.keep(slot, &mut *start.args);
+        let started = match kept {
+            Ok(()) => self.start_run(slot).await,
+            Err(failure) => Err(StartFailed::Failed(failure)),
+        };
+        match started {
             Ok(()) => Ok(self.id(slot, serial)),
             Err(failed) => {
                 let path = self.instance_path(slot);
