@@ -174,27 +174,8 @@ fn main() {
     let run = |group: &str| only.as_ref().is_none_or(|o| o.contains(&group));
     let mut rows = Vec::new();
 
-    for (multi, label) in [(true, "multi-thread, 2 workers"), (false, "current_thread")] {
-        if !run("restart") {
-            break;
-        }
-        let rt = runtime(multi);
-        let n = 20_000;
-        let (ours, base) = pairs(
-            &rt,
-            samples,
-            move || restart_ours(n),
-            move || restart_baseline(n),
-        );
-        rows.push(Row {
-            name: format!("restart a failing child ({label})"),
-            per: n as f64,
-            base_per: None,
-            ours,
-            base,
-            target: "≤ 1.5×",
-            limit: 1.5,
-        });
+    if run("restart") {
+        restart_rows("child", samples, restart_ours, &mut rows);
     }
 
     if run("restart") {
@@ -521,25 +502,7 @@ fn pool_rows(
         limit: 1.2,
     });
 
-    for (multi, label) in [(true, "multi-thread, 2 workers"), (false, "current_thread")] {
-        let rt = runtime(multi);
-        let n = 20_000;
-        let (ours, base) = pairs(
-            &rt,
-            samples,
-            move || pool_restart_ours(n),
-            move || restart_baseline(n),
-        );
-        rows.push(Row {
-            name: format!("restart a failing pool instance ({label})"),
-            per: n as f64,
-            base_per: None,
-            ours,
-            base,
-            target: "≤ 1.5×",
-            limit: 1.5,
-        });
-    }
+    restart_rows("pool instance", samples, pool_restart_ours, rows);
 
     // Both sides ours: two partitions against one, on the 2-worker runtime, with the starts
     // coming from 4 tasks at once, one `start` at a time (an acceptor's pattern): what
@@ -562,4 +525,27 @@ fn pool_rows(
         target: "< 1×",
         limit: 0.999,
     });
+}
+
+/// The rows of 20,000 restarts of a failing `what` on both runtimes: `ours(n)` restarts `n`
+/// times, against the baseline's spawn-and-join of a failing task.
+fn restart_rows<F, Fut>(what: &str, samples: usize, ours: F, rows: &mut Vec<Row>)
+where
+    F: Fn(u64) -> Fut + Copy,
+    Fut: Future<Output = Duration> + Send + 'static,
+{
+    for (multi, label) in [(true, "multi-thread, 2 workers"), (false, "current_thread")] {
+        let rt = runtime(multi);
+        let n = 20_000;
+        let (ours, base) = pairs(&rt, samples, move || ours(n), move || restart_baseline(n));
+        rows.push(Row {
+            name: format!("restart a failing {what} ({label})"),
+            per: n as f64,
+            base_per: None,
+            ours,
+            base,
+            target: "≤ 1.5×",
+            limit: 1.5,
+        });
+    }
 }

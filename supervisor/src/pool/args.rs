@@ -14,6 +14,7 @@ use crate::exit::{Failure, FailureKind};
 use crate::runtime::child::{self, SpawnArgs};
 use crate::runtime::launch::{self, Launched};
 use crate::runtime::run::Run;
+use crate::runtime::slots::Slots;
 use crate::runtime::worker_start::launch_value;
 use crate::spec::{ChildKind, SupervisorSpec};
 use crate::worker::Worker;
@@ -47,11 +48,24 @@ pub(crate) trait ArgStore: Send {
     fn forget(&mut self, slot: usize);
 }
 
+/// How kept arguments are cloned for each run: `A::clone`, as a function pointer, since the
+/// store is made where `A` need not be `Clone` (a pool started only with temporary instances).
+pub(crate) type Cloner<A> = fn(&A) -> A;
+
 /// Start arguments sent to a partition: one instance's, or a batch's chunk, in order; with how
 /// to clone them for a restart (`None` for temporary instances, whose arguments are used once).
 pub(crate) struct StartArgs<A> {
     pub(crate) args: VecDeque<A>,
-    pub(crate) clone: Option<fn(&A) -> A>,
+    pub(crate) clone: Option<Cloner<A>>,
+}
+
+impl<A: 'static> StartArgs<A> {
+    /// The next arguments of a request (`from`, a `StartArgs<A>`), with how to clone them.
+    fn next(from: &mut (dyn Any + Send)) -> Result<(A, Option<Cloner<A>>), Failure> {
+        let from = from.downcast_mut::<StartArgs<A>>().ok_or_else(not_kept)?;
+        let args = from.args.pop_front().ok_or_else(not_kept)?;
+        Ok((args, from.clone))
+    }
 }
 
 fn not_kept() -> Failure {
@@ -66,7 +80,7 @@ pub(super) struct WorkerTemplate<W>(pub(super) PhantomData<fn(W) -> W>);
 impl<W: Worker> Template<W> for WorkerTemplate<W> {
     fn store(&self) -> Box<dyn ArgStore> {
         Box::new(WorkerArgs::<W> {
-            table: Table::default(),
+            table: Slots::default(),
             clone: None,
         })
     }
@@ -74,17 +88,16 @@ impl<W: Worker> Template<W> for WorkerTemplate<W> {
 
 /// The arguments of a pool of workers: the worker values themselves.
 struct WorkerArgs<W> {
-    table: Table<W>,
-    clone: Option<fn(&W) -> W>,
+    table: Slots<W>,
+    clone: Option<Cloner<W>>,
 }
 
 impl<W: Worker> ArgStore for WorkerArgs<W> {
     fn keep(&mut self, slot: usize, from: &mut (dyn Any + Send)) -> Result<(), Failure> {
-        let from = from.downcast_mut::<StartArgs<W>>().ok_or_else(not_kept)?;
-        if from.clone.is_some() {
-            self.clone = from.clone;
+        let (args, clone) = StartArgs::<W>::next(from)?;
+        if clone.is_some() {
+            self.clone = clone;
         }
-        let args = from.args.pop_front().ok_or_else(not_kept)?;
         self.table.put(slot, args);
         Ok(())
     }
@@ -127,7 +140,7 @@ where
     fn store(&self) -> Box<dyn ArgStore> {
         Box::new(SupervisorArgs::<F, A> {
             make: self.0.clone(),
-            table: Table::default(),
+            table: Slots::default(),
             _args: PhantomData,
         })
     }
@@ -136,7 +149,7 @@ where
 /// The arguments of a pool of supervisors: each instance's spec, made from its arguments once.
 struct SupervisorArgs<F, A> {
     make: Arc<F>,
-    table: Table<ChildKind>,
+    table: Slots<ChildKind>,
     _args: PhantomData<fn(A)>,
 }
 
@@ -145,8 +158,7 @@ where
     F: Fn(A) -> SupervisorSpec + Send + Sync + 'static,
 {
     fn keep(&mut self, slot: usize, from: &mut (dyn Any + Send)) -> Result<(), Failure> {
-        let from = from.downcast_mut::<StartArgs<A>>().ok_or_else(not_kept)?;
-        let args = from.args.pop_front().ok_or_else(not_kept)?;
+        let (args, _) = StartArgs::<A>::next(from)?;
         // The user's function runs in the pool's task: its panic is this instance's failed
         // start, not the pool's.
         let spec = child::caught(|| (self.make)(args))?;
@@ -174,54 +186,5 @@ where
 
     fn forget(&mut self, slot: usize) {
         self.table.take(slot);
-    }
-}
-
-/// Values by slot, in segments that never move (as the pool's instance table).
-struct Table<T> {
-    segments: Vec<Vec<Option<T>>>,
-}
-
-impl<T> Default for Table<T> {
-    fn default() -> Self {
-        Table {
-            segments: Vec::new(),
-        }
-    }
-}
-
-/// Slots per segment of a [`Table`].
-const TABLE_SEGMENT: usize = 1024;
-
-impl<T> Table<T> {
-    fn put(&mut self, slot: usize, value: T) {
-        let (s, i) = (slot / TABLE_SEGMENT, slot % TABLE_SEGMENT);
-        while self.segments.len() <= s {
-            let capacity = if self.segments.is_empty() {
-                0
-            } else {
-                TABLE_SEGMENT
-            };
-            self.segments.push(Vec::with_capacity(capacity));
-        }
-        let segment = &mut self.segments[s];
-        if segment.len() <= i {
-            segment.resize_with(i + 1, || None);
-        }
-        segment[i] = Some(value);
-    }
-
-    fn get(&self, slot: usize) -> Option<&T> {
-        self.segments
-            .get(slot / TABLE_SEGMENT)?
-            .get(slot % TABLE_SEGMENT)?
-            .as_ref()
-    }
-
-    fn take(&mut self, slot: usize) -> Option<T> {
-        self.segments
-            .get_mut(slot / TABLE_SEGMENT)?
-            .get_mut(slot % TABLE_SEGMENT)?
-            .take()
     }
 }

@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 
 use tokio::sync::oneshot;
 
-use super::{PoolAccess, PoolKind, PoolSettings, StartArgs, TemplateOf};
+use super::{Cloner, PoolAccess, PoolKind, PoolSettings, StartArgs, TemplateOf};
 use crate::error::ChildError;
 use crate::exit::Failure;
 use crate::handle::{ChildCounts, ChildInfo};
@@ -410,7 +410,7 @@ impl<A: Send + 'static> PoolHandle<A> {
     where
         A: Clone + Sync,
     {
-        let clone: Option<fn(&A) -> A> = match restart {
+        let clone: Option<Cloner<A>> = match restart {
             Restart::Temporary => None,
             Restart::Permanent | Restart::Transient => Some(A::clone),
         };

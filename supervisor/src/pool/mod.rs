@@ -434,7 +434,7 @@ pub(crate) struct PoolAccess {
 mod args;
 mod handle;
 
-pub(crate) use args::{ArgStore, StartArgs};
+pub(crate) use args::{ArgStore, Cloner, StartArgs};
 use args::{SupervisorTemplate, Template, WorkerTemplate};
 
 pub use handle::{InstanceId, InstanceInfo, PoolError, PoolHandle, PoolKey};

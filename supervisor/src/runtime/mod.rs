@@ -29,6 +29,7 @@ pub(crate) mod log;
 pub(crate) mod mailbox;
 mod pool;
 pub(crate) mod run;
+pub(crate) mod slots;
 mod stop;
 mod supervisor;
 mod watchdog;

@@ -85,9 +85,9 @@ pub(crate) struct Owner {
 pub(crate) struct PoolRegistry(Mutex<foldhash::HashMap<String, PoolAccess>>);
 
 impl PoolRegistry {
-    /// Registers (or replaces, after its supervisor's restart) the pool at `path`.
-    pub(crate) fn insert(&self, path: &ChildPath, access: PoolAccess) {
-        self.lock().insert(relative(path), access);
+    /// Registers (or replaces, after its supervisor's restart) the pool at `access.path`.
+    pub(crate) fn insert(&self, access: PoolAccess) {
+        self.lock().insert(relative(&access.path), access);
     }
 
     pub(crate) fn remove(&self, path: &ChildPath) {
@@ -113,10 +113,24 @@ impl Owner {
     /// The owner of the children of the supervisor (or pool) whose own run is `run` and whose
     /// mailbox is `mailbox`.
     pub(crate) fn of(run: &Run, mailbox: &MailSender) -> Arc<Owner> {
+        Owner::new(run, mailbox, true)
+    }
+
+    /// The owner of a pool's instances (see [`of`](Self::of)): their pools are not registered.
+    pub(crate) fn of_pool(run: &Run, mailbox: &MailSender) -> Arc<Owner> {
+        Owner::new(run, mailbox, false)
+    }
+
+    /// `registers` unless a parent's owner does not.
+    fn new(run: &Run, mailbox: &MailSender, registers: bool) -> Arc<Owner> {
         let (root, pools, registers) = match &run.owner {
-            Some(parent) => (parent.root.clone(), parent.pools.clone(), parent.registers),
+            Some(parent) => (
+                parent.root.clone(),
+                parent.pools.clone(),
+                parent.registers && registers,
+            ),
             // The root supervisor itself.
-            None => (mailbox.clone(), Arc::default(), true),
+            None => (mailbox.clone(), Arc::default(), registers),
         };
         Arc::new(Owner {
             path: run.path().clone(),
@@ -125,15 +139,6 @@ impl Owner {
             pools,
             registers,
         })
-    }
-
-    /// The owner of a pool's instances (see [`of`](Self::of)): their pools are not registered.
-    pub(crate) fn of_pool(run: &Run, mailbox: &MailSender) -> Arc<Owner> {
-        let mut owner = Owner::of(run, mailbox);
-        if let Some(owner) = Arc::get_mut(&mut owner) {
-            owner.registers = false;
-        }
-        owner
     }
 }
 

@@ -82,8 +82,8 @@ enum Ask {
 
 impl StopChain {
     /// Stops `links` in order and returns once every one of their runs has ended, with how
-    /// each ended, in the order of `links` (every entry is set then).
-    pub(crate) async fn run(links: Vec<StopLink>, events: &EventBus) -> Vec<Option<ExitReason>> {
+    /// each ended, in the order of `links`.
+    pub(crate) async fn run(links: Vec<StopLink>, events: &EventBus) -> Vec<ExitReason> {
         let chain = StopChain::new(links, events, false);
         // The first child is asked as if a child before it had just ended.
         let ask = chain.advance(&mut chain.lock(), false);
@@ -93,11 +93,11 @@ impl StopChain {
     }
 
     /// Stops `links` all at once and returns once every one of their runs has ended, with how
-    /// each ended, in the order of `links` (every entry is set then).
+    /// each ended, in the order of `links`.
     pub(crate) async fn run_concurrently(
         links: Vec<StopLink>,
         events: &EventBus,
-    ) -> Vec<Option<ExitReason>> {
+    ) -> Vec<ExitReason> {
         let chain = StopChain::new(links, events, true);
         // Put into the stop before any is asked: a run that ends from now on counts down.
         let mut already = Vec::new();
@@ -143,10 +143,10 @@ impl StopChain {
     }
 
     /// How each run ended, in the order of the links (all have, once the stop is over).
-    fn reasons(&self) -> Vec<Option<ExitReason>> {
+    fn reasons(&self) -> Vec<ExitReason> {
         self.links
             .iter()
-            .map(|link| Some(link.run.exit_reason()))
+            .map(|link| link.run.exit_reason())
             .collect()
     }
 

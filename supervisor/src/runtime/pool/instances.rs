@@ -1,7 +1,6 @@
-//! What a pool keeps of its instances: each one's start, state and, once it has one, its
-//! history, in a table of fixed-size segments. A slot never moves, so the table grows without
-//! copying what it holds and without a vector's spare half: a pool of 10⁵ instances holds
-//! about 10⁵ entries, not the 131,072 a doubling vector would reach.
+//! What a pool keeps of its instances: each one's state and, once it has one, its history, by
+//! slot (see `slots.rs`), free slots reused first. Their start arguments are in the pool's
+//! argument store, at the same slots.
 
 use std::sync::Arc;
 
@@ -9,6 +8,7 @@ use super::super::child::TaskHandle;
 use super::super::delay::{ChildBackoff, Timer};
 use super::super::ended::LastFailure;
 use super::super::run::Run;
+use super::super::slots::Slots;
 use crate::spec::Restart;
 
 /// One instance.
@@ -76,15 +76,10 @@ impl Instance {
     }
 }
 
-/// Slots per segment.
-const SEGMENT: usize = 1024;
-
-/// The instances by slot. A free slot is `None` and listed in `free`, and is the first reused.
+/// The instances by slot. A free slot is listed in `free`, and is the first reused.
 #[derive(Default)]
 pub(super) struct Instances {
-    /// Every segment but the last is full (`SEGMENT` slots); the last grows as a vector does,
-    /// up to `SEGMENT`, so a small pool holds a small table.
-    segments: Vec<Vec<Option<Instance>>>,
+    slots: Slots<Instance>,
     free: Vec<usize>,
     /// How many slots hold an instance.
     len: usize,
@@ -98,44 +93,23 @@ impl Instances {
 
     /// Puts `instance` in a free slot, and says which.
     pub(super) fn insert(&mut self, instance: Instance) -> usize {
+        let slot = self.free.pop().unwrap_or_else(|| self.slots.end());
+        self.slots.put(slot, instance);
         self.len += 1;
-        if let Some(slot) = self.free.pop() {
-            self.segments[slot / SEGMENT][slot % SEGMENT] = Some(instance);
-            return slot;
-        }
-        if self.segments.last().is_none_or(|s| s.len() == SEGMENT) {
-            // The first segment grows by doubling (to exactly `SEGMENT`); later ones are
-            // made whole at once.
-            let capacity = if self.segments.is_empty() { 0 } else { SEGMENT };
-            self.segments.push(Vec::with_capacity(capacity));
-        }
-        let last = self.segments.len() - 1;
-        let segment = &mut self.segments[last];
-        segment.push(Some(instance));
-        last * SEGMENT + segment.len() - 1
+        slot
     }
 
     pub(super) fn get(&self, slot: usize) -> Option<&Instance> {
-        self.segments
-            .get(slot / SEGMENT)?
-            .get(slot % SEGMENT)?
-            .as_ref()
+        self.slots.get(slot)
     }
 
     pub(super) fn get_mut(&mut self, slot: usize) -> Option<&mut Instance> {
-        self.segments
-            .get_mut(slot / SEGMENT)?
-            .get_mut(slot % SEGMENT)?
-            .as_mut()
+        self.slots.get_mut(slot)
     }
 
     /// Takes the instance out of `slot`, which becomes free.
     pub(super) fn remove(&mut self, slot: usize) -> Option<Instance> {
-        let taken = self
-            .segments
-            .get_mut(slot / SEGMENT)?
-            .get_mut(slot % SEGMENT)?
-            .take()?;
+        let taken = self.slots.take(slot)?;
         self.free.push(slot);
         self.len -= 1;
         Some(taken)
@@ -143,27 +117,14 @@ impl Instances {
 
     /// Every instance with its slot, in slot order.
     pub(super) fn iter(&self) -> impl Iterator<Item = (usize, &Instance)> {
-        self.segments.iter().enumerate().flat_map(|(s, segment)| {
-            segment
-                .iter()
-                .enumerate()
-                .filter_map(move |(i, slot)| Some((s * SEGMENT + i, slot.as_ref()?)))
-        })
+        self.slots.iter()
     }
 
     /// Takes every instance out, with its slot, leaving the table empty.
-    pub(super) fn drain(&mut self) -> impl Iterator<Item = (usize, Instance)> {
+    pub(super) fn drain(&mut self) -> impl Iterator<Item = (usize, Instance)> + use<> {
         self.free.clear();
         self.len = 0;
-        std::mem::take(&mut self.segments)
-            .into_iter()
-            .enumerate()
-            .flat_map(|(s, segment)| {
-                segment
-                    .into_iter()
-                    .enumerate()
-                    .filter_map(move |(i, slot)| Some((s * SEGMENT + i, slot?)))
-            })
+        self.slots.drain()
     }
 }
 
@@ -176,7 +137,8 @@ mod tests {
     }
 
     #[test]
-    fn slots_span_segments_and_free_slots_are_reused_first() {
+    fn free_slots_are_reused_first() {
+        const SEGMENT: usize = 1024;
         let mut table = Instances::default();
         let n = SEGMENT * 2 + 10;
         for serial in 0..n as u64 {
@@ -195,12 +157,6 @@ mod tests {
         assert!(table.remove(SEGMENT + 3).is_none());
         assert_eq!(table.insert(instance(9_999)), SEGMENT + 3);
         assert_eq!(table.iter().count(), n);
-        assert!(
-            table
-                .segments
-                .iter()
-                .all(|s| s.capacity() == SEGMENT || s.len() < SEGMENT)
-        );
         let drained: Vec<usize> = table.drain().map(|(slot, _)| slot).collect();
         assert_eq!(drained.len(), n);
         assert!(drained.windows(2).all(|w| w[0] < w[1]));

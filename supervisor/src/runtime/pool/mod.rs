@@ -357,9 +357,7 @@ impl Pool {
         if !links.is_empty() {
             let reasons = StopChain::run_concurrently(links, &self.events).await;
             for (id, reason) in ids.into_iter().zip(reasons) {
-                if let Some(reason) = reason {
-                    report_stopped(&self.path, id, shutdown, &reason);
-                }
+                report_stopped(&self.path, id, shutdown, &reason);
             }
         }
         self.reaper.join_all().await;

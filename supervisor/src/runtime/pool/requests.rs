@@ -118,7 +118,7 @@ impl Pool {
                 shutdown,
             };
             let reasons = StopChain::run(vec![link], &self.events).await;
-            if let Some(Some(reason)) = reasons.first() {
+            if let Some(reason) = reasons.first() {
                 report_stopped(&self.path, id, shutdown, reason);
             }
         }

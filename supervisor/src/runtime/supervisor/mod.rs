@@ -254,9 +254,7 @@ impl Supervisor {
                 if self.owner.registers {
                     let path = self.path.join(&spec.name);
                     let kind = pool.kind.clone();
-                    self.owner
-                        .pools
-                        .insert(&path.clone(), PoolAccess { path, kind });
+                    self.owner.pools.insert(PoolAccess { path, kind });
                 }
             }
             ChildKind::Supervisor(nested) if nested.seed.is_none() => {

@@ -37,9 +37,7 @@ impl Supervisor {
         }
         let reasons = StopChain::run(links, &self.events).await;
         for (i, reason) in stopped.into_iter().zip(reasons) {
-            if let Some(reason) = reason {
-                self.report_stopped(i, &reason);
-            }
+            self.report_stopped(i, &reason);
         }
     }
 
