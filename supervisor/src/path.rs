@@ -67,12 +67,6 @@ impl Segment for String {
     }
 }
 
-impl Segment for &String {
-    fn into_segment(self) -> Arc<str> {
-        Arc::from(self.as_str())
-    }
-}
-
 impl Segment for &Arc<str> {
     fn into_segment(self) -> Arc<str> {
         self.clone()
