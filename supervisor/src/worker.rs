@@ -149,7 +149,7 @@ impl Context {
     /// Which start this is: 0 for the first, then one more for every restart (automatic or
     /// through [`TreeHandle::restart_child`](crate::TreeHandle::restart_child)).
     pub fn generation(&self) -> u64 {
-        self.run.generation
+        self.run.generation()
     }
 
     /// How many times the supervisor has restarted this child automatically after an exit.
@@ -228,7 +228,7 @@ impl std::fmt::Debug for Context {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Context")
             .field("path", self.run.path())
-            .field("generation", &self.run.generation)
+            .field("generation", &self.run.generation())
             .field("restart_count", &self.run.restarts)
             .field("shutdown_requested", &self.run.is_stop_requested())
             .finish()

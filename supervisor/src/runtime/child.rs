@@ -38,7 +38,7 @@ impl End {
             let _ = owner.mailbox.send(Mail::Exited(ChildExit {
                 slot: self.slot,
                 key: self.key,
-                generation: self.run.generation,
+                generation: self.run.generation(),
             }));
         }
     }

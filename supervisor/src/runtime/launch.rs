@@ -99,7 +99,7 @@ pub(crate) fn launch(
     run: &Arc<Run>,
     events: &EventBus,
 ) -> Launched {
-    let generation = run.generation;
+    let generation = run.generation();
     match kind {
         ChildKind::Worker(start) => launch_worker(start, args, run, events),
         ChildKind::Supervisor(spec) => {
@@ -185,7 +185,7 @@ fn launch_worker(
 /// A worker's run, spawned: running.
 #[inline(always)]
 pub(crate) fn spawned(task: TaskHandle, run: &Arc<Run>, events: &EventBus) -> Launched {
-    let generation = run.generation;
+    let generation = run.generation();
     events.emit(|| run.path().clone(), || EventKind::Started { generation });
     log!(debug, child = %run.path(), generation, "child started");
     Launched::Running(task)
@@ -195,7 +195,7 @@ pub(crate) fn spawned(task: TaskHandle, run: &Arc<Run>, events: &EventBus) -> La
 /// that no waiting future is built for them.
 #[inline(always)]
 pub(crate) fn init_begun(mut init: InitFuture, run: &Arc<Run>, events: &EventBus) -> Launched {
-    let generation = run.generation;
+    let generation = run.generation();
     events.emit(|| run.path().clone(), || EventKind::Started { generation });
     // Without a waker: one that is not done is polled again, with the caller's, by `wait`.
     let mut no_waker = std::task::Context::from_waker(Waker::noop());
@@ -421,7 +421,7 @@ async fn stop_init(mut init: InitFuture, run: &Run, shutdown: Shutdown, events: 
 
 /// A run whose init decided not to run: logged and announced.
 fn ignored(run: &Run, events: &EventBus) -> Launched {
-    let generation = run.generation;
+    let generation = run.generation();
     log!(info, child = %run.path(), generation, "child ignored its start");
     events.emit(|| run.path().clone(), || EventKind::Ignored { generation });
     Launched::Ignored

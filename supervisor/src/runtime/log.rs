@@ -79,7 +79,7 @@ pub(crate) fn child_span(
     child_type: crate::spec::ChildType,
     run: &crate::runtime::run::Run,
 ) -> Option<Box<Span>> {
-    let generation = run.generation;
+    let generation = run.generation();
     Span::new(|| match child_type {
         crate::spec::ChildType::Worker => {
             tracing::info_span!(parent: None, "child", path = %run.path(), generation)

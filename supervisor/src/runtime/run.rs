@@ -5,10 +5,11 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError, Weak};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
 use std::task::{Context, Poll, Waker};
 
+use once_cell::race::OnceBox;
 use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
 use tokio_util::sync::CancellationToken;
@@ -22,26 +23,41 @@ use crate::pool::PoolAccess;
 
 /// What one run of a child shares with its supervisor: who it is, the request to stop, and its
 /// place in a stop in progress. One allocation per start, which `Context` clones cheaply; it is
-/// kept small (120 bytes), as every idle child holds one.
+/// kept at 88 bytes, as every idle child holds one: with its reference counts, a 112-byte
+/// block, which glibc places in the room its 128-byte alignment of the task's cell leaves
+/// (an idle instance's memory grows by 64 bytes at 136).
 pub(crate) struct Run {
     /// The supervisor and the child's name: the full path is only joined when asked for.
     owner: Option<Arc<Owner>>,
     name: RunName,
-    pub(crate) generation: u64,
+    /// The run's generation, shifted past the flags below (`STOP`, …), which share its word.
+    state: AtomicU64,
     pub(crate) restarts: u64,
-    stop_requested: AtomicBool,
-    /// Whether the extras hold something a stop request must reach: a waiter in their
-    /// `Notify`, a token or a mailbox. Set after that is in place, and read by a request after
-    /// it set its flag (both sequentially consistent): either the request sees it, or the
-    /// side that set it sees the request.
-    attached: AtomicBool,
-    /// Whether a waiter holds `stop_slot`.
-    slot_held: AtomicBool,
+    /// The waker of the one waiter most runs have, and the run's part in a stop.
+    shared: Mutex<Shared>,
+    extras: OnceBox<Extras>,
+}
+
+/// Asked to stop.
+const STOP: u64 = 1;
+/// The extras hold something a stop request must reach: a waiter in their `Notify`, a token
+/// or a mailbox. Set after that is in place, and read by a request after it set `STOP` (both
+/// sequentially consistent): either the request sees it, or the side that set it sees the
+/// request.
+const ATTACHED: u64 = 1 << 1;
+/// A waiter holds the waker slot.
+const SLOT_HELD: u64 = 1 << 2;
+/// Aborted by its supervisor in a stop: it ends as killed, whatever it reports.
+const KILLED: u64 = 1 << 3;
+/// How far the generation is shifted.
+const FLAG_BITS: u32 = 4;
+
+/// The part of a run behind its lock.
+struct Shared {
     /// The one waiter most runs have (the worker awaiting `Context::shutdown_requested`) waits
     /// here: a waker in a slot, far cheaper to register and to wake than a place in a list.
-    stop_slot: Mutex<Option<Waker>>,
-    link: Mutex<Link>,
-    extras: OnceLock<Box<Extras>>,
+    waiter: Option<Waker>,
+    link: Link,
 }
 
 /// The parts of a run that few runs use, made on first demand.
@@ -173,7 +189,7 @@ impl Future for StopRequested<'_> {
                 this.wait = if this.run.hold_slot() {
                     Wait::Slot
                 } else {
-                    // Made before `attached` is set: a request that sees it notifies this one.
+                    // Made before `ATTACHED` is set: a request that sees it notifies this one.
                     let notified = Box::pin(this.run.extras().notify.notified());
                     this.run.attach();
                     Wait::Listed(notified)
@@ -217,18 +233,13 @@ impl Drop for StopRequested<'_> {
     }
 }
 
-/// A run's part in a chained stop (see [`StopChain`]).
+/// A run's part in a chained stop (see [`StopChain`]). Whether its supervisor aborted it is the
+/// run's `KILLED` flag.
 pub(crate) enum Link {
     /// Running, not in a stop.
     Free,
-    /// In a stop, at this position: when the run ends it passes the stop on. Once its
-    /// supervisor aborts it (`killed`), it is killed, whatever it reports (see
-    /// [`Run::ended`]).
-    Chained {
-        chain: Weak<StopChain>,
-        k: usize,
-        killed: bool,
-    },
+    /// In this stop: when the run ends it tells the chain, which asks the next.
+    Chained(Weak<StopChain>),
     /// The run has ended, for this reason.
     Ended(ExitReason),
 }
@@ -261,7 +272,7 @@ impl Run {
         Arc::new(Run::build(
             None,
             RunName::Child(path.name().into()),
-            OnceLock::from(Box::new(extras)),
+            OnceBox::with_value(Box::new(extras)),
             0,
             0,
         ))
@@ -272,7 +283,7 @@ impl Run {
         Run::build(
             Some(owner.clone()),
             name,
-            OnceLock::new(),
+            OnceBox::new(),
             generation,
             restarts,
         )
@@ -330,46 +341,69 @@ impl Run {
 
     /// Makes an ended run of a child, which nothing else holds, its next run. The owner and
     /// name stay (not cloned again: every reference count is an atomic operation on the
-    /// restart path), and so do the joined path and the allocation of the extras.
+    /// restart path), and so does the joined path, in fresh extras.
     #[inline]
     fn restart(&mut self, generation: u64, restarts: u64) {
-        self.generation = generation;
+        *self.state.get_mut() = generation << FLAG_BITS;
         self.restarts = restarts;
-        *self.stop_requested.get_mut() = false;
-        *self.attached.get_mut() = false;
-        *self.slot_held.get_mut() = false;
         *self
-            .stop_slot
+            .shared
             .get_mut()
-            .unwrap_or_else(PoisonError::into_inner) = None;
-        *self.link.get_mut().unwrap_or_else(PoisonError::into_inner) = Link::Free;
-        if let Some(extras) = self.extras.get_mut() {
-            **extras = Extras {
-                path: std::mem::take(&mut extras.path),
-                ..Extras::default()
-            };
+            .unwrap_or_else(PoisonError::into_inner) = Shared {
+            waiter: None,
+            link: Link::Free,
+        };
+        if self.extras.get().is_some() {
+            self.renew_extras();
         }
+    }
+
+    /// The extras of a run that had them, afresh but for the joined path. Out of line: most
+    /// restarted runs have none.
+    #[cold]
+    fn renew_extras(&mut self) {
+        let path = self.extras.get().and_then(|e| e.path.get().cloned());
+        self.extras = match path {
+            Some(path) => OnceBox::with_value(Box::new(Extras {
+                path: OnceLock::from(path),
+                ..Extras::default()
+            })),
+            None => OnceBox::new(),
+        };
     }
 
     fn build(
         owner: Option<Arc<Owner>>,
         name: RunName,
-        extras: OnceLock<Box<Extras>>,
+        extras: OnceBox<Extras>,
         generation: u64,
         restarts: u64,
     ) -> Self {
         Run {
             owner,
             name,
-            generation,
+            state: AtomicU64::new(generation << FLAG_BITS),
             restarts,
-            stop_requested: AtomicBool::new(false),
-            attached: AtomicBool::new(false),
-            slot_held: AtomicBool::new(false),
-            stop_slot: Mutex::default(),
-            link: Mutex::new(Link::Free),
+            shared: Mutex::new(Shared {
+                waiter: None,
+                link: Link::Free,
+            }),
             extras,
         }
+    }
+
+    /// Which start of its child this run is.
+    pub(crate) fn generation(&self) -> u64 {
+        self.state.load(Ordering::Relaxed) >> FLAG_BITS
+    }
+
+    fn has(&self, flag: u64) -> bool {
+        self.state.load(Ordering::SeqCst) & flag != 0
+    }
+
+    /// Sets `flag`, and tells whether it was set already.
+    fn set(&self, flag: u64, order: Ordering) -> bool {
+        self.state.fetch_or(flag, order) & flag != 0
     }
 
     fn extras(&self) -> &Extras {
@@ -405,17 +439,17 @@ impl Run {
 
     /// Asks the run to stop: `Context::shutdown_requested` completes and its token is cancelled.
     pub(crate) fn request_stop(&self) {
-        self.stop_requested.store(true, Ordering::SeqCst);
-        // Taken under the slot's lock, after the flag: a waiter that registers later reads the
-        // flag after its own lock, so it sees the request.
-        let waker = self.lock_slot().take();
+        self.set(STOP, Ordering::SeqCst);
+        // Taken under the lock, after the flag: a waiter that registers later reads the flag
+        // after its own lock, so it sees the request.
+        let waker = self.lock().waiter.take();
         if let Some(waker) = waker {
             waker.wake();
         }
-        if !self.attached.load(Ordering::SeqCst) {
+        if !self.has(ATTACHED) {
             return;
         }
-        // Made before `attached` was set.
+        // Made before `ATTACHED` was set.
         let Some(extras) = self.extras.get() else {
             return;
         };
@@ -436,9 +470,9 @@ impl Run {
         self.attach();
     }
 
-    /// Something a stop request must reach is now in the extras (see `attached`).
+    /// Something a stop request must reach is now in the extras (see `ATTACHED`).
     fn attach(&self) {
-        self.attached.store(true, Ordering::SeqCst);
+        self.set(ATTACHED, Ordering::SeqCst);
     }
 
     /// A supervisor's mailbox, once its run has one.
@@ -447,7 +481,7 @@ impl Run {
     }
 
     pub(crate) fn is_stop_requested(&self) -> bool {
-        self.stop_requested.load(Ordering::SeqCst)
+        self.has(STOP)
     }
 
     /// Completes once the run is asked to stop.
@@ -458,21 +492,19 @@ impl Run {
         }
     }
 
-    fn lock_slot(&self) -> std::sync::MutexGuard<'_, Option<Waker>> {
-        self.stop_slot
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Takes the waker slot for a waiter, unless another waiter holds it.
     fn hold_slot(&self) -> bool {
-        !self.slot_held.swap(true, Ordering::Acquire)
+        !self.set(SLOT_HELD, Ordering::Acquire)
     }
 
     /// Leaves the waker of the slot's holder, as of its latest poll.
     fn park_in_slot(&self, waker: &Waker) {
-        let mut slot = self.lock_slot();
-        match &mut *slot {
+        let mut shared = self.lock();
+        match &mut shared.waiter {
             Some(parked) if parked.will_wake(waker) => {}
             parked => *parked = Some(waker.clone()),
         }
@@ -481,12 +513,12 @@ impl Run {
     /// Gives the slot up once the stop was requested: no waiter parks after that (each sees
     /// the flag first), and the request takes whatever waker is left.
     fn hand_on_slot(&self) {
-        self.slot_held.store(false, Ordering::Release);
+        self.state.fetch_and(!SLOT_HELD, Ordering::Release);
     }
 
     fn release_slot(&self) {
-        let waker = self.lock_slot().take();
-        self.slot_held.store(false, Ordering::Release);
+        let waker = self.lock().waiter.take();
+        self.state.fetch_and(!SLOT_HELD, Ordering::Release);
         // Dropped outside the lock: a waker's drop may free its task.
         drop(waker);
     }
@@ -543,34 +575,32 @@ impl Run {
 
     /// How the run ended, if it has.
     pub(crate) fn ended_reason(&self) -> Option<ExitReason> {
-        match &*self.link.lock().unwrap_or_else(PoisonError::into_inner) {
+        match &self.lock().link {
             Link::Ended(reason) => Some(reason.clone()),
-            Link::Free | Link::Chained { .. } => None,
+            Link::Free | Link::Chained(_) => None,
         }
     }
 
-    /// Puts the run into a chained stop at position `k`, or tells why it has already ended.
-    /// `killed`: it will be aborted at once (a brutal stop), not asked.
-    pub(crate) fn chain(
-        &self,
-        chain: Weak<StopChain>,
-        k: usize,
-        killed: bool,
-    ) -> Result<(), ExitReason> {
-        let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Link::Ended(reason) = &*link {
+    /// Puts the run into a chained stop, or tells why it has already ended. `killed`: it will
+    /// be aborted at once (a brutal stop), not asked.
+    pub(crate) fn chain(&self, chain: Weak<StopChain>, killed: bool) -> Result<(), ExitReason> {
+        let mut shared = self.lock();
+        if let Link::Ended(reason) = &shared.link {
             return Err(reason.clone());
         }
-        *link = Link::Chained { chain, k, killed };
+        shared.link = Link::Chained(chain);
+        if killed {
+            self.set(KILLED, Ordering::Relaxed);
+        }
         Ok(())
     }
 
     /// The run in a stop is about to be aborted, its shutdown timeout having run out: from
     /// now on its end is a kill (see [`ended`](Self::ended)).
     pub(crate) fn killed(&self) {
-        let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Link::Chained { killed, .. } = &mut *link {
-            *killed = true;
+        let shared = self.lock();
+        if let Link::Chained(_) = shared.link {
+            self.set(KILLED, Ordering::Relaxed);
         }
     }
 
@@ -593,22 +623,25 @@ impl Run {
     }
 
     fn end_link(&self, reason: ExitReason) -> bool {
-        let mut link = self.link.lock().unwrap_or_else(PoisonError::into_inner);
-        match std::mem::replace(&mut *link, Link::Free) {
-            Link::Chained { chain, k, killed } => {
+        let mut shared = self.lock();
+        match std::mem::replace(&mut shared.link, Link::Free) {
+            Link::Chained(chain) => {
+                // Set under this lock, as `KILLED` is.
                 let reason = match reason {
-                    ExitReason::Normal | ExitReason::Shutdown if killed => ExitReason::Killed,
+                    ExitReason::Normal | ExitReason::Shutdown if self.has(KILLED) => {
+                        ExitReason::Killed
+                    }
                     reason => reason,
                 };
-                *link = Link::Ended(reason.clone());
-                drop(link);
+                shared.link = Link::Ended(reason.clone());
+                drop(shared);
                 if let Some(chain) = chain.upgrade() {
-                    chain.ended(k, reason);
+                    chain.ended(self, reason);
                 }
                 false
             }
             Link::Free | Link::Ended(_) => {
-                *link = Link::Ended(reason);
+                shared.link = Link::Ended(reason);
                 true
             }
         }
@@ -621,29 +654,26 @@ impl Run {
         let Some(run) = Arc::get_mut(this) else {
             return this.exit_reason();
         };
-        let link = run.link.get_mut().unwrap_or_else(PoisonError::into_inner);
-        match std::mem::replace(link, Link::Free) {
+        let shared = run.shared.get_mut().unwrap_or_else(PoisonError::into_inner);
+        match std::mem::replace(&mut shared.link, Link::Free) {
             Link::Ended(reason) => reason,
             // Not reached: the exit is reported after the reason is kept.
-            Link::Free | Link::Chained { .. } => ExitReason::Killed,
+            Link::Free | Link::Chained(_) => ExitReason::Killed,
         }
     }
 
     /// Whether the run has ended (its reason is kept).
     pub(crate) fn has_ended(&self) -> bool {
-        matches!(
-            *self.link.lock().unwrap_or_else(PoisonError::into_inner),
-            Link::Ended(_)
-        )
+        matches!(self.lock().link, Link::Ended(_))
     }
 
     /// How the run ended, once its task has been joined (a task's output is `()`: the reason
     /// is kept once, here).
     pub(crate) fn exit_reason(&self) -> ExitReason {
-        match &*self.link.lock().unwrap_or_else(PoisonError::into_inner) {
+        match &self.lock().link {
             Link::Ended(reason) => reason.clone(),
             // Not reached: a task reports its end before it completes, even when aborted.
-            Link::Free | Link::Chained { .. } => ExitReason::Killed,
+            Link::Free | Link::Chained(_) => ExitReason::Killed,
         }
     }
 }
@@ -654,10 +684,12 @@ mod tests {
 
     #[test]
     fn an_idle_childs_run_state_and_wait_stay_small() {
-        // Every idle child holds one run (in a 144-byte malloc block at 120 bytes) and one
-        // `shutdown_requested` future in its worker's state.
+        // Every idle child holds one run and one `shutdown_requested` future in its worker's
+        // state. At 88 bytes, its block (with the reference counts, 104 bytes) fits in the
+        // room glibc leaves beside a task's 128-byte-aligned cell: measured with the memory
+        // row of `measure`, one more word costs an idle instance 64 bytes.
         let size = std::mem::size_of::<Run>();
-        assert!(size <= 120, "a run's shared state takes {size} bytes");
+        assert!(size <= 88, "a run's shared state takes {size} bytes");
         let run = Run::root(ChildPath::root("t"));
         let size = std::mem::size_of_val(&run.stop_requested());
         assert!(size <= 24, "a wait for the stop request takes {size} bytes");

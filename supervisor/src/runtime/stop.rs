@@ -103,12 +103,12 @@ impl StopChain {
         let mut already = Vec::new();
         for (k, link) in chain.links.iter().enumerate() {
             let brutal = link.shutdown == Shutdown::Brutal;
-            if let Err(reason) = link.run.chain(chain.me.clone(), k, brutal) {
+            if let Err(reason) = link.run.chain(chain.me.clone(), brutal) {
                 already.push((k, reason));
             }
         }
         for (k, reason) in already {
-            chain.ended(k, reason);
+            chain.ended(&chain.links[k].run, reason);
         }
         for link in chain.links.iter() {
             match link.shutdown {
@@ -150,9 +150,10 @@ impl StopChain {
             .collect()
     }
 
-    /// The run at position `k` has ended; if it was the one being stopped, asks the next.
-    pub(crate) fn ended(&self, k: usize, reason: ExitReason) {
-        self.announce(k, reason);
+    /// `run`, which this chain holds, has ended; if it was the one being stopped, asks the
+    /// next. (Only the one being stopped is in a chain of one at a time.)
+    pub(crate) fn ended(&self, run: &Run, reason: ExitReason) {
+        self.announce(run, reason);
         if self.concurrent {
             if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
                 self.progress.notify_one();
@@ -161,7 +162,11 @@ impl StopChain {
         }
         let ask = {
             let mut state = self.lock();
-            if state.head != k {
+            if !self
+                .links
+                .get(state.head)
+                .is_some_and(|head| std::ptr::eq(&*head.run, run))
+            {
                 return;
             }
             state.head += 1;
@@ -170,11 +175,9 @@ impl StopChain {
         self.act(ask);
     }
 
-    fn announce(&self, k: usize, reason: ExitReason) {
-        self.events.emit(
-            || self.links[k].run.path().clone(),
-            || EventKind::Exited { reason },
-        );
+    fn announce(&self, run: &Run, reason: ExitReason) {
+        self.events
+            .emit(|| run.path().clone(), || EventKind::Exited { reason });
     }
 
     /// Moves the head past runs that already ended, to the next one to ask, which is put into
@@ -188,11 +191,11 @@ impl StopChain {
             }
             let link = &self.links[head];
             let brutal = link.shutdown == Shutdown::Brutal;
-            match link.run.chain(self.me.clone(), head, brutal) {
+            match link.run.chain(self.me.clone(), brutal) {
                 Ok(()) => break,
                 // It ended by itself before its turn (its exit message, which the supervisor
                 // may still read, is ignored: the child is no longer running).
-                Err(reason) => self.announce(head, reason),
+                Err(reason) => self.announce(&link.run, reason),
             }
             state.head += 1;
         }

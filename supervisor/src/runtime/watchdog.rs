@@ -24,7 +24,7 @@ pub(crate) fn spawn(
 ) -> TaskHandle {
     // Weak: the watchdog must not keep the run (and its allocation) alive.
     let watched: Weak<Run> = Arc::downgrade(run);
-    let generation = run.generation;
+    let generation = run.generation();
     let mailbox = mailbox.clone();
     let started = Instant::now();
     child::spawn_plain(async move {

@@ -11,14 +11,15 @@ use super::super::run::Run;
 use super::super::slots::Slots;
 use crate::spec::Restart;
 
-/// One instance.
+/// One instance: 40 bytes in its table, as every idle instance has one.
 pub(super) struct Instance {
     /// Its number in this partition, never reused: with the slot, its id.
     pub(super) serial: u64,
     pub(super) restart: Restart,
+    /// Whether its first run has been started: how many runs it has started, until it has a
+    /// history, which counts them.
+    started: bool,
     pub(super) state: State,
-    /// How many runs it has started (the next run's generation).
-    pub(super) starts: u64,
     /// What only an instance that has exited has: made at its first exit, so an idle instance
     /// carries one word for it.
     history: Option<Box<History>>,
@@ -27,6 +28,8 @@ pub(super) struct Instance {
 /// An instance's exits and restarts.
 #[derive(Default)]
 pub(super) struct History {
+    /// How many runs it has started (the next run's generation).
+    starts: u64,
     pub(super) restarts: u64,
     pub(super) last_failure: LastFailure,
     /// Its restarts in a row, once the pool has a backoff and it has failed.
@@ -38,10 +41,11 @@ pub(super) enum State {
         task: TaskHandle,
         run: Arc<Run>,
     },
-    /// Between a failed restart and its retry (OTP's `restarting`); also while it starts.
-    Restarting,
-    /// Its restart waits for its backoff delay.
-    Delayed(Box<Timer>),
+    /// Not running: between a failed restart and its retry (OTP's `restarting`), or while it
+    /// starts; or, with its timer, waiting for its backoff delay. One variant for both, not
+    /// two: a pointer has one spare value, which tells two variants apart without a tag, and
+    /// the state must fit in two words for an entry to stay at 40 bytes.
+    Restarting(Option<Box<Timer>>),
 }
 
 impl Instance {
@@ -50,15 +54,36 @@ impl Instance {
         Instance {
             serial,
             restart,
-            state: State::Restarting,
-            starts: 0,
+            started: false,
+            state: State::Restarting(None),
             history: None,
         }
     }
 
+    /// How many runs it has started.
+    pub(super) fn starts(&self) -> u64 {
+        self.past().map_or(u64::from(self.started), |h| h.starts)
+    }
+
+    /// Counts a run about to start, and says which start it is (its generation).
+    pub(super) fn count_start(&mut self) -> u64 {
+        let generation = self.starts();
+        match &mut self.history {
+            Some(history) => history.starts += 1,
+            None => self.started = true,
+        }
+        generation
+    }
+
     /// Its history, made on first use.
     pub(super) fn history(&mut self) -> &mut History {
-        self.history.get_or_insert_with(Box::default)
+        let starts = self.starts();
+        self.history.get_or_insert_with(|| {
+            Box::new(History {
+                starts,
+                ..History::default()
+            })
+        })
     }
 
     /// Its history so far, if it has one.
@@ -134,6 +159,24 @@ mod tests {
 
     fn instance(serial: u64) -> Instance {
         Instance::new(serial, Restart::Temporary)
+    }
+
+    #[test]
+    fn an_instance_takes_40_bytes_in_its_table() {
+        let size = std::mem::size_of::<Option<Instance>>();
+        assert!(size <= 40, "an instance's table entry takes {size} bytes");
+    }
+
+    #[test]
+    fn an_instance_counts_its_starts_before_and_after_its_first_exit() {
+        let mut instance = instance(0);
+        assert_eq!(instance.starts(), 0);
+        assert_eq!(instance.count_start(), 0);
+        assert_eq!(instance.starts(), 1);
+        instance.history().restarts += 1;
+        assert_eq!(instance.count_start(), 1);
+        assert_eq!(instance.count_start(), 2);
+        assert_eq!(instance.starts(), 3);
     }
 
     #[test]

@@ -255,8 +255,7 @@ impl Pool {
         let Some(instance) = self.instances.get_mut(slot) else {
             return Err(StartFailed::Failed(gone()));
         };
-        let generation = instance.starts;
-        instance.starts += 1;
+        let generation = instance.count_start();
         let run = Run::new_instance_in(
             self.spare_run.take(),
             &self.owner,
@@ -314,7 +313,7 @@ impl Pool {
 
     /// The run of the instance at `slot` is running.
     fn running(&mut self, slot: usize, task: TaskHandle, run: Arc<Run>) {
-        let generation = run.generation;
+        let generation = run.generation();
         self.events
             .emit(|| run.path().clone(), || EventKind::Ready { generation });
         if let Some(instance) = self.instances.get_mut(slot) {

@@ -107,7 +107,7 @@ impl Pool {
         let Some(instance) = self.find(id) else {
             return Err(self.not_found(id));
         };
-        let state = std::mem::replace(&mut instance.state, State::Restarting);
+        let state = std::mem::replace(&mut instance.state, State::Restarting(None));
         let slot = id.slot as usize;
         self.remove(slot);
         if let State::Running { task, run } = state {
@@ -134,12 +134,12 @@ impl Pool {
                 child_type: self.kind.settings.instance_type,
                 phase: match instance.state {
                     State::Running { .. } => Phase::Running,
-                    State::Restarting => Phase::Restarting,
-                    State::Delayed(ref timer) => Phase::Delayed { until: timer.until },
+                    State::Restarting(None) => Phase::Restarting,
+                    State::Restarting(Some(ref timer)) => Phase::Delayed { until: timer.until },
                 },
                 restart: instance.restart,
                 shutdown: self.kind.settings.shutdown,
-                starts: instance.starts,
+                starts: instance.starts(),
                 restart_count: instance.restarts(),
                 last_failure: instance.past().and_then(|h| h.last_failure.get()),
             },
@@ -165,7 +165,7 @@ impl Pool {
         let restarting = self
             .instances
             .iter()
-            .filter(|(_, i)| matches!(i.state, State::Restarting | State::Delayed(_)))
+            .filter(|(_, i)| matches!(i.state, State::Restarting(_)))
             .count();
         let len = self.instances.len();
         let (workers, supervisors) = match self.kind.settings.instance_type {

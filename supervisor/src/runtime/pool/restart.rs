@@ -45,12 +45,12 @@ impl Pool {
             return Ok(None);
         };
         match &instance.state {
-            State::Running { run, .. } if run.generation == exit.generation => {}
+            State::Running { run, .. } if run.generation() == exit.generation => {}
             // An exit of a run that was stopped on purpose, or already replaced.
             _ => return Ok(None),
         }
         let State::Running { task, mut run } =
-            std::mem::replace(&mut instance.state, State::Restarting)
+            std::mem::replace(&mut instance.state, State::Restarting(None))
         else {
             return Ok(None);
         };
@@ -95,11 +95,11 @@ impl Pool {
             return Ok(None);
         };
         match &instance.state {
-            State::Running { run, .. } if run.generation == generation => {}
+            State::Running { run, .. } if run.generation() == generation => {}
             _ => return Ok(None),
         }
         let State::Running { task, run } =
-            std::mem::replace(&mut instance.state, State::Restarting)
+            std::mem::replace(&mut instance.state, State::Restarting(None))
         else {
             return Ok(None);
         };
@@ -162,7 +162,7 @@ impl Pool {
         if !delay.is_zero() {
             let until = now + delay;
             let timer = self.delays.arm(&self.mail_tx, slot, instance.serial, until);
-            instance.state = State::Delayed(timer);
+            instance.state = State::Restarting(Some(timer));
             let (restart, of) = self.window.used();
             log!(info, child = %self.instance_path(slot), restart, of, ?delay, "restarting after a delay");
             self.events.emit(
@@ -222,8 +222,8 @@ impl Pool {
     pub(super) fn delay_over(&mut self, slot: usize, serial: u64, ticket: u64) -> Restarted {
         match self.instance(slot, serial) {
             Some(instance) => match &instance.state {
-                State::Delayed(timer) if timer.ticket == ticket => {
-                    instance.state = State::Restarting;
+                State::Restarting(Some(timer)) if timer.ticket == ticket => {
+                    instance.state = State::Restarting(None);
                 }
                 _ => return Ok(None),
             },
@@ -236,7 +236,7 @@ impl Pool {
     /// OTP's `try_again_restart`, ignored if the instance was terminated meanwhile.
     pub(super) fn try_again(&mut self, slot: usize, serial: u64) -> Restarted {
         match self.instance(slot, serial) {
-            Some(instance) if matches!(instance.state, State::Restarting) => {
+            Some(instance) if matches!(instance.state, State::Restarting(None)) => {
                 self.restart(slot, Instant::now())
             }
             _ => Ok(None),

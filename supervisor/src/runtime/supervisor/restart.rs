@@ -29,7 +29,7 @@ impl Supervisor {
         };
         let child = &mut self.children[i];
         match &child.state {
-            State::Running(running) if running.run.generation == exit.generation => {}
+            State::Running(running) if running.run.generation() == exit.generation => {}
             // An exit of a run that was stopped on purpose, or already replaced.
             _ => return Ok(None),
         }
@@ -85,7 +85,7 @@ impl Supervisor {
             return Ok(Pending::Nothing);
         };
         match &self.children[i].state {
-            State::Running(running) if running.run.generation == generation => {}
+            State::Running(running) if running.run.generation() == generation => {}
             _ => return Ok(Pending::Nothing),
         }
         let interval = self.specs[i].heartbeat_interval().unwrap_or_default();

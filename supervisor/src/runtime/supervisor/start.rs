@@ -137,7 +137,7 @@ impl Supervisor {
 
     /// Child `i` has started: it is ready and running.
     pub(super) fn running(&mut self, i: usize, task: TaskHandle, run: Arc<Run>) {
-        let generation = run.generation;
+        let generation = run.generation();
         self.events
             .emit(|| run.path().clone(), || EventKind::Ready { generation });
         let child = &mut self.children[i];
