@@ -209,11 +209,11 @@ impl Future for StopRequested<'_> {
                 return Poll::Pending;
             }
         }
-        // The stop was requested: the request takes the waker out of the slot (after setting
-        // the flag it locks the slot), so the slot is only handed on, without its lock.
-        if let Wait::Slot = std::mem::replace(&mut this.wait, Wait::Done) {
-            this.run.hand_on_slot();
-        }
+        // The stop was requested (a slot's holder gets here no other way): the request takes
+        // the waker out of the slot, and the slot stays held, as no waiter takes it once the
+        // flag is set (each reads the flag first). No write here: a stop of many runs makes
+        // this poll once for each.
+        this.wait = Wait::Done;
         Poll::Ready(())
     }
 }
@@ -443,7 +443,30 @@ impl Run {
         // Taken under the lock, after the flag: a waiter that registers later reads the flag
         // after its own lock, so it sees the request.
         let waker = self.lock().waiter.take();
-        if let Some(waker) = waker {
+        self.reach_waiters(waker);
+    }
+
+    /// Puts the run into a stop of all at once (see [`chain`](Self::chain)) and asks it to
+    /// stop, under one lock; or tells why it has already ended.
+    pub(crate) fn chain_and_request_stop(&self, chain: Weak<StopChain>) -> Result<(), ExitReason> {
+        let waker = {
+            let mut shared = self.lock();
+            if let Link::Ended(reason) = &shared.link {
+                return Err(reason.clone());
+            }
+            shared.link = Link::Chained(chain);
+            // Set under the lock a waiter parks under (see `request_stop`).
+            self.set(STOP, Ordering::SeqCst);
+            shared.waiter.take()
+        };
+        self.reach_waiters(waker);
+        Ok(())
+    }
+
+    /// Wakes the waiters of a stop request just made: the slot's, taken out of it, and those
+    /// the extras hold.
+    fn reach_waiters(&self, slot: Option<Waker>) {
+        if let Some(waker) = slot {
             waker.wake();
         }
         if !self.has(ATTACHED) {
@@ -508,12 +531,6 @@ impl Run {
             Some(parked) if parked.will_wake(waker) => {}
             parked => *parked = Some(waker.clone()),
         }
-    }
-
-    /// Gives the slot up once the stop was requested: no waiter parks after that (each sees
-    /// the flag first), and the request takes whatever waker is left.
-    fn hand_on_slot(&self) {
-        self.state.fetch_and(!SLOT_HELD, Ordering::Release);
     }
 
     fn release_slot(&self) {

@@ -99,21 +99,19 @@ impl StopChain {
         events: &EventBus,
     ) -> Vec<ExitReason> {
         let chain = StopChain::new(links, events, true);
-        // Put into the stop before any is asked: a run that ends from now on counts down.
-        let mut already = Vec::new();
-        for (k, link) in chain.links.iter().enumerate() {
-            let brutal = link.shutdown == Shutdown::Brutal;
-            if let Err(reason) = link.run.chain(chain.me.clone(), brutal) {
-                already.push((k, reason));
-            }
-        }
-        for (k, reason) in already {
-            chain.ended(&chain.links[k].run, reason);
-        }
+        // Each run is put into the stop as it is asked (under one lock of its own): one that
+        // ends from then on counts down. One that had already ended is counted here.
         for link in chain.links.iter() {
-            match link.shutdown {
-                Shutdown::Brutal => link.task.abort(),
-                Shutdown::Timeout(_) | Shutdown::Infinity => link.run.request_stop(),
+            let put = match link.shutdown {
+                Shutdown::Brutal => link.run.chain(chain.me.clone(), true),
+                Shutdown::Timeout(_) | Shutdown::Infinity => {
+                    link.run.chain_and_request_stop(chain.me.clone())
+                }
+            };
+            match put {
+                Ok(()) if link.shutdown == Shutdown::Brutal => link.task.abort(),
+                Ok(()) => {}
+                Err(reason) => chain.ended(&link.run, reason),
             }
         }
         chain.keep_time_concurrently().await;
