@@ -154,7 +154,7 @@ impl Context {
 
     /// How many times the supervisor has restarted this child automatically after an exit.
     pub fn restart_count(&self) -> u64 {
-        self.run.restarts
+        self.run.restarts()
     }
 
     /// Says that this run is ready: a supervisor waiting for it (a worker with
@@ -229,7 +229,7 @@ impl std::fmt::Debug for Context {
         f.debug_struct("Context")
             .field("path", self.run.path())
             .field("generation", &self.run.generation())
-            .field("restart_count", &self.run.restarts)
+            .field("restart_count", &self.run.restarts())
             .field("shutdown_requested", &self.run.is_stop_requested())
             .finish()
     }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::event::EventBus;
 use crate::exit::{Failure, FailureKind};
-use crate::runtime::child::{self, SpawnArgs};
+use crate::runtime::child::{self, SpawnArgs, TaskHandle};
 use crate::runtime::launch::{self, Launched};
 use crate::runtime::run::Run;
 use crate::runtime::slots::Slots;
@@ -35,6 +35,7 @@ pub(crate) trait ArgStore: Send {
     /// Starts a run of the instance at `slot`: from a clone of its arguments, or (`once`: a
     /// temporary instance, never restarted) from the arguments themselves, which are not kept
     /// (OTP keeps no start arguments for a temporary child).
+    /// `parked`: the parked task of the instance's previous run (see `launch::launch`).
     fn launch(
         &mut self,
         slot: usize,
@@ -42,6 +43,7 @@ pub(crate) trait ArgStore: Send {
         args: SpawnArgs,
         run: &Arc<Run>,
         events: &EventBus,
+        parked: &mut Option<TaskHandle>,
     ) -> Launched;
 
     /// Drops the arguments of `slot`.
@@ -109,6 +111,7 @@ impl<W: Worker> ArgStore for WorkerArgs<W> {
         args: SpawnArgs,
         run: &Arc<Run>,
         events: &EventBus,
+        parked: &mut Option<TaskHandle>,
     ) -> Launched {
         let worker = if once {
             self.table.take(slot).map(Ok)
@@ -120,7 +123,7 @@ impl<W: Worker> ArgStore for WorkerArgs<W> {
             }
         };
         match worker {
-            Some(Ok(worker)) => launch_value(worker, args, run, events),
+            Some(Ok(worker)) => launch_value(worker, args, run, events, parked),
             Some(Err(failure)) => Launched::Failed(failure),
             None => Launched::Failed(not_kept()),
         }
@@ -173,11 +176,12 @@ where
         args: SpawnArgs,
         run: &Arc<Run>,
         events: &EventBus,
+        parked: &mut Option<TaskHandle>,
     ) -> Launched {
         let Some(kind) = self.table.get(slot) else {
             return Launched::Failed(not_kept());
         };
-        let launched = launch::launch(kind, args, run, events);
+        let launched = launch::launch(kind, args, run, events, parked);
         if once {
             self.table.take(slot);
         }

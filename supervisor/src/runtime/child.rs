@@ -16,32 +16,50 @@ use super::command::Mail;
 use super::log;
 use super::run::Run;
 use crate::exit::{ExitReason, Failure};
+use crate::spec::Restart;
 
 /// How a run's end is reported: to its place in a stop, or else (when it ended by itself) to
 /// its supervisor's mailbox.
 struct End {
     run: Arc<Run>,
-    slot: usize,
     key: u64,
+    slot: u32,
+    /// The child's restart policy, if its task may wait for the child's next run once the
+    /// run has ended by itself (see [`ChildTask`]).
+    parks: Option<Restart>,
 }
 
 impl End {
-    /// `finished` tells whether the run's future completed, rather than being dropped
-    /// (aborted, possibly before its first poll).
-    fn report(self, reason: ExitReason, finished: bool) {
+    /// Reports how the run ended. `finished` tells whether the run's future completed, rather
+    /// than being dropped (aborted, possibly before its first poll). Tells whether the task
+    /// parks: the run ended by itself, and its child is restarted after such an end.
+    fn report(&self, reason: ExitReason, finished: bool) -> bool {
+        let parks = finished && self.parks.is_some_and(|r| r.restarts_after(&reason));
         // A run ending by itself is reported to the supervisor's mailbox; one being stopped is
         // reported to its stop chain (by `ended`), where the supervisor waits for it.
-        if self.run.ended(reason)
-            && finished
-            && let Some(owner) = self.run.owner()
-        {
-            let _ = owner.mailbox.send(Mail::Exited(ChildExit {
-                slot: self.slot,
-                key: self.key,
-                generation: self.run.generation(),
-            }));
+        if !self.run.ended(reason) || !finished {
+            return false;
         }
+        let Some(owner) = self.run.owner() else {
+            return false;
+        };
+        // Before the exit is posted: the supervisor reads it with the exit.
+        if parks {
+            self.run.mark_parking();
+        }
+        let posted = owner.mailbox.send(Mail::Exited(ChildExit {
+            slot: self.slot as usize,
+            key: self.key,
+            generation: self.run.generation(),
+        }));
+        parks && posted.is_ok()
     }
+}
+
+/// What the supervisor hands to a parked task: the child's next run (see [`hand_over`]).
+struct Next<F> {
+    fut: F,
+    span: Option<Box<log::Span>>,
 }
 
 /// A child's exit, as its task reports it to the supervisor (the reason is in the run).
@@ -58,6 +76,11 @@ pin_project! {
     /// made also when the task is aborted (then as killed), even before its first poll.
     ///
     /// The worker's future is a field, not a box of its own: one allocation per start.
+    ///
+    /// A worker's run that ends by itself in a way that restarts its child leaves its task
+    /// parked (no future, its end kept), for the supervisor to hand it the child's next run
+    /// ([`hand_over`]) rather than spawn a task for it: a restart then allocates no task. The
+    /// supervisor aborts a parked task it does not use.
     struct ChildTask<F> {
         #[pin]
         fut: Option<F>,
@@ -72,10 +95,16 @@ pin_project! {
         fn drop(this: Pin<&mut Self>) {
             let mut this = this.project();
             let _entered = this.span.as_deref().map(log::Span::enter);
+            // Parked: the run's end was reported already.
+            let parked = this.fut.is_none();
             // The worker's state goes first, so the run counts as ended only once it is gone;
             // a panic in its `Drop` must not skip the report, or a stop would wait forever.
             let dropped = drop_caught(this.fut.as_mut());
             if let Some(end) = this.end.take() {
+                if parked {
+                    end.run.close_handover();
+                    return;
+                }
                 let reason = match dropped {
                     Ok(()) => ExitReason::Killed,
                     Err(panic) => ExitReason::Failed(panic),
@@ -86,29 +115,64 @@ pin_project! {
     }
 }
 
-impl<F: Future<Output = ExitReason>> Future for ChildTask<F> {
+impl<F: Future<Output = ExitReason> + 'static> Future for ChildTask<F> {
     type Output = ();
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let mut this = self.project();
-        let _entered = this.span.as_deref().map(log::Span::enter);
-        let Some(fut) = this.fut.as_mut().as_pin_mut() else {
-            return Poll::Pending;
-        };
-        let mut reason = match poll_caught(fut, cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Ok(reason)) => reason,
-            Poll::Ready(Err(panic)) => ExitReason::Failed(panic),
-        };
-        // A panic in a `Drop` is the run's failure (told with the run's own, if it failed): it
-        // must not skip the report.
-        if let Err(panic) = drop_caught(this.fut.as_mut()) {
-            reason = reason.then_drop_panicked(panic);
+        loop {
+            let Some(end) = this.end.as_ref() else {
+                // Not reached: a task whose run has ended is not polled again.
+                return Poll::Ready(());
+            };
+            if this.fut.is_none() {
+                // Parked: the next run, once the supervisor hands it over.
+                let Some(next) = end.run.take_handover(cx.waker()) else {
+                    return Poll::Pending;
+                };
+                match next.downcast::<Next<F>>() {
+                    Ok(next) => {
+                        let Next { fut, span } = *next;
+                        this.fut.set(Some(fut));
+                        *this.span = span;
+                    }
+                    // Not reached: a child's runs are of one worker type.
+                    Err(_) => {
+                        let failure = Failure::new(
+                            crate::exit::FailureKind::StartFailed,
+                            "its restart handed its task a run of another type",
+                        );
+                        if let Some(end) = this.end.take() {
+                            end.report(ExitReason::Failed(failure), true);
+                        }
+                        return Poll::Ready(());
+                    }
+                }
+            }
+            let _entered = this.span.as_deref().map(log::Span::enter);
+            let Some(fut) = this.fut.as_mut().as_pin_mut() else {
+                return Poll::Pending;
+            };
+            let mut reason = match poll_caught(fut, cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(reason)) => reason,
+                Poll::Ready(Err(panic)) => ExitReason::Failed(panic),
+            };
+            // A panic in a `Drop` is the run's failure (told with the run's own, if it
+            // failed): it must not skip the report.
+            if let Err(panic) = drop_caught(this.fut.as_mut()) {
+                reason = reason.then_drop_panicked(panic);
+            }
+            let parks = this
+                .end
+                .as_ref()
+                .is_some_and(|end| end.report(reason, true));
+            if !parks {
+                this.end.take();
+                return Poll::Ready(());
+            }
+            // Parked, with its end kept: the next run may have been handed over already.
         }
-        if let Some(end) = this.end.take() {
-            end.report(reason, true);
-        }
-        Poll::Ready(())
     }
 }
 
@@ -172,6 +236,9 @@ pub(crate) struct SpawnArgs {
     pub(crate) key: u64,
     /// The child's span, when some subscriber wants it (see [`log::Span::new`]).
     pub(crate) span: Option<Box<log::Span>>,
+    /// The child's restart policy, for a run whose task may wait for the child's next run
+    /// (see [`spawn_parking`]).
+    pub(crate) restart: Restart,
 }
 
 pin_project! {
@@ -238,18 +305,64 @@ pub(crate) fn spawn<F>(fut: F, args: SpawnArgs) -> TaskHandle
 where
     F: Future<Output = ExitReason> + Send + 'static,
 {
+    spawn_task(fut, args, false)
+}
+
+/// Spawns one run of a worker (see [`spawn`]) whose task, when the run ends by itself in a way
+/// that restarts the child, waits for the child's next run (see [`ChildTask`]).
+pub(crate) fn spawn_parking<F>(fut: F, args: SpawnArgs) -> TaskHandle
+where
+    F: Future<Output = ExitReason> + Send + 'static,
+{
+    spawn_task(fut, args, true)
+}
+
+#[inline(always)]
+fn spawn_task<F>(fut: F, args: SpawnArgs, parks: bool) -> TaskHandle
+where
+    F: Future<Output = ExitReason> + Send + 'static,
+{
     let SpawnArgs {
         run,
         slot,
         key,
         span,
+        restart,
     } = args;
-    let end = End { run, slot, key };
+    let end = End {
+        run,
+        key,
+        // A supervisor's children and a partition's instances are counted in 32 bits (an
+        // instance id's slot is); a slot beyond is only a hint (`locate` finds it by key).
+        slot: u32::try_from(slot).unwrap_or(u32::MAX),
+        parks: parks.then_some(restart),
+    };
     TaskHandle(tokio::spawn(ChildTask {
         fut: Some(fut),
         end: Some(end),
         span,
     }))
+}
+
+/// Starts the child's next run in the task of its previous one, parked for it (see
+/// [`ChildTask`]); its run is `args`' run, renewed. If that task is gone, spawns one. Returns
+/// the task spawned, if one was.
+pub(crate) fn hand_over<F>(fut: F, args: SpawnArgs) -> Option<TaskHandle>
+where
+    F: Future<Output = ExitReason> + Send + 'static,
+{
+    let next = Box::new(Next {
+        fut,
+        span: args.span,
+    });
+    match args.run.hand_over(next) {
+        Ok(()) => None,
+        Err(next) => {
+            let Next { fut, span } = *next;
+            let args = SpawnArgs { span, ..args };
+            Some(spawn_parking(fut, args))
+        }
+    }
 }
 
 /// Spawns a task of the runtime's own (a restart's timer), held like a child's: aborted when
@@ -285,8 +398,9 @@ mod tests {
             fut: Some(fut),
             end: Some(End {
                 run,
-                slot: 0,
                 key: 0,
+                slot: 0,
+                parks: None,
             }),
             span: None,
         };

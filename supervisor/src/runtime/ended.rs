@@ -5,7 +5,10 @@
 use super::log::log;
 use tokio::time::Instant;
 
+use std::sync::Arc;
+
 use super::child::TaskHandle;
+use super::run::Run;
 use crate::event::{EventBus, EventKind};
 use crate::exit::{ExitReason, Failure, FailureKind};
 use crate::handle::FailureRecord;
@@ -35,6 +38,20 @@ pub(crate) struct Reaper {
     /// The length at which `tasks` is next swept: twice what a sweep left, so sweeping stays
     /// amortized O(1) per exit even when many tasks are slow to finish.
     sweep_at: usize,
+    /// The task of the latest run that ended by itself and parked, waiting for its child's
+    /// next run (see `child::ChildTask`): kept for that run, or aborted once another exit
+    /// comes.
+    parked: Option<Parked>,
+}
+
+/// A parked task (see [`Reaper::park`]).
+pub(crate) struct Parked {
+    /// The child's slot and key (a pool instance's serial) in its supervisor.
+    slot: usize,
+    key: u64,
+    pub(crate) task: TaskHandle,
+    /// The run that ended, which its task holds.
+    pub(crate) run: Arc<Run>,
 }
 
 impl Reaper {
@@ -42,7 +59,36 @@ impl Reaper {
         Reaper {
             tasks: Vec::new(),
             sweep_at: REAP_BATCH,
+            parked: None,
         }
+    }
+
+    /// Keeps the task of child `slot`/`key`'s run that ended, parked, for the child's next
+    /// run (see [`take_parked`](Self::take_parked)). A task parked before is aborted: one is
+    /// kept at a time, the one a restart that follows its exit at once uses.
+    pub(crate) fn park(&mut self, slot: usize, key: u64, task: TaskHandle, run: Arc<Run>) {
+        if let Some(previous) = self.parked.replace(Parked {
+            slot,
+            key,
+            task,
+            run,
+        }) {
+            self.retire(previous.task);
+        }
+    }
+
+    /// The parked task of child `slot`/`key`, if it is the one kept.
+    pub(crate) fn take_parked(&mut self, slot: usize, key: u64) -> Option<Parked> {
+        match &self.parked {
+            Some(p) if p.slot == slot && p.key == key => self.parked.take(),
+            _ => None,
+        }
+    }
+
+    /// Ends a task that is not used: a parked one waits until aborted.
+    pub(crate) fn retire(&mut self, task: TaskHandle) {
+        task.abort();
+        self.release(task);
     }
 
     /// Lets go of the task of a run that reported its exit. It ends right after reporting, so
@@ -60,8 +106,11 @@ impl Reaper {
         }
     }
 
-    /// Waits for every task kept.
+    /// Waits for every task kept (a parked one aborted).
     pub(crate) async fn join_all(&mut self) {
+        if let Some(parked) = self.parked.take() {
+            self.retire(parked.task);
+        }
         for task in self.tasks.drain(..) {
             let _ = task.await;
         }

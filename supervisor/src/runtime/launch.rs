@@ -92,16 +92,20 @@ pub(crate) enum WaitFailed {
 /// The caller's `run` is borrowed rather than the one in `args` cloned: a reference count is
 /// an atomic operation, four of them a restart otherwise (`perf annotate`: most of this
 /// function's time).
+///
+/// `parked`: the parked task of the child's previous run, whose run `run` is, renewed (see
+/// [`Run::can_rerun`]): a worker's run is handed to it rather than spawned. Taken if used.
 #[inline]
 pub(crate) fn launch(
     kind: &ChildKind,
     args: SpawnArgs,
     run: &Arc<Run>,
     events: &EventBus,
+    parked: &mut Option<TaskHandle>,
 ) -> Launched {
     let generation = run.generation();
     match kind {
-        ChildKind::Worker(start) => launch_worker(start, args, run, events),
+        ChildKind::Worker(start) => launch_worker(start, args, run, events, parked),
         ChildKind::Supervisor(spec) => {
             let (ready_tx, ready_rx) = oneshot::channel();
             let spec = (**spec).clone();
@@ -168,10 +172,15 @@ fn launch_worker(
     args: SpawnArgs,
     run: &Arc<Run>,
     events: &EventBus,
+    parked: &mut Option<TaskHandle>,
 ) -> Launched {
     match start {
-        WorkerStart::Spawn(start) => match start(args) {
-            Ok(task) => spawned(task, run, events),
+        WorkerStart::Spawn(start) => match start(args, parked.is_some()) {
+            Ok(spawned_task) => match spawned_task.or_else(|| parked.take()) {
+                Some(task) => spawned(task, run, events),
+                // Not reached: a run handed over is handed to the parked task.
+                None => Launched::Failed(no_task()),
+            },
             Err(failure) => Launched::Failed(failure),
         },
         WorkerStart::Init(start) => match start(args) {
@@ -180,6 +189,14 @@ fn launch_worker(
         },
         WorkerStart::Ready(inner) => launch_ready(inner, args, run, events),
     }
+}
+
+/// The failure of a run handed over to no task (not reached).
+pub(crate) fn no_task() -> Failure {
+    Failure::new(
+        FailureKind::StartFailed,
+        "its run was handed to a task that it had not",
+    )
 }
 
 /// A worker's run, spawned: running.
@@ -221,7 +238,8 @@ fn launch_ready(
     run: &Arc<Run>,
     events: &EventBus,
 ) -> Launched {
-    then_ready(launch_worker(inner, args, run, events), run)
+    // Its task does not park (see `worker_start::spawn_run`).
+    then_ready(launch_worker(inner, args, run, events, &mut None), run)
 }
 
 /// What a start of a worker that signals readiness waits for once it has begun: a running run

@@ -3,6 +3,7 @@
 //! name under its supervisor ([`Owner`]), and the extras few runs use (a token, readiness, a
 //! heartbeat), made on first demand.
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -32,7 +33,9 @@ pub(crate) struct Run {
     name: RunName,
     /// The run's generation, shifted past the flags below (`STOP`, …), which share its word.
     state: AtomicU64,
-    pub(crate) restarts: u64,
+    /// How many times the supervisor restarted the child before this run; atomic, as a run
+    /// restarted in its own task is renewed through a shared reference.
+    restarts: AtomicU64,
     /// The waker of the one waiter most runs have, and the run's part in a stop.
     shared: Mutex<Shared>,
     extras: OnceBox<Extras>,
@@ -49,8 +52,11 @@ const ATTACHED: u64 = 1 << 1;
 const SLOT_HELD: u64 = 1 << 2;
 /// Aborted by its supervisor in a stop: it ends as killed, whatever it reports.
 const KILLED: u64 = 1 << 3;
+/// Its task, having reported the run's end, waits for the next run of the same child (see
+/// [`Run::can_rerun`]). Set before the exit is posted.
+const PARKING: u64 = 1 << 4;
 /// How far the generation is shifted.
-const FLAG_BITS: u32 = 4;
+const FLAG_BITS: u32 = 5;
 
 /// The part of a run behind its lock.
 struct Shared {
@@ -78,6 +84,19 @@ struct Extras {
     ready_changed: Notify,
     /// When the run last called `Context::heartbeat`.
     last_beat: Mutex<Option<tokio::time::Instant>>,
+    /// The next run's future, handed from the supervisor to the run's parked task.
+    handover: Mutex<Handover>,
+}
+
+/// The meeting point of a parked task and its supervisor (see [`Run::hand_over`]).
+#[derive(Default)]
+struct Handover {
+    /// The next run's future (typed by the task that takes it).
+    next: Option<Box<dyn Any + Send>>,
+    /// The parked task, waiting for `next`.
+    parked: Option<Waker>,
+    /// The task is gone: nothing is handed over any more.
+    closed: bool,
 }
 
 /// What a supervisor shares with every run of its children: one reference count per start.
@@ -345,7 +364,7 @@ impl Run {
     #[inline]
     fn restart(&mut self, generation: u64, restarts: u64) {
         *self.state.get_mut() = generation << FLAG_BITS;
-        self.restarts = restarts;
+        *self.restarts.get_mut() = restarts;
         *self
             .shared
             .get_mut()
@@ -383,7 +402,7 @@ impl Run {
             owner,
             name,
             state: AtomicU64::new(generation << FLAG_BITS),
-            restarts,
+            restarts: AtomicU64::new(restarts),
             shared: Mutex::new(Shared {
                 waiter: None,
                 link: Link::Free,
@@ -395,6 +414,102 @@ impl Run {
     /// Which start of its child this run is.
     pub(crate) fn generation(&self) -> u64 {
         self.state.load(Ordering::Relaxed) >> FLAG_BITS
+    }
+
+    /// How many times the supervisor restarted the child before this run.
+    pub(crate) fn restarts(&self) -> u64 {
+        self.restarts.load(Ordering::Relaxed)
+    }
+
+    /// Whether the run's task, having reported the run's end, waits for the child's next run.
+    pub(crate) fn parked(&self) -> bool {
+        self.has(PARKING)
+    }
+
+    /// The run's task will wait for the child's next run once it has reported this one's end.
+    pub(crate) fn mark_parking(&self) {
+        self.set(PARKING, Ordering::Release);
+    }
+
+    /// Whether the child's next run can be this run, renewed, in its parked task: the task
+    /// parked, nothing but it and the supervisor holds the run (no `Context` of the run that
+    /// ended is kept elsewhere, which would see the next run's stop request), and no token
+    /// was handed out (a cancelled token cannot be renewed).
+    pub(crate) fn can_rerun(self: &Arc<Self>) -> bool {
+        self.has(PARKING)
+            && Arc::strong_count(self) == 2
+            && self.extras.get().is_none_or(|e| e.token.get().is_none())
+    }
+
+    /// Makes this run, ended, the child's next run, in place (see [`can_rerun`](Self::can_rerun)):
+    /// what [`restart`](Self::restart) does for a run nothing else holds.
+    pub(crate) fn renew(&self, generation: u64, restarts: u64) {
+        self.state.store(generation << FLAG_BITS, Ordering::SeqCst);
+        self.restarts.store(restarts, Ordering::Relaxed);
+        let waiter = {
+            let mut shared = self.lock();
+            shared.link = Link::Free;
+            shared.waiter.take()
+        };
+        drop(waiter);
+        if let Some(extras) = self.extras.get() {
+            extras.ready.store(false, Ordering::SeqCst);
+            *extras
+                .last_beat
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = None;
+        }
+    }
+
+    fn handover(&self) -> MutexGuard<'_, Handover> {
+        self.extras()
+            .handover
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Hands the next run's future to the run's parked task and wakes it; gives it back if
+    /// the task is gone.
+    pub(crate) fn hand_over<T: Any + Send>(&self, next: Box<T>) -> Result<(), Box<T>> {
+        let parked = {
+            let mut handover = self.handover();
+            if handover.closed {
+                return Err(next);
+            }
+            handover.next = Some(next);
+            handover.parked.take()
+        };
+        if let Some(waker) = parked {
+            waker.wake();
+        }
+        Ok(())
+    }
+
+    /// The parked task takes the next run's future, if it was handed over; otherwise it waits
+    /// with `waker`.
+    pub(crate) fn take_handover(&self, waker: &Waker) -> Option<Box<dyn Any + Send>> {
+        let mut handover = self.handover();
+        if let Some(next) = handover.next.take() {
+            // Its waker, left from its wait, would keep its own task alive through the run.
+            handover.parked = None;
+            return Some(next);
+        }
+        match &handover.parked {
+            Some(parked) if parked.will_wake(waker) => {}
+            _ => handover.parked = Some(waker.clone()),
+        }
+        None
+    }
+
+    /// The parked task is gone: whatever was handed over goes (a future of the next run holds
+    /// the run), and nothing more is.
+    pub(crate) fn close_handover(&self) {
+        let (next, parked) = {
+            let mut handover = self.handover();
+            handover.closed = true;
+            (handover.next.take(), handover.parked.take())
+        };
+        drop((next, parked));
     }
 
     fn has(&self, flag: u64) -> bool {

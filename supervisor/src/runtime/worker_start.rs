@@ -17,9 +17,10 @@ use crate::worker::{Context, Ignore, Worker};
 /// How one run of a worker starts, built from the spec's factory for every start.
 #[derive(Clone)]
 pub(crate) enum WorkerStart {
-    /// Spawns the run's task at once; the worker's future lives in it, unboxed. Fails if the
-    /// factory panics.
-    Spawn(Arc<dyn Fn(SpawnArgs) -> Result<TaskHandle, Failure> + Send + Sync>),
+    /// Spawns the run's task at once; the worker's future lives in it, unboxed. With `true`,
+    /// hands the run to the parked task of the child's previous run instead, and returns no
+    /// task unless that task was gone (see [`child::hand_over`]). Fails if the factory panics.
+    Spawn(Arc<SpawnFn>),
     /// Runs the init phase in the caller, the supervisor, which waits for it before it starts
     /// the next sibling anyway; then spawns the run phase (see [`InitFuture`]). Fails if the
     /// factory panics.
@@ -38,6 +39,10 @@ impl WorkerStart {
         }
     }
 }
+
+/// See [`WorkerStart::Spawn`].
+pub(crate) type SpawnFn =
+    dyn Fn(SpawnArgs, bool) -> Result<Option<TaskHandle>, Failure> + Send + Sync;
 
 /// A worker's init phase, followed by the spawn of its run phase: the run's task once the init
 /// succeeded, or how the run ended without one (its init failed or panicked, or it was asked to
@@ -117,17 +122,27 @@ where
             move |args: SpawnArgs| -> Result<InitFuture, Failure> { Ok(init_phase(make()?, args)) },
         ))
     } else {
-        WorkerStart::Spawn(Arc::new(move |args: SpawnArgs| {
-            Ok(spawn_run(make()?, args))
+        WorkerStart::Spawn(Arc::new(move |args: SpawnArgs, in_place: bool| {
+            Ok(spawn_run(make()?, args, in_place))
         }))
     }
 }
 
-/// Spawns the run phase of `worker`.
+/// Spawns the run phase of `worker`, or with `in_place` hands it to the parked task of the
+/// child's previous run (see [`child::hand_over`]); returns the task spawned, if one was. The
+/// task of a worker that signals readiness does not park: its start waits for it to be ready,
+/// which a run handed over does not do.
 #[inline(always)]
-fn spawn_run<W: Worker>(worker: W, args: SpawnArgs) -> TaskHandle {
+fn spawn_run<W: Worker>(worker: W, args: SpawnArgs, in_place: bool) -> Option<TaskHandle> {
     let ctx = Context::new(args.run.clone());
-    child::spawn(run_phase(worker, ctx), args)
+    let fut = run_phase(worker, ctx);
+    if W::SIGNALS_READY {
+        Some(child::spawn(fut, args))
+    } else if in_place {
+        child::hand_over(fut, args)
+    } else {
+        Some(child::spawn_parking(fut, args))
+    }
 }
 
 /// The init phase of `worker`, to run in the caller's task, then the spawn of its run phase.
@@ -158,17 +173,24 @@ fn init_phase<W: Worker>(mut worker: W, args: SpawnArgs) -> InitFuture {
 }
 
 /// Starts a run of `worker` itself, rather than of a worker a factory makes: a pool's instance,
-/// whose arguments are the worker value its pool keeps.
+/// whose arguments are the worker value its pool keeps. `parked`: the parked task of the
+/// instance's previous run, to run it in (see [`child::hand_over`]); taken if used.
 pub(crate) fn launch_value<W: Worker>(
     worker: W,
     args: SpawnArgs,
     run: &Arc<Run>,
     events: &EventBus,
+    parked: &mut Option<TaskHandle>,
 ) -> Launched {
     let launched = if W::HAS_INIT {
         launch::init_begun(init_phase(worker, args), run, events)
     } else {
-        launch::spawned(spawn_run(worker, args), run, events)
+        let spawned = spawn_run(worker, args, parked.is_some());
+        match spawned.or_else(|| parked.take()) {
+            Some(task) => launch::spawned(task, run, events),
+            // Not reached: a run handed over is handed to the parked task.
+            None => Launched::Failed(launch::no_task()),
+        }
     };
     if W::SIGNALS_READY {
         launch::then_ready(launched, run)

@@ -256,22 +256,43 @@ impl Pool {
             return Err(StartFailed::Failed(gone()));
         };
         let generation = instance.count_start();
-        let run = Run::new_instance_in(
-            self.spare_run.take(),
-            &self.owner,
-            instance.serial,
-            generation,
-            instance.restarts(),
-        );
+        // The instance's previous run's task, if it waits for this run (see `Run::can_rerun`).
+        let mut parked = None;
+        let run = match self.reaper.take_parked(slot, instance.serial) {
+            Some(p) if p.run.can_rerun() => {
+                p.run.renew(generation, instance.restarts());
+                parked = Some(p.task);
+                p.run
+            }
+            other => {
+                if let Some(p) = other {
+                    self.reaper.retire(p.task);
+                }
+                Run::new_instance_in(
+                    self.spare_run.take(),
+                    &self.owner,
+                    instance.serial,
+                    generation,
+                    instance.restarts(),
+                )
+            }
+        };
         let span = log::child_span(self.kind.settings.instance_type, &run);
         let args = SpawnArgs {
             run: run.clone(),
             slot,
             key: instance.serial,
             span,
+            restart: instance.restart,
         };
         let once = instance.restart == Restart::Temporary;
-        match self.args.launch(slot, once, args, &run, &self.events) {
+        let launched = self
+            .args
+            .launch(slot, once, args, &run, &self.events, &mut parked);
+        if let Some(unused) = parked {
+            self.reaper.retire(unused);
+        }
+        match launched {
             Launched::Running(task) => {
                 self.running(slot, task, run);
                 Ok(None)

@@ -56,8 +56,13 @@ impl Pool {
         };
         let reason = Run::take_exit_reason(&mut run);
         report_exit(|| run.path().clone(), &reason, &self.events);
-        self.reaper.release(task);
-        self.spare_run = Some(run);
+        if run.parked() {
+            // Its task waits for the instance's next run.
+            self.reaper.park(exit.slot, exit.key, task, run);
+        } else {
+            self.reaper.release(task);
+            self.spare_run = Some(run);
+        }
         self.exited(exit.slot, reason)
     }
 

@@ -38,9 +38,14 @@ impl Supervisor {
         else {
             return Ok(None);
         };
-        self.reaper.release(task);
         let reason = Run::take_exit_reason(&mut run);
-        self.spare_run = Some(run);
+        if run.parked() {
+            // Its task waits for the child's next run.
+            self.reaper.park(i, child.key, task, run);
+        } else {
+            self.reaper.release(task);
+            self.spare_run = Some(run);
+        }
         let spec = &self.specs[i];
         report_exit(|| self.path.join(&spec.name), &reason, &self.events);
         self.exited(i, reason)

@@ -71,15 +71,34 @@ impl Supervisor {
         let generation = child.starts;
         child.starts += 1;
         let spare = self.spare_run.take();
-        let run = Run::new_in(spare, &self.owner, &spec.name, generation, child.restarts);
+        // The child's previous run's task, if it waits for this run (see `Run::can_rerun`).
+        let mut parked = None;
+        let run = match self.reaper.take_parked(i, child.key) {
+            Some(p) if p.run.can_rerun() => {
+                p.run.renew(generation, child.restarts);
+                parked = Some(p.task);
+                p.run
+            }
+            other => {
+                if let Some(p) = other {
+                    self.reaper.retire(p.task);
+                }
+                Run::new_in(spare, &self.owner, &spec.name, generation, child.restarts)
+            }
+        };
         let span = log::child_span(spec.child_type(), &run);
         let args = SpawnArgs {
             run: run.clone(),
             slot: i,
             key: child.key,
             span,
+            restart: spec.restart,
         };
-        match launch::launch(&spec.kind, args, &run, &self.events) {
+        let launched = launch::launch(&spec.kind, args, &run, &self.events, &mut parked);
+        if let Some(unused) = parked {
+            self.reaper.retire(unused);
+        }
+        match launched {
             Launched::Running(task) => {
                 self.running(i, task, run);
                 Launch::Done
