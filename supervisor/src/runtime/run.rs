@@ -55,8 +55,11 @@ const KILLED: u64 = 1 << 3;
 /// Its task, having reported the run's end, waits for the next run of the same child (see
 /// [`Run::can_rerun`]). Set before the exit is posted.
 const PARKING: u64 = 1 << 4;
+/// A start waits for the run to say it is ready, and for its end (see
+/// [`Run::ready_changed`]): only then does the end wake anyone.
+const READY_WATCHED: u64 = 1 << 5;
 /// How far the generation is shifted.
-const FLAG_BITS: u32 = 5;
+const FLAG_BITS: u32 = 6;
 
 /// The part of a run behind its lock.
 struct Shared {
@@ -444,7 +447,9 @@ impl Run {
     /// Makes this run, ended, the child's next run, in place (see [`can_rerun`](Self::can_rerun)):
     /// what [`restart`](Self::restart) does for a run nothing else holds.
     pub(crate) fn renew(&self, generation: u64, restarts: u64) {
-        self.state.store(generation << FLAG_BITS, Ordering::SeqCst);
+        // Nothing else reads the run meanwhile: its task takes the next run from the hand-over,
+        // under its lock, which orders these writes before the run's.
+        self.state.store(generation << FLAG_BITS, Ordering::Relaxed);
         self.restarts.store(restarts, Ordering::Relaxed);
         let waiter = {
             let mut shared = self.lock();
@@ -453,7 +458,7 @@ impl Run {
         };
         drop(waiter);
         if let Some(extras) = self.extras.get() {
-            extras.ready.store(false, Ordering::SeqCst);
+            extras.ready.store(false, Ordering::Relaxed);
             *extras
                 .last_beat
                 .lock()
@@ -702,6 +707,9 @@ impl Run {
     /// Completes when the run says it is ready or ends (register it with `enable` before
     /// checking either).
     pub(crate) fn ready_changed(&self) -> Notified<'_> {
+        // Set before the caller checks the run's end: either the end sees it, or the caller
+        // sees the end.
+        self.set(READY_WATCHED, Ordering::SeqCst);
         self.extras().ready_changed.notified()
     }
 
@@ -748,7 +756,9 @@ impl Run {
     pub(crate) fn ended(&self, reason: ExitReason) -> bool {
         let not_stopped = self.end_link(reason);
         // A start waiting for the run to be ready learns that it never will be.
-        if let Some(extras) = self.extras.get() {
+        if self.has(READY_WATCHED)
+            && let Some(extras) = self.extras.get()
+        {
             extras.ready_changed.notify_waiters();
         }
         not_stopped
