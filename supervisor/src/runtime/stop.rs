@@ -89,7 +89,7 @@ impl StopChain {
         let ask = chain.advance(&mut chain.lock(), false);
         chain.act(ask);
         chain.keep_time().await;
-        chain.reasons()
+        chain.finish().await
     }
 
     /// Stops `links` all at once and returns once every one of their runs has ended, with how
@@ -115,7 +115,36 @@ impl StopChain {
             }
         }
         chain.keep_time_concurrently().await;
-        chain.reasons()
+        chain.finish().await
+    }
+
+    /// How each run ended; and the tasks of runs that ended by themselves before they were
+    /// asked, and wait for a next run that will not come (see `child::ChildTask`), are ended
+    /// and joined here, so that no task outlives the stop. Costs a look at each run's flags
+    /// when there is none.
+    async fn finish(mut self: Arc<Self>) -> Vec<ExitReason> {
+        let reasons = self.reasons();
+        if !self.links.iter().any(|link| link.run.parked()) {
+            return reasons;
+        }
+        // A run that ended last may still be leaving `ended`, which holds the chain for a few
+        // instructions on another thread.
+        let chain = loop {
+            match Arc::try_unwrap(self) {
+                Ok(chain) => break chain,
+                Err(shared) => {
+                    self = shared;
+                    tokio::task::yield_now().await;
+                }
+            }
+        };
+        for link in chain.links {
+            if link.run.parked() {
+                link.task.abort();
+                let _ = link.task.await;
+            }
+        }
+        reasons
     }
 
     fn new(links: Vec<StopLink>, events: &EventBus, concurrent: bool) -> Arc<StopChain> {
