@@ -26,6 +26,17 @@ impl Runs {
     fn seen(&self) -> Vec<(tokio::task::Id, u64)> {
         self.0.lock().unwrap().clone()
     }
+
+    /// The runs were generations `0..=last`, all in one task.
+    fn assert_one_task(&self, last: u64) {
+        let seen = self.seen();
+        let generations: Vec<u64> = seen.iter().map(|(_, g)| *g).collect();
+        assert_eq!(generations, (0..=last).collect::<Vec<_>>());
+        assert!(
+            seen.iter().all(|(id, _)| *id == seen[0].0),
+            "each restart ran in the first run's task: {seen:?}"
+        );
+    }
 }
 
 /// Fails in its first `failures` runs, then waits to be stopped; tells `settled` once it waits.
@@ -83,13 +94,7 @@ async fn a_restarted_worker_runs_in_the_task_of_its_previous_run() {
         .unwrap();
     settled.notified().await;
 
-    let seen = runs.seen();
-    let generations: Vec<u64> = seen.iter().map(|(_, g)| *g).collect();
-    assert_eq!(generations, [0, 1, 2, 3]);
-    assert!(
-        seen.iter().all(|(id, _)| *id == seen[0].0),
-        "each restart ran in the first run's task: {seen:?}"
-    );
+    runs.assert_one_task(3);
     tree.shutdown().await.unwrap();
     assert_eq!(alive(), before, "a task of the tree is left");
 }
@@ -148,12 +153,7 @@ async fn a_pool_instance_is_restarted_in_its_task() {
     pool.start(worker).await.unwrap();
     settled.notified().await;
 
-    let seen = runs.seen();
-    assert_eq!(seen.iter().map(|(_, g)| *g).collect::<Vec<_>>(), [0, 1, 2]);
-    assert!(
-        seen.iter().all(|(id, _)| *id == seen[0].0),
-        "each restart ran in the first run's task: {seen:?}"
-    );
+    runs.assert_one_task(2);
     tree.shutdown().await.unwrap();
     assert_eq!(alive(), before, "a task of the tree is left");
 }

@@ -45,13 +45,13 @@ pub(crate) struct Reaper {
 }
 
 /// A parked task (see [`Reaper::park`]).
-pub(crate) struct Parked {
+struct Parked {
     /// The child's slot and key (a pool instance's serial) in its supervisor.
     slot: usize,
     key: u64,
-    pub(crate) task: TaskHandle,
+    task: TaskHandle,
     /// The run that ended, which its task holds.
-    pub(crate) run: Arc<Run>,
+    run: Arc<Run>,
 }
 
 impl Reaper {
@@ -64,7 +64,7 @@ impl Reaper {
     }
 
     /// Keeps the task of child `slot`/`key`'s run that ended, parked, for the child's next
-    /// run (see [`take_parked`](Self::take_parked)). A task parked before is aborted: one is
+    /// run (see [`rerun`](Self::rerun)). A task parked before is aborted: one is
     /// kept at a time, the one a restart that follows its exit at once uses.
     pub(crate) fn park(&mut self, slot: usize, key: u64, task: TaskHandle, run: Arc<Run>) {
         if let Some(previous) = self.parked.replace(Parked {
@@ -77,12 +77,27 @@ impl Reaper {
         }
     }
 
-    /// The parked task of child `slot`/`key`, if it is the one kept.
-    pub(crate) fn take_parked(&mut self, slot: usize, key: u64) -> Option<Parked> {
-        match &self.parked {
-            Some(p) if p.slot == slot && p.key == key => self.parked.take(),
-            _ => None,
+    /// The run `generation` of child `slot`/`key` in the parked task of its previous run, if
+    /// that is the task kept and its run can be renewed (see [`Run::can_rerun`]): the run,
+    /// renewed, and the task to hand it to (give it back to [`retire`](Self::retire) if the
+    /// start does not use it). A parked task that cannot be used is retired.
+    pub(crate) fn rerun(
+        &mut self,
+        slot: usize,
+        key: u64,
+        generation: u64,
+        restarts: u64,
+    ) -> Option<(Arc<Run>, TaskHandle)> {
+        let parked = match &self.parked {
+            Some(p) if p.slot == slot && p.key == key => self.parked.take()?,
+            _ => return None,
+        };
+        if !parked.run.can_rerun() {
+            self.retire(parked.task);
+            return None;
         }
+        parked.run.renew(generation, restarts);
+        Some((parked.run, parked.task))
     }
 
     /// Ends a task that is not used: a parked one waits until aborted.

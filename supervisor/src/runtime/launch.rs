@@ -176,11 +176,7 @@ fn launch_worker(
 ) -> Launched {
     match start {
         WorkerStart::Spawn(start) => match start(args, parked.is_some()) {
-            Ok(spawned_task) => match spawned_task.or_else(|| parked.take()) {
-                Some(task) => spawned(task, run, events),
-                // Not reached: a run handed over is handed to the parked task.
-                None => Launched::Failed(no_task()),
-            },
+            Ok(task) => spawned_or_handed_over(task, parked, run, events),
             Err(failure) => Launched::Failed(failure),
         },
         WorkerStart::Init(start) => match start(args) {
@@ -191,12 +187,22 @@ fn launch_worker(
     }
 }
 
-/// The failure of a run handed over to no task (not reached).
-pub(crate) fn no_task() -> Failure {
-    Failure::new(
-        FailureKind::StartFailed,
-        "its run was handed to a task that it had not",
-    )
+/// A worker's run, running: in the task spawned for it, or else (none was) in the parked task
+/// it was handed to, taken from `parked`.
+pub(crate) fn spawned_or_handed_over(
+    task: Option<TaskHandle>,
+    parked: &mut Option<TaskHandle>,
+    run: &Arc<Run>,
+    events: &EventBus,
+) -> Launched {
+    match task.or_else(|| parked.take()) {
+        Some(task) => spawned(task, run, events),
+        // Not reached: a run is handed over only to a parked task.
+        None => Launched::Failed(Failure::new(
+            FailureKind::StartFailed,
+            "its run was handed to a task that it had not",
+        )),
+    }
 }
 
 /// A worker's run, spawned: running.

@@ -185,12 +185,8 @@ pub(crate) fn launch_value<W: Worker>(
     let launched = if W::HAS_INIT {
         launch::init_begun(init_phase(worker, args), run, events)
     } else {
-        let spawned = spawn_run(worker, args, parked.is_some());
-        match spawned.or_else(|| parked.take()) {
-            Some(task) => launch::spawned(task, run, events),
-            // Not reached: a run handed over is handed to the parked task.
-            None => Launched::Failed(launch::no_task()),
-        }
+        let task = spawn_run(worker, args, parked.is_some());
+        launch::spawned_or_handed_over(task, parked, run, events)
     };
     if W::SIGNALS_READY {
         launch::then_ready(launched, run)

@@ -256,26 +256,23 @@ impl Pool {
             return Err(StartFailed::Failed(gone()));
         };
         let generation = instance.count_start();
-        // The instance's previous run's task, if it waits for this run (see `Run::can_rerun`).
-        let mut parked = None;
-        let run = match self.reaper.take_parked(slot, instance.serial) {
-            Some(p) if p.run.can_rerun() => {
-                p.run.renew(generation, instance.restarts());
-                parked = Some(p.task);
-                p.run
-            }
-            other => {
-                if let Some(p) = other {
-                    self.reaper.retire(p.task);
-                }
+        // The instance's previous run's task, if it waits for this run.
+        let restarts = instance.restarts();
+        let (run, mut parked) = match self
+            .reaper
+            .rerun(slot, instance.serial, generation, restarts)
+        {
+            Some((run, task)) => (run, Some(task)),
+            None => (
                 Run::new_instance_in(
                     self.spare_run.take(),
                     &self.owner,
                     instance.serial,
                     generation,
-                    instance.restarts(),
-                )
-            }
+                    restarts,
+                ),
+                None,
+            ),
         };
         let span = log::child_span(self.kind.settings.instance_type, &run);
         let args = SpawnArgs {

@@ -71,20 +71,13 @@ impl Supervisor {
         let generation = child.starts;
         child.starts += 1;
         let spare = self.spare_run.take();
-        // The child's previous run's task, if it waits for this run (see `Run::can_rerun`).
-        let mut parked = None;
-        let run = match self.reaper.take_parked(i, child.key) {
-            Some(p) if p.run.can_rerun() => {
-                p.run.renew(generation, child.restarts);
-                parked = Some(p.task);
-                p.run
-            }
-            other => {
-                if let Some(p) = other {
-                    self.reaper.retire(p.task);
-                }
-                Run::new_in(spare, &self.owner, &spec.name, generation, child.restarts)
-            }
+        // The child's previous run's task, if it waits for this run.
+        let (run, mut parked) = match self.reaper.rerun(i, child.key, generation, child.restarts) {
+            Some((run, task)) => (run, Some(task)),
+            None => (
+                Run::new_in(spare, &self.owner, &spec.name, generation, child.restarts),
+                None,
+            ),
         };
         let span = log::child_span(spec.child_type(), &run);
         let args = SpawnArgs {

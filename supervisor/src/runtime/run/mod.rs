@@ -1,14 +1,13 @@
 //! The state one run of a child shares with its supervisor ([`Run`]): whether it is asked to
 //! stop and who waits for that, its part in a stop ([`Link`]) and the reason it ended, its
 //! name under its supervisor ([`Owner`]), and the extras few runs use (a token, readiness, a
-//! heartbeat), made on first demand.
+//! heartbeat), made on first demand. Beside it: what a supervisor shares with all its runs
+//! (`owner.rs`), how a run's workers wait for its stop request (`wait.rs`), and how a parked
+//! task is handed its child's next run (`handover.rs`).
 
-use std::any::Any;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
-use std::task::{Context, Poll, Waker};
+use std::task::Waker;
 
 use once_cell::race::OnceBox;
 use tokio::sync::Notify;
@@ -19,8 +18,14 @@ use super::command::Mail;
 use super::mailbox::MailSender;
 use super::stop::StopChain;
 use crate::exit::ExitReason;
-use crate::path::{ChildPath, ChildRef};
-use crate::pool::PoolAccess;
+use crate::path::ChildPath;
+
+mod handover;
+mod owner;
+mod wait;
+
+use handover::Handover;
+pub(crate) use owner::Owner;
 
 /// What one run of a child shares with its supervisor: who it is, the request to stop, and its
 /// place in a stop in progress. One allocation per start, which `Context` clones cheaply; it is
@@ -89,170 +94,6 @@ struct Extras {
     last_beat: Mutex<Option<tokio::time::Instant>>,
     /// The next run's future, handed from the supervisor to the run's parked task.
     handover: Mutex<Handover>,
-}
-
-/// The meeting point of a parked task and its supervisor (see [`Run::hand_over`]).
-#[derive(Default)]
-struct Handover {
-    /// The next run's future (typed by the task that takes it).
-    next: Option<Box<dyn Any + Send>>,
-    /// The parked task, waiting for `next`.
-    parked: Option<Waker>,
-    /// The task is gone: nothing is handed over any more.
-    closed: bool,
-}
-
-/// What a supervisor shares with every run of its children: one reference count per start.
-pub(crate) struct Owner {
-    pub(crate) path: ChildPath,
-    /// Where a run that ends by itself reports its exit.
-    pub(crate) mailbox: MailSender,
-    /// The root supervisor's mailbox, where a worker's requests about its tree go.
-    pub(crate) root: MailSender,
-    /// The pools of the tree's declared supervisors.
-    pub(crate) pools: Arc<PoolRegistry>,
-    /// Whether this owner's pools are registered there: not under a pool, whose instances'
-    /// subtrees come and go.
-    pub(crate) registers: bool,
-}
-
-/// The pools of a tree's declared supervisors by their path from the root (`web/conns`), kept
-/// by the supervisors that hold them: a worker reaches one without asking the supervisors,
-/// which may be waiting for that worker's own init phase.
-#[derive(Default)]
-pub(crate) struct PoolRegistry(Mutex<foldhash::HashMap<String, PoolAccess>>);
-
-impl PoolRegistry {
-    /// Registers (or replaces, after its supervisor's restart) the pool at `access.path`.
-    pub(crate) fn insert(&self, access: PoolAccess) {
-        self.lock().insert(relative(&access.path), access);
-    }
-
-    pub(crate) fn remove(&self, path: &ChildPath) {
-        self.lock().remove(&relative(path));
-    }
-
-    /// The pool that `target` (relative to the root) names, if one is registered.
-    pub(crate) fn get(&self, target: &ChildRef) -> Option<PoolAccess> {
-        self.lock().get(&target.to_string()).cloned()
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, foldhash::HashMap<String, PoolAccess>> {
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-/// A full path as a path from the root: `app/web/conns` is `web/conns`.
-fn relative(path: &ChildPath) -> String {
-    path.segments().skip(1).collect::<Vec<_>>().join("/")
-}
-
-impl Owner {
-    /// The owner of the children of the supervisor (or pool) whose own run is `run` and whose
-    /// mailbox is `mailbox`.
-    pub(crate) fn of(run: &Run, mailbox: &MailSender) -> Arc<Owner> {
-        Owner::new(run, mailbox, true)
-    }
-
-    /// The owner of a pool's instances (see [`of`](Self::of)): their pools are not registered.
-    pub(crate) fn of_pool(run: &Run, mailbox: &MailSender) -> Arc<Owner> {
-        Owner::new(run, mailbox, false)
-    }
-
-    /// `registers` unless a parent's owner does not.
-    fn new(run: &Run, mailbox: &MailSender, registers: bool) -> Arc<Owner> {
-        let (root, pools, registers) = match &run.owner {
-            Some(parent) => (
-                parent.root.clone(),
-                parent.pools.clone(),
-                parent.registers && registers,
-            ),
-            // The root supervisor itself.
-            None => (mailbox.clone(), Arc::default(), registers),
-        };
-        Arc::new(Owner {
-            path: run.path().clone(),
-            mailbox: mailbox.clone(),
-            root,
-            pools,
-            registers,
-        })
-    }
-}
-
-/// Completes once its run is asked to stop. A named future rather than an `async fn`: it is
-/// part of every idle worker's state, and this keeps it at three words.
-pub(crate) struct StopRequested<'a> {
-    run: &'a Run,
-    wait: Wait<'a>,
-}
-
-enum Wait<'a> {
-    /// Not polled yet.
-    Unpolled,
-    /// Holds the run's waker slot.
-    Slot,
-    /// Another waiter holds the slot: this one waits in the run's `Notify` (boxed: a
-    /// `Notified` is eight words, and only a second waiter needs one).
-    Listed(Pin<Box<Notified<'a>>>),
-    Done,
-}
-
-impl Future for StopRequested<'_> {
-    type Output = ();
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        let this = &mut *self;
-        if matches!(this.wait, Wait::Done) {
-            return Poll::Ready(());
-        }
-        if !this.run.is_stop_requested() {
-            if matches!(this.wait, Wait::Unpolled) {
-                this.wait = if this.run.hold_slot() {
-                    Wait::Slot
-                } else {
-                    // Made before `ATTACHED` is set: a request that sees it notifies this one.
-                    let notified = Box::pin(this.run.extras().notify.notified());
-                    this.run.attach();
-                    Wait::Listed(notified)
-                };
-            }
-            let notified = match &mut this.wait {
-                Wait::Slot => {
-                    this.run.park_in_slot(cx.waker());
-                    false
-                }
-                Wait::Listed(notified) => notified.as_mut().poll(cx).is_ready(),
-                Wait::Unpolled | Wait::Done => false,
-            };
-            // Read again now that the waiter is registered: a request made in between set the
-            // flag before it looked for waiters.
-            if !notified && !this.run.is_stop_requested() {
-                return Poll::Pending;
-            }
-        }
-        // The stop was requested (a slot's holder gets here no other way): the request takes
-        // the waker out of the slot, and the slot stays held, as no waiter takes it once the
-        // flag is set (each reads the flag first). No write here: a stop of many runs makes
-        // this poll once for each.
-        this.wait = Wait::Done;
-        Poll::Ready(())
-    }
-}
-
-impl StopRequested<'_> {
-    /// Gives the slot or the list place up, for another waiter.
-    fn leave(&mut self) {
-        if let Wait::Slot = std::mem::replace(&mut self.wait, Wait::Done) {
-            self.run.release_slot();
-        }
-    }
-}
-
-impl Drop for StopRequested<'_> {
-    fn drop(&mut self) {
-        self.leave();
-    }
 }
 
 /// A run's part in a chained stop (see [`StopChain`]). Whether its supervisor aborted it is the
@@ -424,99 +265,6 @@ impl Run {
         self.restarts.load(Ordering::Relaxed)
     }
 
-    /// Whether the run's task, having reported the run's end, waits for the child's next run.
-    pub(crate) fn parked(&self) -> bool {
-        self.has(PARKING)
-    }
-
-    /// The run's task will wait for the child's next run once it has reported this one's end.
-    pub(crate) fn mark_parking(&self) {
-        self.set(PARKING, Ordering::Release);
-    }
-
-    /// Whether the child's next run can be this run, renewed, in its parked task: the task
-    /// parked, nothing but it and the supervisor holds the run (no `Context` of the run that
-    /// ended is kept elsewhere, which would see the next run's stop request), and no token
-    /// was handed out (a cancelled token cannot be renewed).
-    pub(crate) fn can_rerun(self: &Arc<Self>) -> bool {
-        self.has(PARKING)
-            && Arc::strong_count(self) == 2
-            && self.extras.get().is_none_or(|e| e.token.get().is_none())
-    }
-
-    /// Makes this run, ended, the child's next run, in place (see [`can_rerun`](Self::can_rerun)):
-    /// what [`restart`](Self::restart) does for a run nothing else holds.
-    pub(crate) fn renew(&self, generation: u64, restarts: u64) {
-        // Nothing else reads the run meanwhile: its task takes the next run from the hand-over,
-        // under its lock, which orders these writes before the run's.
-        self.state.store(generation << FLAG_BITS, Ordering::Relaxed);
-        self.restarts.store(restarts, Ordering::Relaxed);
-        let waiter = {
-            let mut shared = self.lock();
-            shared.link = Link::Free;
-            shared.waiter.take()
-        };
-        drop(waiter);
-        if let Some(extras) = self.extras.get() {
-            extras.ready.store(false, Ordering::Relaxed);
-            *extras
-                .last_beat
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner) = None;
-        }
-    }
-
-    fn handover(&self) -> MutexGuard<'_, Handover> {
-        self.extras()
-            .handover
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Hands the next run's future to the run's parked task and wakes it; gives it back if
-    /// the task is gone.
-    pub(crate) fn hand_over<T: Any + Send>(&self, next: Box<T>) -> Result<(), Box<T>> {
-        let parked = {
-            let mut handover = self.handover();
-            if handover.closed {
-                return Err(next);
-            }
-            handover.next = Some(next);
-            handover.parked.take()
-        };
-        if let Some(waker) = parked {
-            waker.wake();
-        }
-        Ok(())
-    }
-
-    /// The parked task takes the next run's future, if it was handed over; otherwise it waits
-    /// with `waker`.
-    pub(crate) fn take_handover(&self, waker: &Waker) -> Option<Box<dyn Any + Send>> {
-        let mut handover = self.handover();
-        if let Some(next) = handover.next.take() {
-            // Its waker, left from its wait, would keep its own task alive through the run.
-            handover.parked = None;
-            return Some(next);
-        }
-        match &handover.parked {
-            Some(parked) if parked.will_wake(waker) => {}
-            _ => handover.parked = Some(waker.clone()),
-        }
-        None
-    }
-
-    /// The parked task is gone: whatever was handed over goes (a future of the next run holds
-    /// the run), and nothing more is.
-    pub(crate) fn close_handover(&self) {
-        let (next, parked) = {
-            let mut handover = self.handover();
-            handover.closed = true;
-            (handover.next.take(), handover.parked.take())
-        };
-        drop((next, parked));
-    }
-
     fn has(&self, flag: u64) -> bool {
         self.state.load(Ordering::SeqCst) & flag != 0
     }
@@ -627,37 +375,8 @@ impl Run {
         self.has(STOP)
     }
 
-    /// Completes once the run is asked to stop.
-    pub(crate) fn stop_requested(&self) -> StopRequested<'_> {
-        StopRequested {
-            run: self,
-            wait: Wait::Unpolled,
-        }
-    }
-
     fn lock(&self) -> MutexGuard<'_, Shared> {
         self.shared.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Takes the waker slot for a waiter, unless another waiter holds it.
-    fn hold_slot(&self) -> bool {
-        !self.set(SLOT_HELD, Ordering::Acquire)
-    }
-
-    /// Leaves the waker of the slot's holder, as of its latest poll.
-    fn park_in_slot(&self, waker: &Waker) {
-        let mut shared = self.lock();
-        match &mut shared.waiter {
-            Some(parked) if parked.will_wake(waker) => {}
-            parked => *parked = Some(waker.clone()),
-        }
-    }
-
-    fn release_slot(&self) {
-        let waker = self.lock().waiter.take();
-        self.state.fetch_and(!SLOT_HELD, Ordering::Release);
-        // Dropped outside the lock: a waker's drop may free its task.
-        drop(waker);
     }
 
     /// A token cancelled with the stop request.
