@@ -81,6 +81,7 @@ impl Reaper {
     /// that is the task kept and its run can be renewed (see [`Run::can_rerun`]): the run,
     /// renewed, and the task to hand it to (give it back to [`retire`](Self::retire) if the
     /// start does not use it). A parked task that cannot be used is retired.
+    #[inline]
     pub(crate) fn rerun(
         &mut self,
         slot: usize,
