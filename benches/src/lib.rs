@@ -185,6 +185,14 @@ pub async fn restart_baseline(n: u64) -> Duration {
     began.elapsed()
 }
 
+/// The clock at the start of a scenario's stop phase. Never inlined, so that a profiler can
+/// split a start-and-stop run there (`valgrind --tool=callgrind
+/// --dump-before='*stop_phase_begins*' target/release/examples/profile_restart shutdown 10000`).
+#[inline(never)]
+pub fn stop_phase_begins() -> Instant {
+    Instant::now()
+}
+
 /// A flat tree of `n` idle children (with or without an init phase).
 pub fn flat_tree(n: usize, countdown: &Countdown, with_init: bool) -> SupervisorSpec {
     let children = (0..n).map(|i| {
@@ -207,7 +215,7 @@ pub async fn start_stop_ours(n: usize, with_init: bool) -> (Duration, Duration) 
     let tree = spec.start().await.expect("start");
     countdown.wait().await;
     let started = began.elapsed();
-    let began = Instant::now();
+    let began = stop_phase_begins();
     tree.shutdown().await.expect("shutdown");
     (started, began.elapsed())
 }
@@ -221,7 +229,7 @@ pub async fn start_stop_baseline(n: usize) -> (Duration, Duration) {
     let tasks = spawn_idle_tasks(n, &countdown, &token);
     countdown.wait().await;
     let started = began.elapsed();
-    let began = Instant::now();
+    let began = stop_phase_begins();
     token.cancel();
     for task in tasks {
         task.await.expect("join");
@@ -250,7 +258,7 @@ pub async fn start_stop_ordered_baseline(n: usize) -> (Duration, Duration) {
         .collect();
     countdown.wait().await;
     let started = began.elapsed();
-    let began = Instant::now();
+    let began = stop_phase_begins();
     for (token, task) in tasks.into_iter().rev() {
         token.cancel();
         task.await.expect("join");

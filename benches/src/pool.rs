@@ -43,7 +43,7 @@ pub async fn pool_start_stop_ours(n: usize, partitions: usize) -> (Duration, Dur
     let started = began.elapsed();
     assert!(ids.iter().all(Result::is_ok), "every instance starts");
     drop(ids);
-    let began = Instant::now();
+    let began = crate::stop_phase_begins();
     tree.shutdown().await.expect("shutdown");
     (started, began.elapsed())
 }

@@ -59,7 +59,9 @@ impl Restart {
 pub enum Shutdown {
     /// Abort the task at once (`brutal_kill`).
     Brutal,
-    /// Ask the child to stop, wait up to this long, then abort it.
+    /// Ask the child to stop, wait up to this long, then abort it. In a stop of one child
+    /// after another the limit may run up to about a millisecond long (the supervisor times a
+    /// child from its first look at it, not from the child before it), never short.
     Timeout(Duration),
     /// Ask the child to stop and wait for as long as it takes; the default for supervisors.
     Infinity,

@@ -6,8 +6,13 @@
 //! The supervisor does not wake up for every child. It builds a [`StopChain`] of the runs to
 //! stop and asks the first; when a run ends, its own task asks the next (see `Run::ended`), so
 //! each child costs one wake-up of its own task, as in a bare cancel-and-join. The supervisor
-//! only keeps the time: one timer for the child being stopped, re-armed only when it fires
-//! early or a child with a nearer deadline comes up. Nor does it join the stopped tasks: a run
+//! only keeps the time: one timer for the child being stopped. Nor does a child read the clock
+//! when it asks the next (a clock read costs as much as a tenth of a child's whole stop here):
+//! the supervisor takes the time a child was asked as the time it first sees that child at the
+//! head, and looks at the head every [`LOOK_AGAIN`] while it moves, or as soon as it moves after
+//! standing still. So a child is given its whole shutdown timeout, and at most about a
+//! millisecond (the timer's own resolution) or the supervisor's scheduling delay more; never
+//! less. Nor does it join the stopped tasks: a run
 //! reports its end (with its reason) only once its worker's state is dropped, which is what a
 //! stop waits for; the task's own teardown that follows is tokio's.
 //!
@@ -26,6 +31,11 @@ use super::run::Run;
 use crate::event::{EventBus, EventKind};
 use crate::exit::ExitReason;
 use crate::spec::Shutdown;
+
+/// How soon the supervisor looks at the head again while it moves: the most a child's shutdown
+/// timeout can be lengthened by its being timed from the supervisor's look, not its ask (tokio's
+/// timers have a millisecond's resolution too).
+const LOOK_AGAIN: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// One child to stop.
 pub(crate) struct StopLink {
@@ -66,12 +76,15 @@ pub(crate) struct StopChain {
 struct ChainState {
     /// The position of the child being stopped; `links.len()` once all have ended.
     head: usize,
-    /// When the child at `head` was asked to stop.
+    /// The position of the child whose ask time the supervisor took, at its last look.
+    timed: usize,
+    /// When the child at `timed` was asked, at the latest.
     asked_at: Instant,
-    /// Whether the child at `head` was aborted after its timeout.
+    /// Whether the child at `timed` was aborted after its timeout.
     killed: bool,
-    /// The deadline the supervisor's timer is set for, if any.
-    armed: Option<Instant>,
+    /// Whether the supervisor will look at the head again within [`LOOK_AGAIN`]; if not, a
+    /// child that moves the head to one with a timeout wakes it.
+    watching: bool,
 }
 
 /// What to do to the child at the head, done outside the lock.
@@ -86,7 +99,14 @@ impl StopChain {
     pub(crate) async fn run(links: Vec<StopLink>, events: &EventBus) -> Vec<ExitReason> {
         let chain = StopChain::new(links, events, false);
         // The first child is asked as if a child before it had just ended.
-        let ask = chain.advance(&mut chain.lock(), false);
+        let ask = {
+            let mut state = chain.lock();
+            let ask = chain.advance(&mut state);
+            // Asked just now: timed exactly.
+            state.timed = state.head;
+            state.asked_at = Instant::now();
+            ask
+        };
         chain.act(ask);
         chain.keep_time().await;
         chain.finish().await
@@ -155,9 +175,10 @@ impl StopChain {
             events: events.clone(),
             state: Mutex::new(ChainState {
                 head: 0,
+                timed: usize::MAX,
                 asked_at: Instant::now(),
                 killed: false,
-                armed: None,
+                watching: false,
             }),
             left: AtomicUsize::new(n),
             progress: Notify::new(),
@@ -197,7 +218,7 @@ impl StopChain {
                 return;
             }
             state.head += 1;
-            self.advance(&mut state, true)
+            self.advance(&mut state)
         };
         self.act(ask);
     }
@@ -210,7 +231,7 @@ impl StopChain {
     /// Moves the head past runs that already ended, to the next one to ask, which is put into
     /// the chain only now: as OTP's supervisor learns of a child's earlier exit only when its
     /// turn comes, and a long stop touches each run's state once, when it asks it.
-    fn advance(&self, state: &mut ChainState, from_a_child: bool) -> Ask {
+    fn advance(&self, state: &mut ChainState) -> Ask {
         loop {
             let head = state.head;
             if head == self.links.len() {
@@ -226,15 +247,11 @@ impl StopChain {
             }
             state.head += 1;
         }
-        state.killed = false;
-        if let Shutdown::Timeout(limit) = self.links[state.head].shutdown {
-            state.asked_at = Instant::now();
-            let deadline = state.asked_at + limit;
-            // The supervisor sleeps until its armed deadline; wake it only if this one is
-            // nearer, so it re-arms. Otherwise it re-checks when its timer fires.
-            if from_a_child && state.armed.is_none_or(|armed| deadline < armed) {
-                self.progress.notify_one();
-            }
+        // A supervisor that is not watching sleeps until an earlier child's deadline, or
+        // without limit: wake it to time this one.
+        if matches!(self.links[state.head].shutdown, Shutdown::Timeout(_)) && !state.watching {
+            state.watching = true;
+            self.progress.notify_one();
         }
         Ask::Stop(state.head)
     }
@@ -263,18 +280,28 @@ impl StopChain {
                 let head = state.head;
                 let mut kill = None;
                 let mut deadline = None;
-                if let Shutdown::Timeout(limit) = self.links[head].shutdown
-                    && !state.killed
-                {
-                    let at = state.asked_at + limit;
-                    if Instant::now() >= at {
-                        state.killed = true;
-                        kill = Some(head);
-                    } else {
-                        deadline = Some(at);
+                state.watching = false;
+                if let Shutdown::Timeout(limit) = self.links[head].shutdown {
+                    let now = Instant::now();
+                    if state.timed != head {
+                        // Asked since the last look, which was at most `LOOK_AGAIN` ago or
+                        // woke this one: timed from now, and looked at again soon, to time
+                        // the next as closely if this one ends.
+                        state.timed = head;
+                        state.asked_at = now;
+                        state.killed = false;
+                        state.watching = true;
+                        deadline = Some(now + LOOK_AGAIN.min(limit));
+                    } else if !state.killed {
+                        let at = state.asked_at + limit;
+                        if now >= at {
+                            state.killed = true;
+                            kill = Some(head);
+                        } else {
+                            deadline = Some(at);
+                        }
                     }
                 }
-                state.armed = deadline;
                 (kill, deadline)
             };
             if let Some(k) = kill {
