@@ -19,6 +19,10 @@
 //! A stop of all at once asks every run, then keeps one timer per distinct shutdown timeout;
 //! when one fires, the runs with that timeout still running are aborted. Each run's end counts
 //! down the ones left, and the last wakes the supervisor.
+//!
+//! Each end is announced and logged (OTP's `shutdown_error` report for an end other than the
+//! one asked for) as it happens, by the task that ends: going over every stopped child again
+//! once the stop is over would touch each one's memory a second time, cold by then.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
@@ -27,6 +31,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::child::TaskHandle;
+use super::log::log;
 use super::run::Run;
 use crate::event::{EventBus, EventKind};
 use crate::exit::ExitReason;
@@ -47,9 +52,17 @@ pub(crate) struct StopLink {
 
 impl StopLink {
     /// Aborts a run whose shutdown timeout ran out. A run in the middle of a poll ends when
-    /// the poll returns, and is killed all the same (see `Run::ended`).
+    /// the poll returns, and is killed all the same (see `Run::ended`). OTP's `shutdown_error`
+    /// for it is reported here, where the limit is known; its end then reads as a kill.
     fn kill(&self) {
-        self.run.killed();
+        if self.run.killed() {
+            log!(
+                warn,
+                child = %self.run.path(),
+                shutdown = ?self.shutdown,
+                "child did not stop within its shutdown timeout: killed"
+            );
+        }
         self.task.abort();
     }
 }
@@ -94,9 +107,8 @@ enum Ask {
 }
 
 impl StopChain {
-    /// Stops `links` in order and returns once every one of their runs has ended, with how
-    /// each ended, in the order of `links`.
-    pub(crate) async fn run(links: Vec<StopLink>, events: &EventBus) -> Vec<ExitReason> {
+    /// Stops `links` in order and returns once every one of their runs has ended.
+    pub(crate) async fn run(links: Vec<StopLink>, events: &EventBus) {
         let chain = StopChain::new(links, events, false);
         // The first child is asked as if a child before it had just ended.
         let ask = {
@@ -112,12 +124,8 @@ impl StopChain {
         chain.finish().await
     }
 
-    /// Stops `links` all at once and returns once every one of their runs has ended, with how
-    /// each ended, in the order of `links`.
-    pub(crate) async fn run_concurrently(
-        links: Vec<StopLink>,
-        events: &EventBus,
-    ) -> Vec<ExitReason> {
+    /// Stops `links` all at once and returns once every one of their runs has ended.
+    pub(crate) async fn run_concurrently(links: Vec<StopLink>, events: &EventBus) {
         let chain = StopChain::new(links, events, true);
         // Each run is put into the stop as it is asked (under one lock of its own): one that
         // ends from then on counts down. One that had already ended is counted here.
@@ -138,14 +146,12 @@ impl StopChain {
         chain.finish().await
     }
 
-    /// How each run ended; and the tasks of runs that ended by themselves before they were
-    /// asked, and wait for a next run that will not come (see `child::ChildTask`), are ended
-    /// and joined here, so that no task outlives the stop. Costs a look at each run's flags
-    /// when there is none.
-    async fn finish(mut self: Arc<Self>) -> Vec<ExitReason> {
-        let reasons = self.reasons();
+    /// The tasks of runs that ended by themselves before they were asked, and wait for a next
+    /// run that will not come (see `child::ChildTask`), are ended and joined here, so that no
+    /// task outlives the stop. Costs a look at each run's flags when there is none.
+    async fn finish(mut self: Arc<Self>) {
         if !self.links.iter().any(|link| link.run.parked()) {
-            return reasons;
+            return;
         }
         // A run that ended last may still be leaving `ended`, which holds the chain for a few
         // instructions on another thread.
@@ -164,7 +170,6 @@ impl StopChain {
                 let _ = link.task.await;
             }
         }
-        reasons
     }
 
     fn new(links: Vec<StopLink>, events: &EventBus, concurrent: bool) -> Arc<StopChain> {
@@ -188,14 +193,6 @@ impl StopChain {
 
     fn lock(&self) -> MutexGuard<'_, ChainState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// How each run ended, in the order of the links (all have, once the stop is over).
-    fn reasons(&self) -> Vec<ExitReason> {
-        self.links
-            .iter()
-            .map(|link| link.run.exit_reason())
-            .collect()
     }
 
     /// `run`, which this chain holds, has ended; if it was the one being stopped, asks the
@@ -223,7 +220,14 @@ impl StopChain {
         self.act(ask);
     }
 
+    /// Reports the end (OTP's `shutdown_error` for a failure; a kill after the timeout was
+    /// reported by [`StopLink::kill`]) and announces it.
     fn announce(&self, run: &Run, reason: ExitReason) {
+        if let ExitReason::Failed(_) = reason {
+            log!(warn, child = %run.path(), %reason, "child did not stop cleanly");
+        } else {
+            log!(debug, child = %run.path(), %reason, "child stopped");
+        }
         self.events
             .emit(|| run.path().clone(), || EventKind::Exited { reason });
     }

@@ -38,7 +38,7 @@ use crate::handle::{ChildCounts, ChildInfo, Phase};
 use crate::path::ChildPath;
 use crate::pool::{ArgStore, InstanceId, InstanceInfo, PoolError, PoolKind};
 use crate::snapshot::Local;
-use crate::spec::{ChildFuture, ChildType, Restart, Shutdown};
+use crate::spec::{ChildFuture, ChildType, Restart};
 
 /// Partition `partition` of `partitions` of a pool, as a child's boxed future.
 pub(crate) fn pool_boxed(
@@ -352,46 +352,22 @@ impl Pool {
     async fn stop_all(&mut self) {
         self.watchdogs.clear();
         let mut links = Vec::with_capacity(self.instances.len());
-        let mut ids = Vec::with_capacity(self.instances.len());
         let shutdown = self.kind.settings.shutdown;
-        let partition = self.partition as u32;
         // The arguments go with the instances (a new store for a restarted pool).
         self.args = (self.kind.stores)();
-        for (slot, instance) in self.instances.drain() {
+        for (_, instance) in self.instances.drain() {
             if let State::Running { task, run } = instance.state {
                 links.push(StopLink {
                     run,
                     task,
                     shutdown,
                 });
-                ids.push(InstanceId {
-                    partition,
-                    slot: slot as u32,
-                    serial: instance.serial,
-                });
             }
         }
         if !links.is_empty() {
-            let reasons = StopChain::run_concurrently(links, &self.events).await;
-            for (id, reason) in ids.into_iter().zip(reasons) {
-                report_stopped(&self.path, id, shutdown, &reason);
-            }
+            StopChain::run_concurrently(links, &self.events).await;
         }
         self.reaper.join_all().await;
-    }
-}
-
-/// OTP's `shutdown_error` report for an instance: anything but the exit its shutdown asked for.
-fn report_stopped(pool: &ChildPath, id: InstanceId, shutdown: Shutdown, reason: &ExitReason) {
-    let expected = match reason {
-        ExitReason::Shutdown | ExitReason::ShutdownWith(_) | ExitReason::Normal => true,
-        ExitReason::Killed => shutdown == Shutdown::Brutal,
-        ExitReason::Failed(_) => false,
-    };
-    if expected {
-        log!(debug, pool = %pool, instance = %id, %reason, "instance stopped");
-    } else {
-        log!(warn, pool = %pool, instance = %id, %reason, "instance did not stop cleanly");
     }
 }
 

@@ -117,10 +117,7 @@ impl Pool {
                 task,
                 shutdown,
             };
-            let reasons = StopChain::run(vec![link], &self.events).await;
-            if let Some(reason) = reasons.first() {
-                report_stopped(&self.path, id, shutdown, reason);
-            }
+            StopChain::run(vec![link], &self.events).await;
         }
         Ok(())
     }

@@ -455,12 +455,14 @@ impl Run {
     }
 
     /// The run in a stop is about to be aborted, its shutdown timeout having run out: from
-    /// now on its end is a kill (see [`ended`](Self::ended)).
-    pub(crate) fn killed(&self) {
+    /// now on its end is a kill (see [`ended`](Self::ended)). Tells whether it had not ended.
+    pub(crate) fn killed(&self) -> bool {
         let shared = self.lock();
-        if let Link::Chained(_) = shared.link {
+        let running = matches!(shared.link, Link::Chained(_));
+        if running {
             self.set(KILLED, Ordering::Relaxed);
         }
+        running
     }
 
     /// The run has ended: its reason is kept here, where its supervisor takes it when it

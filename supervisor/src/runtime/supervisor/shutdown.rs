@@ -3,8 +3,6 @@
 //! itself stops.
 
 use super::{State, Supervisor};
-use crate::exit::ExitReason;
-use crate::runtime::log::log;
 use crate::runtime::stop::{StopChain, StopLink};
 
 impl Supervisor {
@@ -14,7 +12,6 @@ impl Supervisor {
     pub(super) async fn stop(&mut self, order: impl IntoIterator<Item = usize>) {
         let order = order.into_iter();
         let mut links = Vec::with_capacity(order.size_hint().0);
-        let mut stopped = Vec::with_capacity(order.size_hint().0);
         for i in order {
             let child = &mut self.children[i];
             let spec = &self.specs[i];
@@ -29,31 +26,12 @@ impl Supervisor {
                     task: run.task,
                     shutdown: spec.shutdown,
                 });
-                stopped.push(i);
             }
         }
         if links.is_empty() {
             return;
         }
-        let reasons = StopChain::run(links, &self.events).await;
-        for (i, reason) in stopped.into_iter().zip(reasons) {
-            self.report_stopped(i, &reason);
-        }
-    }
-
-    pub(super) fn report_stopped(&self, i: usize, reason: &ExitReason) {
-        let spec = &self.specs[i];
-        // OTP's shutdown_error report: anything but the exit the shutdown asked for.
-        let expected = match reason {
-            ExitReason::Shutdown | ExitReason::ShutdownWith(_) | ExitReason::Normal => true,
-            ExitReason::Killed => spec.shutdown == crate::spec::Shutdown::Brutal,
-            ExitReason::Failed(_) => false,
-        };
-        if expected {
-            log!(debug, child = %self.path.join(&spec.name), %reason, "child stopped");
-        } else {
-            log!(warn, child = %self.path.join(&spec.name), %reason, "child did not stop cleanly");
-        }
+        StopChain::run(links, &self.events).await;
     }
 
     /// Stops every child in reverse start order, then waits for the tasks of earlier runs.
