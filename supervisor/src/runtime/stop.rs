@@ -6,15 +6,16 @@
 //! The supervisor does not wake up for every child. It builds a [`StopChain`] of the runs to
 //! stop and asks the first; when a run ends, its own task asks the next (see `Run::ended`), so
 //! each child costs one wake-up of its own task, as in a bare cancel-and-join. The supervisor
-//! only keeps the time: one timer for the child being stopped. Nor does a child read the clock
-//! when it asks the next (a clock read costs as much as a tenth of a child's whole stop here):
-//! the supervisor takes the time a child was asked as the time it first sees that child at the
-//! head, and looks at the head every [`LOOK_AGAIN`] while it moves, or as soon as it moves after
-//! standing still. So a child is given its whole shutdown timeout, and at most about a
-//! millisecond (the timer's own resolution) or the supervisor's scheduling delay more; never
-//! less. Nor does it join the stopped tasks: a run
-//! reports its end (with its reason) only once its worker's state is dropped, which is what a
-//! stop waits for; the task's own teardown that follows is tokio's.
+//! only keeps the time: one timer for the child being stopped. Nor does it join the stopped
+//! tasks: a run reports its end (with its reason) only once its worker's state is dropped,
+//! which is what a stop waits for; the task's own teardown that follows is tokio's.
+//!
+//! Nor does a child read the clock when it asks the next (a clock read costs as much as a
+//! tenth of a child's whole stop here): the supervisor takes the time a child was asked as the
+//! time it first sees that child at the head, and looks at the head every [`LOOK_AGAIN`] while
+//! it moves, or as soon as it moves after standing still. So a child is given its whole
+//! shutdown timeout, and at most about a millisecond (the timer's own resolution) or the
+//! supervisor's scheduling delay more; never less.
 //!
 //! A stop of all at once asks every run, then keeps one timer per distinct shutdown timeout;
 //! when one fires, the runs with that timeout still running are aborted. Each run's end counts
