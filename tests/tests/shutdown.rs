@@ -406,3 +406,36 @@ async fn a_child_that_overruns_its_timeout_in_one_blocking_poll_is_reported_kill
         ["exited app/blocker killed"]
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_child_asked_after_one_without_a_limit_gets_its_whole_timeout() {
+    let log = Log::default();
+    let child = |name: &str, step: Step, shutdown: Shutdown| {
+        ChildSpec::from_value(name, Scripted::<false>::new(&Script::new([step]), &log))
+            .shutdown(shutdown)
+    };
+    // Stopped b, then a. b has no limit: the supervisor waits without a timer until b ends by
+    // itself at 300 ms; asking a then wakes it to time a, killed 100 ms later.
+    let mut spec = SupervisorSpec::new("app")
+        .child(child(
+            "a",
+            Step::Hang,
+            Shutdown::Timeout(Duration::from_millis(100)),
+        ))
+        .child(child(
+            "b",
+            Step::FailAfter(Duration::from_millis(300)),
+            Shutdown::Infinity,
+        ));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let took = timed_shutdown(tree).await;
+    assert!(
+        (Duration::from_millis(400)..=Duration::from_millis(401)).contains(&took),
+        "took {took:?}"
+    );
+    assert_eq!(
+        briefs(&drain(&mut events), &["exited"]),
+        ["exited app/b failed", "exited app/a killed"]
+    );
+}
