@@ -755,3 +755,46 @@ mod declared {
         tree.shutdown().await.unwrap();
     }
 }
+
+/// A pool killed in the middle of its stop (its own shutdown timeout ran out while it waited
+/// without limit for its instances) takes its instances with it, as a killed supervisor does
+/// its children: none is left running, and none is reported by the pool, which is gone.
+#[tokio::test(flavor = "current_thread", start_paused = true)]
+async fn a_pool_killed_in_its_stop_takes_its_instances_with_it() {
+    let metrics = tokio::runtime::Handle::current().metrics();
+    let before = metrics.num_alive_tasks();
+    let log = Log::default();
+    let mut spec = SupervisorSpec::new("app").child(
+        ChildSpec::pool(PoolSpec::<Scripted>::workers("conns").shutdown(Shutdown::Infinity))
+            .shutdown(Shutdown::Timeout(Duration::from_millis(50))),
+    );
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let pool = tree.pool(conns::<Scripted>()).await.unwrap();
+    for _ in 0..3 {
+        pool.start(Scripted::new(&Script::new([Step::Hang]), &log))
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        metrics.num_alive_tasks(),
+        before + 5,
+        "app, conns, 3 instances"
+    );
+
+    let began = tokio::time::Instant::now();
+    tree.shutdown().await.unwrap();
+    assert_eq!(began.elapsed(), Duration::from_millis(50));
+    assert_eq!(
+        briefs(&drain(&mut events), &["exited"]),
+        ["exited app/conns killed"]
+    );
+    // The aborted instances are gone once the runtime has run their tasks (the paused clock
+    // only moves when none is left to run).
+    tokio::time::sleep(Duration::from_millis(1)).await;
+    assert_eq!(
+        metrics.num_alive_tasks(),
+        before,
+        "no task of the tree is left"
+    );
+}

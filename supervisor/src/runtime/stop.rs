@@ -25,7 +25,7 @@
 //! one asked for) as it happens, by the task that ends: going over every stopped child again
 //! once the stop is over would touch each one's memory a second time, cold by then.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 
 use tokio::sync::Notify;
@@ -69,8 +69,12 @@ impl StopLink {
 }
 
 /// A stop in progress of several runs, in order.
+///
+/// A run in the stop holds the chain (not a `Weak`: the runs that end at once on several
+/// threads would all upgrade and let go of the same count) until it ends, and the chain holds
+/// the run; [`AbortIfDropped`] breaks that cycle if the stop is dropped half-way.
 pub(crate) struct StopChain {
-    /// Itself, for the runs it is put into.
+    /// Itself, for the runs it is put into one after another.
     me: Weak<StopChain>,
     links: Vec<StopLink>,
     /// Each child's exit is announced as it happens, so the events keep the stop order.
@@ -85,6 +89,9 @@ pub(crate) struct StopChain {
     progress: Notify,
     /// Every run was asked at once: `head` is unused, `left` counts down.
     concurrent: bool,
+    /// The stop was dropped half-way (see [`AbortIfDropped`]): its runs end unannounced, as
+    /// the children of a killed supervisor, which is not there to report them.
+    abandoned: AtomicBool,
 }
 
 struct ChainState {
@@ -107,10 +114,35 @@ enum Ask {
     Done,
 }
 
+/// Aborts the task of every run of a stop dropped before its runs have all ended (its
+/// supervisor's task aborted in the middle of a stop, as a parent does after the supervisor's
+/// shutdown timeout): each run in the stop holds the chain until it ends, and the abort ends
+/// it, so that nothing outlives the stop.
+struct AbortIfDropped<'a>(Option<&'a StopChain>);
+
+impl AbortIfDropped<'_> {
+    /// The stop is over: every run has ended and let go of the chain.
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortIfDropped<'_> {
+    fn drop(&mut self) {
+        if let Some(chain) = self.0 {
+            chain.abandoned.store(true, Ordering::Release);
+            for link in &chain.links {
+                link.task.abort();
+            }
+        }
+    }
+}
+
 impl StopChain {
     /// Stops `links` in order and returns once every one of their runs has ended.
     pub(crate) async fn run(links: Vec<StopLink>, events: &EventBus) {
         let chain = StopChain::new(links, events, false);
+        let guard = AbortIfDropped(Some(&chain));
         // The first child is asked as if a child before it had just ended.
         let ask = {
             let mut state = chain.lock();
@@ -122,19 +154,21 @@ impl StopChain {
         };
         chain.act(ask);
         chain.keep_time().await;
+        guard.disarm();
         chain.finish().await
     }
 
     /// Stops `links` all at once and returns once every one of their runs has ended.
     pub(crate) async fn run_concurrently(links: Vec<StopLink>, events: &EventBus) {
         let chain = StopChain::new(links, events, true);
+        let guard = AbortIfDropped(Some(&chain));
         // Each run is put into the stop as it is asked (under one lock of its own): one that
         // ends from then on counts down. One that had already ended is counted here.
         for link in chain.links.iter() {
             let put = match link.shutdown {
-                Shutdown::Brutal => link.run.chain(chain.me.clone(), true),
+                Shutdown::Brutal => link.run.chain(chain.clone(), true),
                 Shutdown::Timeout(_) | Shutdown::Infinity => {
-                    link.run.chain_and_request_stop(chain.me.clone())
+                    link.run.chain_and_request_stop(chain.clone())
                 }
             };
             match put {
@@ -144,6 +178,7 @@ impl StopChain {
             }
         }
         chain.keep_time_concurrently().await;
+        guard.disarm();
         chain.finish().await
     }
 
@@ -189,6 +224,7 @@ impl StopChain {
             left: AtomicUsize::new(n),
             progress: Notify::new(),
             concurrent,
+            abandoned: AtomicBool::new(false),
         })
     }
 
@@ -199,6 +235,9 @@ impl StopChain {
     /// `run`, which this chain holds, has ended; if it was the one being stopped, asks the
     /// next. (Only the one being stopped is in a chain of one at a time.)
     pub(crate) fn ended(&self, run: &Run, reason: ExitReason) {
+        if self.abandoned.load(Ordering::Acquire) {
+            return;
+        }
         self.announce(run, reason);
         if self.concurrent {
             if self.left.fetch_sub(1, Ordering::AcqRel) == 1 {
@@ -244,7 +283,11 @@ impl StopChain {
             }
             let link = &self.links[head];
             let brutal = link.shutdown == Shutdown::Brutal;
-            match link.run.chain(self.me.clone(), brutal) {
+            // Not reached: the chain is alive while a run or the stop calls this.
+            let Some(me) = self.me.upgrade() else {
+                return Ask::Done;
+            };
+            match link.run.chain(me, brutal) {
                 Ok(()) => break,
                 // It ended by itself before its turn (its exit message, which the supervisor
                 // may still read, is ignored: the child is no longer running).

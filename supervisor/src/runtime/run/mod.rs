@@ -6,7 +6,7 @@
 //! task is handed its child's next run (`handover.rs`).
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::Waker;
 
 use once_cell::race::OnceBox;
@@ -102,7 +102,7 @@ pub(crate) enum Link {
     /// Running, not in a stop.
     Free,
     /// In this stop: when the run ends it tells the chain, which asks the next.
-    Chained(Weak<StopChain>),
+    Chained(Arc<StopChain>),
     /// The run has ended, for this reason.
     Ended(ExitReason),
 }
@@ -316,7 +316,7 @@ impl Run {
 
     /// Puts the run into a stop of all at once (see [`chain`](Self::chain)) and asks it to
     /// stop, under one lock; or tells why it has already ended.
-    pub(crate) fn chain_and_request_stop(&self, chain: Weak<StopChain>) -> Result<(), ExitReason> {
+    pub(crate) fn chain_and_request_stop(&self, chain: Arc<StopChain>) -> Result<(), ExitReason> {
         let waker = {
             let mut shared = self.lock();
             if let Link::Ended(reason) = &shared.link {
@@ -442,7 +442,7 @@ impl Run {
 
     /// Puts the run into a chained stop, or tells why it has already ended. `killed`: it will
     /// be aborted at once (a brutal stop), not asked.
-    pub(crate) fn chain(&self, chain: Weak<StopChain>, killed: bool) -> Result<(), ExitReason> {
+    pub(crate) fn chain(&self, chain: Arc<StopChain>, killed: bool) -> Result<(), ExitReason> {
         let mut shared = self.lock();
         if let Link::Ended(reason) = &shared.link {
             return Err(reason.clone());
@@ -498,9 +498,7 @@ impl Run {
                 };
                 shared.link = Link::Ended(reason.clone());
                 drop(shared);
-                if let Some(chain) = chain.upgrade() {
-                    chain.ended(self, reason);
-                }
+                chain.ended(self, reason);
                 false
             }
             Link::Free | Link::Ended(_) => {
