@@ -17,6 +17,12 @@ fn idle(name: &str, log: &Log) -> ChildSpec {
     ChildSpec::from_value(name, Scripted::<false>::new(&Script::default(), log))
 }
 
+/// A child whose one run does `step`, stopped with `shutdown`.
+fn scripted(name: &str, step: Step, shutdown: Shutdown, log: &Log) -> ChildSpec {
+    ChildSpec::from_value(name, Scripted::<false>::new(&Script::new([step]), log))
+        .shutdown(shutdown)
+}
+
 /// app { a, web { b, http { c, d } }, e }: four levels counting the root.
 fn deep_tree(log: &Log) -> SupervisorSpec {
     SupervisorSpec::new("app")
@@ -207,8 +213,12 @@ async fn dropping_the_tree_shuts_it_down() {
 async fn each_child_gets_its_full_timeout_from_the_moment_it_is_asked() {
     let log = Log::default();
     let child = |name: &str, step: Step, limit_ms: u64| {
-        ChildSpec::from_value(name, Scripted::<false>::new(&Script::new([step]), &log))
-            .shutdown(Shutdown::Timeout(Duration::from_millis(limit_ms)))
+        scripted(
+            name,
+            step,
+            Shutdown::Timeout(Duration::from_millis(limit_ms)),
+            &log,
+        )
     };
     // Stopped d, c, b, a. d and b stop at once; c and a ignore the request and are killed, each
     // when its own limit has passed since it was asked: c at 300 ms, a at 300 + 100 ms. a's
@@ -242,8 +252,12 @@ async fn each_child_gets_its_full_timeout_from_the_moment_it_is_asked() {
 async fn a_child_that_fails_before_its_turn_is_reported_at_its_turn_and_not_restarted() {
     let log = Log::default();
     let child = |name: &str, step: Step| {
-        ChildSpec::from_value(name, Scripted::<false>::new(&Script::new([step]), &log))
-            .shutdown(Shutdown::Timeout(Duration::from_millis(500)))
+        scripted(
+            name,
+            step,
+            Shutdown::Timeout(Duration::from_millis(500)),
+            &log,
+        )
     };
     // Stopped c, b, a. c ignores the request and is killed at 500 ms; meanwhile, at 100 ms, a
     // fails by itself. As in OTP, the supervisor learns of it when a's turn comes (after b),
@@ -410,22 +424,20 @@ async fn a_child_that_overruns_its_timeout_in_one_blocking_poll_is_reported_kill
 #[tokio::test(start_paused = true)]
 async fn a_child_asked_after_one_without_a_limit_gets_its_whole_timeout() {
     let log = Log::default();
-    let child = |name: &str, step: Step, shutdown: Shutdown| {
-        ChildSpec::from_value(name, Scripted::<false>::new(&Script::new([step]), &log))
-            .shutdown(shutdown)
-    };
     // Stopped b, then a. b has no limit: the supervisor waits without a timer until b ends by
     // itself at 300 ms; asking a then wakes it to time a, killed 100 ms later.
     let mut spec = SupervisorSpec::new("app")
-        .child(child(
+        .child(scripted(
             "a",
             Step::Hang,
             Shutdown::Timeout(Duration::from_millis(100)),
+            &log,
         ))
-        .child(child(
+        .child(scripted(
             "b",
             Step::FailAfter(Duration::from_millis(300)),
             Shutdown::Infinity,
+            &log,
         ));
     let mut events = spec.subscribe();
     let tree = spec.start().await.unwrap();

@@ -2,35 +2,10 @@
 //! logged at warn with its path (killed after its timeout, or failed on its way out); a child
 //! that stops as asked, or is stopped brutally, only at debug.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use supervisor::{ChildSpec, Context, Shutdown, SupervisorSpec, Worker, WorkerResult};
-use tracing_subscriber::fmt::MakeWriter;
-
-/// Everything the subscriber wrote.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
+use supervisor_tests::Captured;
 
 /// Stops as asked.
 struct Polite;
@@ -85,8 +60,9 @@ async fn only_a_child_that_does_not_stop_as_asked_is_reported_at_warn() {
         .unwrap();
     tree.shutdown().await.unwrap();
 
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    let warns: Vec<&str> = text.lines().filter(|l| l.contains("WARN")).collect();
+    let lines = captured.lines();
+    let text = lines.join("\n");
+    let warns: Vec<&String> = lines.iter().filter(|l| l.contains("WARN")).collect();
     assert_eq!(warns.len(), 2, "{text}");
     assert!(
         warns[0].contains("child did not stop cleanly")

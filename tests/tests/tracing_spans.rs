@@ -2,45 +2,10 @@
 //! of its run, and while its worker is dropped (also when its task is aborted); a supervisor's
 //! carry `supervisor{path=…}`.
 
-use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use supervisor::{ChildSpec, Context, Shutdown, SupervisorSpec, Worker, WorkerResult};
-use tracing_subscriber::fmt::MakeWriter;
-
-/// Everything the subscriber wrote.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn lines(&self) -> Vec<String> {
-        let bytes = self.0.lock().unwrap().clone();
-        String::from_utf8(bytes)
-            .unwrap()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
-}
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Captured {
-    type Writer = Captured;
-
-    fn make_writer(&'a self) -> Captured {
-        self.clone()
-    }
-}
+use supervisor_tests::Captured;
 
 /// Logs from its init, from its run before and after waiting (two polls), and from its `Drop`.
 struct Chatty;
