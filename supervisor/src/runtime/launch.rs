@@ -188,7 +188,9 @@ fn launch_worker(
 }
 
 /// A worker's run, running: in the task spawned for it, or else (none was) in the parked task
-/// it was handed to, taken from `parked`.
+/// it was handed to, taken from `parked`. Inlined into every start of a worker (out of line:
+/// 36 instructions a child, callgrind).
+#[inline(always)]
 pub(crate) fn spawned_or_handed_over(
     task: Option<TaskHandle>,
     parked: &mut Option<TaskHandle>,

@@ -147,7 +147,9 @@ impl Supervisor {
         }
     }
 
-    /// Child `i` has started: it is ready and running.
+    /// Child `i` has started: it is ready and running. Inlined into the start of each child
+    /// (its own frame cost ~20 instructions a child).
+    #[inline(always)]
     pub(super) fn running(&mut self, i: usize, task: TaskHandle, run: Arc<Run>) {
         let generation = run.generation();
         self.events
