@@ -121,8 +121,10 @@ pub(crate) fn split(tokens: TokenStream, sep: char) -> Vec<TokenStream> {
     parts
 }
 
-/// Reads `[a, b]` as sibling names.
-pub(crate) fn ident_list(value: &RawValue) -> syn::Result<Vec<syn::Ident>> {
+/// Reads `[a, b]` as sibling names: the names, and apart the entries that go on past a name
+/// (`conns.x`, `conns[0]`, `conns::Conn`), which name something inside a sibling and are
+/// reported once the siblings are known (a pool's instances get an error of their own).
+pub(crate) fn sibling_list(value: &RawValue) -> syn::Result<(Vec<syn::Ident>, Vec<TokenStream>)> {
     let expected = "expected a list of sibling names in brackets, such as `[db, cache]`";
     let Some(TokenTree::Group(group)) = value.single() else {
         return Err(value.error(expected));
@@ -131,10 +133,12 @@ pub(crate) fn ident_list(value: &RawValue) -> syn::Result<Vec<syn::Ident>> {
         return Err(syn::Error::new(group.span(), expected));
     }
     let mut names = Vec::new();
+    let mut inside = Vec::new();
     for part in split(group.stream(), ',') {
         let mut iter = part.clone().into_iter();
         match (iter.next(), iter.next()) {
             (Some(TokenTree::Ident(ident)), None) => names.push(ident),
+            (Some(TokenTree::Ident(_)), Some(_)) => inside.push(part),
             _ => {
                 return Err(syn::Error::new(
                     part.span(),
@@ -143,5 +147,5 @@ pub(crate) fn ident_list(value: &RawValue) -> syn::Result<Vec<syn::Ident>> {
             }
         }
     }
-    Ok(names)
+    Ok((names, inside))
 }

@@ -119,6 +119,9 @@ pub(crate) struct ChildOpts {
     pub(crate) restart: Option<(Restart, Span)>,
     pub(crate) shutdown: Option<(Shutdown, Span)>,
     pub(crate) depends_on: Vec<Ident>,
+    /// Entries of `depends_on` that name something inside a sibling (`conns.x`, `conns[0]`):
+    /// only ever an error, reported where the siblings are known (`validate`).
+    pub(crate) depends_on_inside: Vec<TokenStream>,
     pub(crate) backoff: Option<BackoffDecl>,
     /// `significant`: where it is written.
     pub(crate) significant: Option<Span>,

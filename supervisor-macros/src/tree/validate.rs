@@ -101,6 +101,15 @@ fn validate_sup(sup: &mut Sup, errors: &mut Errors, types: &mut HashMap<String, 
     // Options that contradict each other, and sibling references.
     let strategy = sup.strategy.map(|(s, _)| s).unwrap_or(Strategy::OneForOne);
     let order: Vec<String> = sup.children.iter().map(|c| c.name().to_string()).collect();
+    // Each pool among the siblings, with its instances' worker type as a user would write it.
+    let pools: Vec<(&Ident, Option<String>)> = sup
+        .children
+        .iter()
+        .filter_map(|c| match c {
+            Child::Pool(p) => Some((&p.name, last_segment(&p.ty))),
+            _ => None,
+        })
+        .collect();
     for (position, child) in sup.children.iter().enumerate() {
         if let Child::Supervisor(nested) = child
             && let Some((Shutdown::Brutal, span)) = nested.opts.shutdown
@@ -125,6 +134,14 @@ fn validate_sup(sup: &mut Sup, errors: &mut Errors, types: &mut HashMap<String, 
                 } else if strategy == Strategy::OneForOne {
                     errors.at(dep, format!("`depends_on` needs strategy `rest_for_one` or `one_for_all`: under `one_for_one` (this supervisor's strategy) a restart of `{dep_text}` would not restart `{}`", order[position]));
                 }
+            } else if let Some((pool, _)) = pools
+                .iter()
+                .find(|(_, ty)| ty.as_deref() == Some(dep_text.as_str()))
+            {
+                errors.at(
+                    dep,
+                    format!("`{dep_text}` is the worker type of pool `{pool}`'s instances, which `depends_on` cannot name: {}", instances_unnamed(pool)),
+                );
             } else {
                 let siblings: Vec<&str> = order.iter().map(String::as_str).collect();
                 errors.at(
@@ -136,12 +153,41 @@ fn validate_sup(sup: &mut Sup, errors: &mut Errors, types: &mut HashMap<String, 
                 );
             }
         }
+        for inside in &child.opts().depends_on_inside {
+            let first = inside.clone().into_iter().next().map(|t| t.to_string());
+            match pools.iter().find(|(pool, _)| Some(pool.to_string()) == first) {
+                Some((pool, _)) => errors.at(
+                    inside,
+                    format!("`depends_on` cannot name the instances of pool `{pool}`: {}", instances_unnamed(pool)),
+                ),
+                None => errors.at(
+                    inside,
+                    "expected a sibling's name: `depends_on` names whole siblings declared before this child, not anything inside one",
+                ),
+            }
+        }
     }
 
     for child in &mut sup.children {
         if let Child::Supervisor(nested) = child {
             validate_sup(nested, errors, types);
         }
+    }
+}
+
+/// Why `depends_on` cannot name the instances of `pool`, and what to write instead.
+fn instances_unnamed(pool: &Ident) -> String {
+    format!(
+        "they are started at run time, after the tree, and come and go, so nothing can wait for them; name the pool itself, `depends_on: [{pool}]`, which waits for the pool to start (empty)"
+    )
+}
+
+/// The last segment of a type's path (`Conn` for `crate::net::Conn<T>`), as a user would
+/// write it by mistake where a sibling's name goes.
+fn last_segment(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
     }
 }
 

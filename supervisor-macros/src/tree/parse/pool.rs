@@ -151,8 +151,9 @@ fn pool_option(pool: &mut PoolChild, key: &Ident, value: &RawValue, errors: &mut
             child_option(&mut opts, key, value, &POOL_KEYS, errors);
             pool.instances.restart = opts.restart.or(pool.instances.restart);
             pool.instances.shutdown = opts.shutdown.or(pool.instances.shutdown);
-            if !opts.depends_on.is_empty() {
+            if !opts.depends_on.is_empty() || !opts.depends_on_inside.is_empty() {
                 pool.opts.depends_on = opts.depends_on;
+                pool.opts.depends_on_inside = opts.depends_on_inside;
             }
             Ok(())
         }

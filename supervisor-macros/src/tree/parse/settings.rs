@@ -93,8 +93,11 @@ pub(super) fn child_option(
             Ok(s) => opts.shutdown = Some(s),
             Err(e) => errors.push(e),
         },
-        "depends_on" => match options::ident_list(value) {
-            Ok(names) => opts.depends_on = names,
+        "depends_on" => match options::sibling_list(value) {
+            Ok((names, inside)) => {
+                opts.depends_on = names;
+                opts.depends_on_inside = inside;
+            }
             Err(e) => errors.push(e),
         },
         "backoff" => match super::resilience::backoff(value) {
