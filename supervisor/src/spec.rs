@@ -562,6 +562,11 @@ pub struct SupervisorSpec {
     pub(crate) auto_shutdown: AutoShutdown,
     /// How many recent events the tree keeps for its snapshots (the root's setting).
     pub(crate) journal: usize,
+    /// Stops its children all at once rather than one after another in reverse start order:
+    /// the supervisor of a pool's partitions, which are one pool to its parent (every
+    /// instance asked at once, as Elixir's `DynamicSupervisor` does) and have no order among
+    /// them. Never set by the builder.
+    pub(crate) stops_at_once: bool,
 }
 
 impl SupervisorSpec {
@@ -577,6 +582,7 @@ impl SupervisorSpec {
             seed: None,
             auto_shutdown: AutoShutdown::Never,
             journal: 0,
+            stops_at_once: false,
         }
     }
 

@@ -299,6 +299,53 @@ async fn shutdown_asks_every_instance_at_once_and_aborts_the_slow_ones_at_the_ti
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_partitioned_pool_asks_the_instances_of_every_partition_at_once() {
+    let log = Log::default();
+    let mut spec = SupervisorSpec::new("app").child(ChildSpec::pool(
+        PoolSpec::<Scripted>::workers("conns")
+            .partitions(Partitions::Fixed(3))
+            .shutdown(Shutdown::Timeout(Duration::from_secs(2))),
+    ));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let pool = tree.pool(conns::<Scripted>()).await.unwrap();
+    // Placed in turn: one hanging and one idle instance in each partition.
+    for step in [
+        Step::Hang,
+        Step::Hang,
+        Step::Hang,
+        Step::Idle,
+        Step::Idle,
+        Step::Idle,
+    ] {
+        pool.start(Scripted::new(&Script::new([step]), &log))
+            .await
+            .unwrap();
+    }
+
+    let began = tokio::time::Instant::now();
+    tree.shutdown().await.unwrap();
+    // One timeout for the whole pool, not one per partition (6 s if they stopped in turn).
+    assert_eq!(began.elapsed(), Duration::from_secs(2));
+    let mut exits = briefs(&drain(&mut events), &["exited app/conns/p"]);
+    exits.sort();
+    assert_eq!(
+        exits,
+        [
+            "exited app/conns/p0 shutdown",
+            "exited app/conns/p0/0 killed",
+            "exited app/conns/p0/1 shutdown",
+            "exited app/conns/p1 shutdown",
+            "exited app/conns/p1/0 killed",
+            "exited app/conns/p1/1 shutdown",
+            "exited app/conns/p2 shutdown",
+            "exited app/conns/p2/0 killed",
+            "exited app/conns/p2/1 shutdown",
+        ]
+    );
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_instance_may_be_a_supervisor_of_its_own_children() {
     let log = Log::default();
     let script = Script::default();

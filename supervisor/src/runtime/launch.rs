@@ -262,10 +262,11 @@ pub(crate) fn then_ready(launched: Launched, run: &Arc<Run>) -> Launched {
 }
 
 /// A pool of `n` partitions: a `one_for_one` supervisor of them, named `p0`, `p1`, …, with the
-/// pool's intensity (Elixir's `PartitionSupervisor`).
+/// pool's intensity (Elixir's `PartitionSupervisor`), which stops them all at once: a pool's
+/// instances are all asked to stop at once, whichever partition holds them.
 fn partitions(name: &str, kind: &Arc<PoolKind>, n: usize) -> SupervisorSpec {
     let intensity = kind.settings.intensity;
-    SupervisorSpec::new(name)
+    let mut spec = SupervisorSpec::new(name)
         .intensity(intensity.max_restarts, intensity.period)
         .children((0..n).map(|p| ChildSpec {
             name: Arc::from(format!("p{p}")),
@@ -276,7 +277,9 @@ fn partitions(name: &str, kind: &Arc<PoolKind>, n: usize) -> SupervisorSpec {
                 kind: kind.clone(),
                 partition: Some((p, n)),
             }),
-        }))
+        }));
+    spec.stops_at_once = true;
+    spec
 }
 
 /// The waiting part of a start (see [`launch`]): the run's task once it is ready. If

@@ -183,6 +183,8 @@ pub(crate) struct Supervisor {
     backoff: Backoff,
     delays: Delays,
     auto_shutdown: AutoShutdown,
+    /// Stops all its children at once when it stops (see `SupervisorSpec::stops_at_once`).
+    stops_at_once: bool,
 }
 
 impl Supervisor {
@@ -212,6 +214,7 @@ impl Supervisor {
             backoff: spec.backoff,
             delays: Delays::new(spec.seed.unwrap_or_else(Random::fresh_seed)),
             auto_shutdown: spec.auto_shutdown,
+            stops_at_once: spec.stops_at_once,
         };
         // The root's own spec is moved in; a nested supervisor's children are shared with the
         // spec its parent keeps, and copied one by one (each copy shares its own children).

@@ -1,6 +1,6 @@
 //! Stopping children: some of them one after another in the order given (a strategy's group,
 //! or a handle's `terminate_child`), or all of them in reverse start order when the supervisor
-//! itself stops.
+//! itself stops (all at once for the supervisor of a pool's partitions).
 
 use super::{State, Supervisor};
 use crate::runtime::stop::{StopChain, StopLink};
@@ -10,6 +10,15 @@ impl Supervisor {
     /// each with its shutdown spec and ended before the next is asked, and reports how each
     /// ended.
     pub(super) async fn stop(&mut self, order: impl IntoIterator<Item = usize>) {
+        let links = self.take_running(order);
+        if !links.is_empty() {
+            StopChain::run(links, &self.events).await;
+        }
+    }
+
+    /// The runs of the running ones among the children at `order`, taken out of their slots
+    /// (which are left stopped), each with its shutdown spec.
+    fn take_running(&mut self, order: impl IntoIterator<Item = usize>) -> Vec<StopLink> {
         let order = order.into_iter();
         let mut links = Vec::with_capacity(order.size_hint().0);
         for i in order {
@@ -28,15 +37,21 @@ impl Supervisor {
                 });
             }
         }
-        if links.is_empty() {
-            return;
-        }
-        StopChain::run(links, &self.events).await;
+        links
     }
 
-    /// Stops every child in reverse start order, then waits for the tasks of earlier runs.
+    /// Stops every child in reverse start order (or all at once, see `stops_at_once`), then
+    /// waits for the tasks of earlier runs.
     pub(super) async fn stop_all(&mut self) {
-        self.stop((0..self.children.len()).rev()).await;
+        let order = (0..self.children.len()).rev();
+        if self.stops_at_once {
+            let links = self.take_running(order);
+            if !links.is_empty() {
+                StopChain::run_concurrently(links, &self.events).await;
+            }
+        } else {
+            self.stop(order).await;
+        }
         self.reaper.join_all().await;
     }
 }
