@@ -72,6 +72,19 @@ pub async fn run(workers: usize) -> Result<Vec<InstanceInfo>, Box<dyn std::error
     Ok(instances)
 }
 
+/// How many workers the configuration asks for: `WORKERS` (its value given here), a whole
+/// number of at least 1, or [`DEFAULT_WORKERS`] if it is not set.
+pub fn workers_from(setting: Option<&str>) -> Result<usize, String> {
+    let Some(setting) = setting else {
+        return Ok(DEFAULT_WORKERS);
+    };
+    match setting.trim().parse::<usize>() {
+        Ok(0) => Err("WORKERS must be at least 1".to_owned()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("WORKERS must be a whole number, not `{setting}`")),
+    }
+}
+
 #[allow(dead_code)] // tests/tests/worker_pool_example.rs includes this file for `run`, not `main`.
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -82,10 +95,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .with_target(false)
         .init();
 
-    let workers: usize = std::env::var("WORKERS").map_or(Ok(DEFAULT_WORKERS), |w| w.parse())?;
-    if workers == 0 {
-        return Err("WORKERS must be at least 1".into());
-    }
+    let workers = workers_from(std::env::var("WORKERS").ok().as_deref())?;
     run(workers).await?;
     Ok(())
 }

@@ -266,6 +266,131 @@ async fn failed_restarts_are_retried_and_count_toward_the_pools_intensity() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_start_cut_short_by_the_pools_shutdown_says_the_pool_is_not_running() {
+    let log = Log::default();
+    let gate = Arc::new(Notify::new());
+    let mut spec = SupervisorSpec::new("app").child(ChildSpec::pool(
+        PoolSpec::<Scripted<true>>::workers("conns")
+            .shutdown(Shutdown::Timeout(Duration::from_secs(1))),
+    ));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let pool = tree.pool(conns::<Scripted<true>>()).await.unwrap();
+    // A batch of three whose first init waits for a gate that never opens.
+    let script = Script::new(std::iter::repeat_n(Step::GatedInit(gate.clone()), 3));
+    let batch = {
+        let (pool, args) = (pool.clone(), vec![Scripted::new(&script, &log); 3]);
+        tokio::spawn(async move { pool.start_batch(args).await })
+    };
+    until(&mut events, |e| brief(e) == "started app/conns/0").await;
+
+    tree.shutdown().await.unwrap();
+    let results = batch.await.unwrap();
+    assert_eq!(results.len(), 3);
+    for result in &results {
+        assert!(
+            matches!(result, Err(PoolError::NotRunning { path }) if *path == "app/conns"),
+            "{result:?}"
+        );
+    }
+    // The first was stopped in its init (killed after its shutdown of 1 s), the others never
+    // begun, and nothing was kept or run.
+    assert_eq!(
+        briefs(
+            &drain(&mut events),
+            &["started app/conns/", "exited app/conns/"]
+        ),
+        ["exited app/conns/0 killed"]
+    );
+    assert_eq!(log.with_prefix("run "), Vec::<String>::new());
+}
+
+/// A worker whose own default restart policy is `temporary`, and which fails at once.
+#[derive(Clone)]
+struct FailsTemporarily;
+
+impl Worker for FailsTemporarily {
+    const RESTART: Restart = Restart::Temporary;
+
+    async fn run(&mut self, _ctx: &Context) -> WorkerResult {
+        Err("failed at once".into())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_instance_takes_its_worker_types_own_restart_policy_by_default() {
+    let mut spec = SupervisorSpec::new("app").child(ChildSpec::pool(
+        PoolSpec::<FailsTemporarily>::workers("conns"),
+    ));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let pool = tree.pool(conns::<FailsTemporarily>()).await.unwrap();
+    pool.start(FailsTemporarily).await.unwrap();
+    until(&mut events, |e| brief(e) == "exited app/conns/0 failed").await;
+    // Handled after the exit: a temporary instance is gone, not waiting for a restart.
+    let count = pool.count().await.unwrap();
+    assert_eq!((count.active, count.restarting), (0, 0));
+    tree.shutdown().await.unwrap();
+    assert_eq!(
+        briefs(&drain(&mut events), &["restart"]),
+        Vec::<String>::new()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn exceeding_the_pools_intensity_stops_every_instance_and_its_parent_restarts_it_empty() {
+    let log = Log::default();
+    let mut spec = SupervisorSpec::new("app")
+        .intensity(1, Duration::from_secs(5))
+        .child(ChildSpec::pool(
+            PoolSpec::<Scripted>::workers("conns").intensity(1, Duration::from_secs(5)),
+        ));
+    let mut events = spec.subscribe();
+    let tree = spec.start().await.unwrap();
+    let pool = tree.pool(conns::<Scripted>()).await.unwrap();
+    for _ in 0..3 {
+        pool.start(Scripted::new(&Script::new([Step::Idle]), &log))
+            .await
+            .unwrap();
+    }
+    // Fails at once, and again after the one restart the pool's intensity allows.
+    let failing = Script::new([Step::Fail, Step::Fail]);
+    pool.start(Scripted::new(&failing, &log)).await.unwrap();
+
+    let mut seen = until(&mut events, |e| brief(e) == "restart app/conns [app/conns]").await;
+    seen.extend(until(&mut events, |e| brief(e) == "ready app/conns").await);
+    let mut seen = briefs(
+        &seen,
+        &[
+            "exited app/conns",
+            "intensity",
+            "shutting_down",
+            "restart app/conns ",
+        ],
+    );
+    // The healthy instances end in any order, all before the pool does.
+    seen[4..7].sort();
+    assert_eq!(
+        seen,
+        [
+            "exited app/conns/3 failed",
+            "exited app/conns/3 failed",
+            "intensity app/conns",
+            "shutting_down app/conns",
+            "exited app/conns/0 shutdown",
+            "exited app/conns/1 shutdown",
+            "exited app/conns/2 shutdown",
+            "exited app/conns failed",
+            "restart app/conns [app/conns]",
+        ]
+    );
+    assert_eq!(log.with_prefix("stop ").len(), 3);
+    // The same handle reaches the pool's next run, which starts empty.
+    assert_eq!(pool.count().await.unwrap().active, 0);
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
 async fn shutdown_asks_every_instance_at_once_and_aborts_the_slow_ones_at_the_timeout() {
     let log = Log::default();
     let mut spec = SupervisorSpec::new("app").child(ChildSpec::pool(
@@ -368,6 +493,12 @@ async fn an_instance_may_be_a_supervisor_of_its_own_children() {
     let id = pool.start("ada".to_owned()).await.unwrap();
     let info = pool.info(id).await.unwrap();
     assert_eq!(info.child.child_type, supervisor::ChildType::Supervisor);
+    // Counted as OTP's `count_children` counts a supervisor child.
+    let count = pool.count().await.unwrap();
+    assert_eq!(
+        (count.specs, count.active, count.supervisors, count.workers),
+        (1, 1, 1, 0)
+    );
     assert_eq!(
         log.with_prefix("run "),
         [
@@ -491,15 +622,42 @@ async fn partitions_share_the_instances_and_the_limit() {
             "app/conns/p1/1"
         ]
     );
-    let same = pool.start_keyed(&"user-7", Holds(Arc::new(()))).await;
-    let again = pool.start_keyed(&"user-7", Holds(Arc::new(()))).await;
-    if let (Ok(a), Ok(b)) = (&same, &again) {
-        assert_eq!(a.partition(), b.partition());
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_keyed_start_goes_to_the_partition_of_its_key() {
+    let (tree, pool) =
+        tree_with(PoolSpec::<Holds>::workers("conns").partitions(Partitions::Fixed(2))).await;
+    let mut partitions = Vec::new();
+    for user in 0..8 {
+        let key = format!("user-{user}");
+        let first = pool.start_keyed(&key, Holds(Arc::new(()))).await.unwrap();
+        // Starts in turn in between do not move a key.
+        pool.start(Holds(Arc::new(()))).await.unwrap();
+        let again = pool.start_keyed(&key, Holds(Arc::new(()))).await.unwrap();
+        assert_eq!(first.partition(), again.partition(), "{key}");
+        partitions.push(first.partition());
     }
-    assert_eq!(
-        pool.count().await.unwrap().active,
-        5 + same.iter().count() + again.iter().count()
+    // The keys are spread over both partitions, not all placed in one.
+    assert!(
+        partitions.contains(&0) && partitions.contains(&1),
+        "{partitions:?}"
     );
+    assert_eq!(pool.count().await.unwrap().active, 24);
+    tree.shutdown().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_thread_partitions_make_one_partition_per_runtime_worker() {
+    let (tree, pool) =
+        tree_with(PoolSpec::<Holds>::workers("conns").partitions(Partitions::PerThread)).await;
+    let mut placed = Vec::new();
+    for _ in 0..4 {
+        placed.push(pool.start(Holds(Arc::new(()))).await.unwrap().partition());
+    }
+    // In turn over two partitions (three would give [0, 1, 2, 0]; one, [0, 0, 0, 0]).
+    assert_eq!(placed, [0, 1, 0, 1]);
     tree.shutdown().await.unwrap();
 }
 

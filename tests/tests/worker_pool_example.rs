@@ -27,3 +27,17 @@ async fn the_worker_pool_example_runs_each_index_once_and_restarts_only_the_fail
     let restarts: Vec<u64> = instances.iter().map(|i| i.child.restart_count).collect();
     assert_eq!(restarts, [1, 0, 0, 0, 0, 0]);
 }
+
+#[test]
+fn the_number_of_workers_comes_from_the_configuration() {
+    assert_eq!(worker_pool::workers_from(None), Ok(4));
+    assert_eq!(worker_pool::workers_from(Some("8")), Ok(8));
+    assert_eq!(
+        worker_pool::workers_from(Some("0")),
+        Err("WORKERS must be at least 1".to_owned())
+    );
+    assert_eq!(
+        worker_pool::workers_from(Some("many")),
+        Err("WORKERS must be a whole number, not `many`".to_owned())
+    );
+}
