@@ -251,7 +251,10 @@ impl<A> PoolSpec<A> {
         self
     }
 
-    /// Runs the pool as independent partitions.
+    /// Runs the pool as independent partitions (Elixir's `PartitionSupervisor`): each with its
+    /// own task, mailbox and intensity, so that starts, exits and restarts spread over them.
+    /// The pool is still one to its parent: its shutdown asks every instance of every
+    /// partition at once.
     pub fn partitions(mut self, partitions: Partitions) -> Self {
         self.settings.partitions = partitions;
         self
