@@ -40,6 +40,12 @@ impl Event {
         }
         K::from_segments(&segments)
     }
+
+    /// If the child concerned is a pool's instance, its pool as the typed key of its tree and
+    /// its place in the pool (see [`ChildPath::instance_of`](crate::ChildPath::instance_of)).
+    pub fn instance<K: ChildKey>(&self) -> Option<crate::InstancePath<K>> {
+        self.path.instance_of()
+    }
 }
 
 /// What happened, in the order OTP's SASL reports would tell it.

@@ -14,7 +14,7 @@ use crate::runtime::run::Run;
 use crate::error::{ChildError, TreeError};
 use crate::event::{EventBus, EventStream};
 use crate::exit::{ExitReason, Failure};
-use crate::path::{ChildKey, ChildPath, ChildRef};
+use crate::path::{ChildKey, ChildPath, ChildRef, InstancePath};
 use crate::pool::{PoolHandle, PoolKey};
 use crate::runtime::RootEnd;
 use crate::runtime::command::{Command, Mail, Op, Reply};
@@ -81,10 +81,18 @@ pub struct ChildInfo {
 }
 
 impl ChildInfo {
-    /// The child as the typed key of its tree.
+    /// The child as the typed key of its tree; `None` for a pool's instance, which
+    /// [`instance`](Self::instance) names.
     pub fn child<K: ChildKey>(&self) -> Option<K> {
         let segments: Vec<&str> = self.path.segments().skip(1).collect();
         K::from_segments(&segments)
+    }
+
+    /// If the child is a pool's instance, its pool as the typed key of its tree and its place
+    /// in the pool (see [`ChildPath::instance_of`]): a child started at run time, named as
+    /// typed as a declared one.
+    pub fn instance<K: ChildKey>(&self) -> Option<InstancePath<K>> {
+        self.path.instance_of()
     }
 }
 

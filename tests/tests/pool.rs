@@ -923,8 +923,10 @@ mod declared {
         while named.len() < 3 {
             let event = events.recv().await.unwrap();
             if let EventKind::Ready { .. } = event.kind
-                && let Some(instance) = event.path.instance_of::<ServerChild>()
+                && let Some(instance) = event.instance::<ServerChild>()
             {
+                // Not a declared child.
+                assert_eq!(event.child::<ServerChild>(), None);
                 named.push(instance);
             }
         }
@@ -948,14 +950,24 @@ mod declared {
                 },
             ]
         );
+        // As listed by its pool.
+        let listed: Vec<_> = sessions
+            .instances()
+            .await
+            .unwrap()
+            .iter()
+            .map(|i| {
+                (
+                    i.child.child::<ServerChild>(),
+                    i.child.instance::<ServerChild>(),
+                )
+            })
+            .collect();
+        assert_eq!(listed, [(None, Some(named[1])), (None, Some(named[2]))]);
         // A declared child is not an instance.
         for child in tree.which_children().await.unwrap() {
-            assert_eq!(
-                child.path.instance_of::<ServerChild>(),
-                None,
-                "{}",
-                child.path
-            );
+            assert_eq!(child.instance::<ServerChild>(), None, "{}", child.path);
+            assert!(child.child::<ServerChild>().is_some(), "{}", child.path);
         }
         tree.shutdown().await.unwrap();
     }
