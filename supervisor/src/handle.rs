@@ -88,6 +88,13 @@ impl ChildInfo {
         K::from_segments(&segments)
     }
 
+    /// The generation of its current (or last) run, `0` for the first: what the run's
+    /// [`Context::generation`](crate::Context::generation) and its events say; `None` if it
+    /// never started.
+    pub fn generation(&self) -> Option<u64> {
+        self.starts.checked_sub(1)
+    }
+
     /// If the child is a pool's instance, its pool as the typed key of its tree and its place
     /// in the pool (see [`ChildPath::instance_of`]): a child started at run time, named as
     /// typed as a declared one.

@@ -107,8 +107,13 @@ async fn restarts_follow_each_instances_policy_with_its_own_arguments() {
         .unwrap();
     tokio::time::sleep(Duration::from_secs(1)).await;
 
-    // Permanent after a normal exit, transient after a failure: restarted (generation 1).
-    assert_eq!(pool.info(p).await.unwrap().child.starts, 2);
+    // Permanent after a normal exit, transient after a failure: restarted, under the same id
+    // (generation 1, its second run).
+    let info = pool.info(p).await.unwrap();
+    assert_eq!(
+        (info.id, info.child.starts, info.child.generation()),
+        (p, 2, Some(1))
+    );
     assert_eq!(pool.info(t2).await.unwrap().child.restart_count, 1);
     // A transient instance's normal exit and a temporary one's failure: forgotten.
     assert!(matches!(
