@@ -261,6 +261,19 @@ impl Drop for PanicsWhenDropped {
 pub struct Captured(Arc<Mutex<Vec<u8>>>);
 
 impl Captured {
+    /// Makes a plain-text `fmt` subscriber writing here (no time, no target, events up to
+    /// `level`) this thread's default until the guard is dropped.
+    pub fn set_default(&self, level: tracing::Level) -> tracing::subscriber::DefaultGuard {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(self.clone())
+            .with_max_level(level)
+            .with_ansi(false)
+            .without_time()
+            .with_target(false)
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
     /// The lines written so far.
     pub fn lines(&self) -> Vec<String> {
         let bytes = self.0.lock().unwrap().clone();

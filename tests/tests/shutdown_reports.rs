@@ -39,14 +39,7 @@ impl Worker for Clumsy {
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn only_a_child_that_does_not_stop_as_asked_is_reported_at_warn() {
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_max_level(tracing::Level::DEBUG)
-        .with_ansi(false)
-        .without_time()
-        .with_target(false)
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
+    let _default = captured.set_default(tracing::Level::DEBUG);
     let tree = SupervisorSpec::new("app")
         .child(ChildSpec::worker("polite", || Polite))
         .child(

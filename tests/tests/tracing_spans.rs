@@ -49,13 +49,7 @@ impl Worker for FailsOnce {
 #[tokio::test(flavor = "current_thread", start_paused = true)]
 async fn a_nested_supervisors_logs_carry_a_supervisor_span_and_a_restart_names_its_group() {
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .without_time()
-        .with_target(false)
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
+    let _default = captured.set_default(tracing::Level::INFO);
     let tree = SupervisorSpec::new("app")
         .child(ChildSpec::supervisor(
             SupervisorSpec::new("web")
@@ -104,13 +98,7 @@ impl Drop for Stubborn {
 #[tokio::test(flavor = "current_thread")]
 async fn a_childs_logs_carry_its_span_in_init_run_and_drop() {
     let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .without_time()
-        .with_target(false)
-        .finish();
-    let _default = tracing::subscriber::set_default(subscriber);
+    let _default = captured.set_default(tracing::Level::INFO);
 
     let tree = SupervisorSpec::new("app")
         .child(ChildSpec::worker("chatty", || Chatty))
