@@ -303,3 +303,25 @@ impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
         self.clone()
     }
 }
+
+/// The key of the pool called `conns` at the root of a hand-built tree.
+pub fn conns<A>() -> supervisor::PoolKey<supervisor::ChildRef, A> {
+    supervisor::PoolKey::new("conns".into())
+}
+
+/// A tree `app` with one pool of `pool`, started, and the pool's handle.
+pub async fn tree_with<A: Send + 'static>(
+    pool: supervisor::PoolSpec<A>,
+) -> (supervisor::Tree, supervisor::PoolHandle<A>) {
+    let name = pool.name().to_owned();
+    let tree = supervisor::SupervisorSpec::new("app")
+        .child(supervisor::ChildSpec::pool(pool))
+        .start()
+        .await
+        .unwrap();
+    let handle = tree
+        .pool(supervisor::PoolKey::new(name.as_str().into()))
+        .await
+        .unwrap();
+    (tree, handle)
+}
